@@ -1,0 +1,283 @@
+"""The Gymnasium view of a hierarchy: one policy plays one role, or every role in turn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+
+from nexgym.backends import InProcessBackend, ToolBackend
+from nexgym.envs.domains import get_domain
+from nexgym.error import ConfigError, UnknownNameError
+from nexgym.runtime import Runtime
+from nexgym.spaces import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS, text_space, to_charset
+from nexgym.spec import HierarchySpec, load_spec
+
+__all__ = ["NexEnv", "make_backend"]
+
+Policy = Callable[[Any, dict[str, Any]], Any]
+#: Teammate actions allowed inside one ``step`` before the episode is cut (a safety net).
+MAX_TEAMMATE_ACTIONS = 5_000
+
+
+def make_backend(name: str, domain: Any) -> ToolBackend:
+    """The tool backend called ``name``: "inproc" or "mcp" (needs ``nexgym[mcp]``)."""
+    if name == "inproc":
+        return InProcessBackend(domain)
+    if name == "mcp":
+        from nexgym.mcp.backend import MCPBackend
+
+        return MCPBackend(domain)
+    raise UnknownNameError("backend", name, ["inproc", "mcp"])
+
+
+class NexEnv(gym.Env[str, str]):
+    """An agent hierarchy acting on a domain, as a Gymnasium environment.
+
+    ## Description
+    The env runs a hierarchy of LLM agents (a root agent, its sub-agents, their tools)
+    on a freshly generated task. The policy plays the roles it controls: the root by
+    default, or every role in turn with ``control="all"`` (one model plays the whole
+    hierarchy). Roles it does not control are played by teammates: scripted oracles
+    with a configurable error rate.
+
+    ## Action Space
+    ``Text``: one tool call, e.g.
+    ``<tool_call>{"name": "read_file", "arguments": {"path": "/a"}}</tool_call>``; a bare
+    JSON object, ``read_file(path="/a")`` and NexAU's ``<tool_use>`` XML also parse.
+    Answering is a call of ``finish``. Anything else is an invalid action: the
+    observation says what was wrong, a small penalty applies, and the episode goes on.
+
+    ## Observation Space
+    ``Text`` over printable ASCII, newline and tab: the text the acting role sees since
+    its last action (its system prompt with tool schemas and its task on its first
+    turn, then ``<tool_response>`` blocks). ``info["role"]`` names the acting role and
+    ``info["tools"]`` holds its tool schemas.
+
+    ## Rewards
+    The task verifier's score when the episode ends (1.0 solved, partial credit per
+    sub-goal), minus ``invalid_penalty`` for each invalid action of a controlled role.
+
+    ## Episode End
+    ``terminated`` when the root calls ``finish`` or the invalid-action budget is spent;
+    ``truncated`` when the root runs out of turns, when a wrapper's time budget runs
+    out, or from the ``TimeLimit`` that ``gym.make`` adds.
+
+    ## Arguments
+    * ``spec``: a :class:`~nexgym.spec.HierarchySpec`, a dict, YAML text or a YAML path.
+    * ``control``: ``"root"``, ``"all"``, a role name, or a list of role names.
+    * ``difficulty``: 1 (easy) to 3 (hard).
+    * ``backend``: ``"inproc"`` (default) or ``"mcp"`` (tools served by a real MCP server).
+    * ``max_turns``: overrides every agent's per-invocation turn limit.
+    * ``teammate_error_rate``: probability that an oracle teammate makes a random call.
+    * ``teammates``: ``{role: policy}`` to replace the oracle for some roles.
+    * ``task_seeds``: draw tasks only from these seeds (e.g. a training split).
+    * ``invalid_penalty``: reward subtracted per invalid action.
+    * ``return_history``: put the acting role's chat messages in ``info["history"]``.
+
+    ## Example
+    >>> import gymnasium as gym, nexgym
+    >>> env = gym.make("nex/FileOps-v0")
+    >>> obs, info = env.reset(seed=0)
+    >>> policy = nexgym.policies.OraclePolicy(env)
+    >>> while True:
+    ...     obs, reward, terminated, truncated, info = env.step(policy(obs, info))
+    ...     if terminated or truncated:
+    ...         break
+    >>> reward
+    1.0
+
+    ## Version History
+    * v0: initial release.
+    """
+
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
+
+    def __init__(
+        self,
+        spec: HierarchySpec | dict[str, Any] | str | Path,
+        *,
+        control: str | Sequence[str] = "root",
+        difficulty: int = 1,
+        backend: str = "inproc",
+        max_turns: int | None = None,
+        teammate_error_rate: float = 0.0,
+        teammates: dict[str, Policy] | None = None,
+        task_seeds: Iterable[int] | None = None,
+        invalid_penalty: float = 0.02,
+        return_history: bool = False,
+        render_mode: str | None = None,
+    ) -> None:
+        self.hierarchy = load_spec(spec)
+        self._config = dict(
+            spec=self.hierarchy.to_dict(), control=control, difficulty=difficulty,
+            backend=backend, max_turns=max_turns, teammate_error_rate=teammate_error_rate,
+            teammates=teammates, task_seeds=None if task_seeds is None else list(task_seeds),
+            invalid_penalty=invalid_penalty, return_history=return_history,
+            render_mode=render_mode,
+        )
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ConfigError(f"expected render_mode in {self.metadata['render_modes']}, got {render_mode!r}")
+        if not 0.0 <= teammate_error_rate <= 1.0:
+            raise ConfigError(f"expected teammate_error_rate in [0, 1], got {teammate_error_rate!r}")
+        if max_turns is not None and max_turns < 1:
+            raise ConfigError(f"expected max_turns >= 1 or None, got {max_turns!r}")
+        self.render_mode = render_mode
+        self.domain = get_domain(self.hierarchy.domain)
+        self.runtime = Runtime(self.hierarchy, self.domain, make_backend(backend, self.domain),
+                               difficulty=difficulty, invalid_penalty=invalid_penalty,
+                               max_turns=max_turns)
+        self.controlled = self._resolve_control(control)
+        self.task_seeds = self._config["task_seeds"]
+        if self.task_seeds is not None and not self.task_seeds:
+            raise ConfigError("expected at least one seed in task_seeds, got an empty list")
+        self.return_history = return_history
+        self.observation_space = text_space(MAX_OBSERVATION_CHARS)
+        self.action_space = text_space(MAX_ACTION_CHARS)
+        from nexgym.policies.oracle import OraclePolicy
+
+        oracle = OraclePolicy(self, error_rate=teammate_error_rate)
+        self.teammates: dict[str, Policy] = {
+            name: (teammates or {}).get(name, oracle)
+            for name in self.hierarchy.agent_names if name not in self.controlled
+        }
+        unknown = set(teammates or {}) - set(self.hierarchy.agent_names)
+        if unknown:
+            raise UnknownNameError("teammate role", sorted(unknown)[0], self.hierarchy.agent_names)
+        self.task_seed: int | None = None
+        self._observation = ""
+        self._episode: dict[str, Any] | None = None  # what a pickle replays
+
+    def _resolve_control(self, control: str | Sequence[str]) -> frozenset[str]:
+        names = self.hierarchy.agent_names
+        if control == "root":
+            return frozenset({self.hierarchy.root})
+        if control == "all":
+            return frozenset(names)
+        roles = [control] if isinstance(control, str) else list(control)
+        for role in roles:
+            if role not in names:
+                raise UnknownNameError("role for control", role, [*names, "root", "all"])
+        if self.hierarchy.root not in roles:
+            raise ConfigError(
+                f"expected control to include the root {self.hierarchy.root!r} (the episode "
+                f"starts and ends with it), got {roles}; use control='root' or add it"
+            )
+        return frozenset(roles)
+
+    # -- Gymnasium API --------------------------------------------------------------
+
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        """Start an episode on a new task (``options={"task_seed": k}`` picks one)."""
+        super().reset(seed=seed)
+        self._episode = {"rng": self.np_random.bit_generator.state, "options": options,
+                         "actions": []}
+        return self._start(options)
+
+    def _start(self, options: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+        options = options or {}
+        if "task_seed" in options:
+            task_seed = int(options["task_seed"])
+        elif self.task_seeds is not None:
+            task_seed = int(self.task_seeds[int(self.np_random.integers(len(self.task_seeds)))])
+        else:
+            task_seed = int(self.np_random.integers(2**31 - 1))
+        self.task_seed = task_seed
+        self.runtime.reset(task_seed)
+        self._advance()
+        self.runtime.collect_penalties()
+        return self._observe(), self._info()
+
+    def step(self, action: str) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Play one action of the acting controlled role, then let teammates act."""
+        runtime = self.runtime
+        if self._episode is None or runtime.done:
+            raise gym.error.ResetNeeded("the episode is over; call reset() before step()")
+        self._episode["actions"].append(action)
+        outcome = runtime.act(runtime.active_role or "", action)
+        self._advance()
+        penalties = runtime.collect_penalties()
+        reward = sum(penalties[r] for r in self.controlled)
+        if runtime.done and runtime.verdict is not None:
+            reward += runtime.verdict.score
+        info = self._info()
+        info["action_kind"] = outcome.kind
+        if outcome.kind == "invalid":
+            info["invalid_reason"] = outcome.detail
+        terminated = runtime.done and not runtime.truncated
+        return self._observe(), float(reward), terminated, runtime.truncated, info
+
+    def _advance(self) -> None:
+        runtime = self.runtime
+        for _ in range(MAX_TEAMMATE_ACTIONS):
+            role = runtime.active_role
+            if role is None or role in self.controlled:
+                return
+            action = self.teammates[role](runtime.observe(role), self._info(role))
+            runtime.act(role, action)
+        runtime.stop("turn_limit")
+
+    def _observe(self) -> str:
+        role = self.runtime.active_role or self.hierarchy.root
+        self._observation = to_charset(self.runtime.observe(role))
+        return self._observation
+
+    def _info(self, role: str | None = None) -> dict[str, Any]:
+        runtime = self.runtime
+        role = role or runtime.active_role
+        info: dict[str, Any] = {
+            "role": role,
+            "tools": runtime.tool_schemas(role) if role else [],
+            "task_seed": self.task_seed,
+            "turn": runtime.turns,
+            "clock": runtime.clock,
+            "depth": len(runtime.stack),
+        }
+        if runtime.done:
+            verdict = runtime.verdict
+            info.update(stop_reason=runtime.stop_reason, score=verdict.score if verdict else 0.0,
+                        success=bool(verdict and verdict.solved))
+        if self.return_history and role:
+            info["history"] = runtime.history(role)
+        return info
+
+    def render(self) -> str | None:
+        """``ansi``: the acting role and its latest observation; ``human``: print it."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
+            return None
+        role = self.runtime.active_role or "-"
+        text = f"[turn {self.runtime.turns} | {role}]\n{self._observation}\n"
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def close(self) -> None:
+        """End the backend's processes (idempotent)."""
+        self.runtime.backend.close()
+        self.domain.close()
+
+    # -- pickling: rebuild from the constructor arguments and replay the episode ------
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self._config, "episode": self._episode,
+                "seed": getattr(self, "_np_random_seed", None)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        config = dict(state["config"])
+        self.__init__(config.pop("spec"), **config)  # type: ignore[misc]
+        episode = state["episode"]
+        if episode is None:
+            return
+        self._np_random = np.random.Generator(np.random.PCG64())
+        self._np_random.bit_generator.state = episode["rng"]
+        self._np_random_seed = state["seed"]
+        self._episode = {"rng": episode["rng"], "options": episode["options"], "actions": []}
+        self._start(episode["options"])
+        for action in episode["actions"]:
+            self.step(action)

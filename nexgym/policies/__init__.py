@@ -1,0 +1,31 @@
+"""Policies: ``policy(observation, info) -> action``, each built for the env it plays.
+
+``HFPolicy`` (transformers) is imported lazily so that ``import nexgym`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nexgym.policies.oracle import OraclePolicy
+from nexgym.policies.random import RandomPolicy
+
+__all__ = ["HFPolicy", "OraclePolicy", "RandomPolicy", "make_policy"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HFPolicy":
+        from nexgym.policies.hf import HFPolicy
+
+        return HFPolicy
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def make_policy(name: str, env: Any, **kwargs: Any) -> Any:
+    """Build a policy by name ("oracle", "random") for ``env``."""
+    from nexgym.error import UnknownNameError
+
+    factories = {"oracle": OraclePolicy, "random": RandomPolicy}
+    if name not in factories:
+        raise UnknownNameError("policy", name, factories)
+    return factories[name](env, **kwargs)

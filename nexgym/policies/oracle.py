@@ -1,0 +1,107 @@
+"""The oracle: plays any role of a hierarchy by following the task's oracle plan.
+
+It reads the runtime (privileged), finds the next plan step that has not yet
+succeeded, and either calls the tool (if its role holds it), delegates to the
+sub-agent whose subtree holds it (with a task message describing the steps), or
+finishes (when the step belongs to someone above it, or the plan is done). Because
+progress is read from the tool calls that actually succeeded, failed calls are
+retried and teammates' work counts. With ``error_rate`` it sometimes makes a random
+well-formed call instead: the erring teammate of coordination experiments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nexgym.envs.domains.base import Plan
+from nexgym.policies.random import random_call
+from nexgym.tools import ToolCall, render_result
+
+__all__ = ["OraclePolicy", "plan_progress"]
+
+
+def plan_progress(plan: Plan, succeeded: list[ToolCall]) -> int:
+    """How many leading steps of ``plan`` appear, in order, among the succeeded calls."""
+    cursor = 0
+    for call in succeeded:
+        if cursor < len(plan) and call == plan[cursor]:
+            cursor += 1
+    return cursor
+
+
+class OraclePolicy:
+    """Follows the task's oracle plan through the hierarchy.
+
+    Args:
+        env: the env it plays.
+        error_rate: probability of a random well-formed call instead of the plan's.
+        plan: index of the oracle plan to follow (default: the first one the
+            hierarchy can execute).
+    """
+
+    def __init__(self, env: Any, *, error_rate: float = 0.0, plan: int | None = None) -> None:
+        self.env = env
+        self.error_rate = error_rate
+        self.plan_index = plan
+
+    def __call__(self, observation: Any, info: dict[str, Any]) -> str:
+        """Return the next action as canonical text."""
+        return self.call(observation, info).to_text()
+
+    def call(self, observation: Any, info: dict[str, Any]) -> ToolCall:
+        """The next action as a :class:`ToolCall`."""
+        base = self.env.unwrapped
+        runtime = base.runtime
+        role = info.get("role") or runtime.active_role
+        if self.error_rate > 0 and base.np_random.random() < self.error_rate:
+            text = observation if isinstance(observation, str) else ""
+            return random_call(base.np_random, runtime.tool_schemas(role), text)
+        return self.plan_call(runtime, role)
+
+    def choose_plan(self, runtime: Any) -> Plan:
+        """The plan to follow: the chosen index, or the first the hierarchy can execute."""
+        plans = runtime.task.plans
+        if self.plan_index is not None:
+            return plans[self.plan_index % len(plans)]
+        held = runtime.spec.all_tools()
+        for plan in plans:
+            if all(step.name in held for step in plan):
+                return plan
+        return plans[0]
+
+    def plan_call(self, runtime: Any, role: str) -> ToolCall:
+        """The plan's next call for ``role``."""
+        plan = self.choose_plan(runtime)
+        done = plan_progress(plan, [r.call for r in runtime.tool_log if r.ok])
+        spec = runtime.spec
+        agent = spec.agent(role)
+        if done < len(plan):
+            step = plan[done]
+            if step.name in agent.tools:
+                return ToolCall(runtime.renames.get(step.name, step.name), step.arguments)
+            for child in agent.sub_agents:
+                reach = spec.subtree(child)
+                if any(h in reach for h in spec.holders(step.name)):
+                    segment = []
+                    for later in plan[done:]:
+                        if not any(h in reach for h in spec.holders(later.name)):
+                            break
+                        segment.append(later)
+                    return ToolCall(child, {"task": _describe(segment)})
+        if role == spec.root and done >= len(plan):
+            answer = runtime.task.answer
+            return ToolCall("finish", {"answer": answer if answer is not None else "Done."})
+        return ToolCall("finish", {"answer": _report(runtime.history(role))})
+
+
+def _describe(steps: list[ToolCall]) -> str:
+    parts = [f"{i}. call {s.describe()}" for i, s in enumerate(steps, 1)]
+    return "Please do the following, in order:\n" + "\n".join(parts) + "\nThen report the results."
+
+
+def _report(messages: list[dict[str, Any]]) -> str:
+    results = [m["content"] for m in messages if m.get("role") == "tool"]
+    if not results:
+        return "Nothing to do."
+    last = render_result(results[-1])
+    return "Done. Last result: " + (last if len(last) <= 500 else last[:497] + "...")

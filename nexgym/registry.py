@@ -1,0 +1,94 @@
+"""The catalog: every YAML spec under ``envs/catalog/<domain>/`` is a ``nex/<Name>-v0`` env.
+
+Registration reads only file names (the spec is parsed by ``gym.make``), so
+``import nexgym`` stays fast however large the catalog grows.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from nexgym.error import UnknownNameError
+from nexgym.spec import HierarchySpec, load_spec
+
+__all__ = ["CATALOG_DIR", "NAMESPACE", "catalog_paths", "list_envs", "load_catalog_spec",
+           "make_from_catalog", "register_catalog"]
+
+NAMESPACE = "nex"
+CATALOG_DIR = Path(__file__).resolve().parent.parent / "envs" / "catalog"
+#: Episode step limit applied by ``gym.make`` through ``TimeLimit``.
+MAX_EPISODE_STEPS = 200
+
+
+def _catalog_dir() -> Path:
+    import nexgym.envs
+
+    return Path(nexgym.envs.__file__).resolve().parent / "catalog"
+
+
+@cache
+def catalog_paths() -> dict[str, Path]:
+    """Env name -> YAML path for every catalog entry."""
+    root = _catalog_dir()
+    out: dict[str, Path] = {}
+    for path in sorted(root.glob("*/*.yaml")):
+        if path.stem in out:
+            raise ValueError(f"two catalog specs are named {path.stem!r}: {out[path.stem]} and {path}")
+        out[path.stem] = path
+    return out
+
+
+def env_id(name: str) -> str:
+    """The Gymnasium id of a catalog entry."""
+    return f"{NAMESPACE}/{name}-v0"
+
+
+@cache
+def _load(path: Path, mtime: float) -> HierarchySpec:
+    return load_spec(path)
+
+
+def load_catalog_spec(name_or_id: str) -> HierarchySpec:
+    """The spec of a catalog entry, by name (``FileOps``) or id (``nex/FileOps-v0``)."""
+    name = name_or_id.removeprefix(f"{NAMESPACE}/").removesuffix("-v0")
+    paths = catalog_paths()
+    if name not in paths:
+        raise UnknownNameError("env", env_id(name), [env_id(n) for n in paths])
+    path = paths[name]
+    return _load(path, path.stat().st_mtime)
+
+
+def make_from_catalog(name: str, **kwargs: Any) -> gym.Env:
+    """Entry point of every catalog id: build a :class:`~nexgym.env.NexEnv`."""
+    from nexgym.env import NexEnv
+
+    return NexEnv(load_catalog_spec(name), **kwargs)
+
+
+def register_catalog() -> None:
+    """Register every catalog entry under the ``nex`` namespace (idempotent)."""
+    for name, path in catalog_paths().items():
+        gid = env_id(name)
+        if gid in gym.registry:
+            continue
+        gym.register(
+            id=gid,
+            entry_point="nexgym.registry:make_from_catalog",
+            kwargs={"name": name},
+            max_episode_steps=MAX_EPISODE_STEPS,
+            nondeterministic=path.parent.name in NONDETERMINISTIC_DOMAINS,
+            disable_env_checker=False,
+        )
+
+
+#: Domains whose trajectories depend on real clocks or third-party processes.
+NONDETERMINISTIC_DOMAINS = frozenset({"clock"})
+
+
+def list_envs() -> list[str]:
+    """Every registered ``nex/...`` id, sorted."""
+    return sorted(k for k in gym.registry if k.startswith(f"{NAMESPACE}/"))

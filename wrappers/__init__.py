@@ -1,0 +1,1 @@
+"""nexgym.wrappers: noise, faults, budgets, space conversion and recording."""
