@@ -1,0 +1,1 @@
+"""nexgym.grounding (being built)."""

@@ -1,0 +1,1 @@
+"""nexgym.mcp (being built)."""

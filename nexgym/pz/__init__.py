@@ -1,0 +1,1 @@
+"""nexgym.pz (being built)."""

@@ -1,0 +1,1 @@
+"""nexgym.synth (being built)."""

@@ -1,0 +1,1 @@
+"""nexgym.training (being built)."""
