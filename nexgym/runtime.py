@@ -85,6 +85,8 @@ class ToolRecord:
     call: ToolCall
     ok: bool
     time: float
+    error: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +332,7 @@ class Runtime:
             span.attributes["error"] = result.error
         if result.meta:
             span.attributes.update(result.meta)
-        self.tool_log.append(ToolRecord(role, call, result.ok, self.clock))
+        self.tool_log.append(ToolRecord(role, call, result.ok, self.clock, result.error, result.meta))
         return result
 
     def _invalid(self, frame: Frame, text: Any, reason: str) -> ActOutcome:
