@@ -1,0 +1,211 @@
+"""A world backed by an in-memory SQLite database, shared by the SQL domains.
+
+:class:`SqlWorld` wraps one ``sqlite3`` connection to ``:memory:``. Worlds copy with
+:func:`copy.deepcopy` (through ``Connection.backup``) and pickle (through
+``Connection.serialize``), so episodes can be forked and sent to worker processes.
+Agent-written SQL only ever runs through :meth:`SqlWorld.select`, which accepts a
+single read-only ``SELECT`` (enforced by an authorizer, not by parsing) and caps the
+rows it returns and the work it may do.
+"""
+
+from __future__ import annotations
+
+import copy
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from nexgym.error import ToolError
+
+__all__ = ["MAX_ROWS", "SqlWorld", "quote_identifier"]
+
+#: Most rows a read-only query returns to the agent.
+MAX_ROWS = 50
+#: SQLite virtual-machine steps (in thousands) after which a query is interrupted.
+MAX_STEPS_K = 200
+
+_READ_ACTIONS = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+)
+
+
+def _read_only(
+    action: int, arg1: str | None, arg2: str | None, db: str | None, src: str | None
+) -> int:
+    """Authorizer that allows reading and nothing else."""
+    return sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a table or column name for SQL (names come from a checked list)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SqlWorld:
+    """An in-memory SQLite database plus any plain attributes a domain adds.
+
+    Args:
+        schema: SQL script run once to create the tables.
+    """
+
+    def __init__(self, schema: str = "") -> None:
+        self.conn = self._connect()
+        if schema:
+            self.conn.executescript(schema)
+
+    @staticmethod
+    def _connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    # -- copying and pickling -------------------------------------------------------
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SqlWorld:
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            if key != "conn":
+                setattr(clone, key, copy.deepcopy(value, memo))
+        clone.conn = self._connect()
+        self.conn.backup(clone.conn)
+        return clone
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k != "conn"}
+        state["_database"] = self.conn.serialize()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        data = state.pop("_database")
+        self.__dict__.update(state)
+        self.conn = self._connect()
+        self.conn.deserialize(data)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+    # -- trusted access (tools and verifiers) -----------------------------------------
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run a trusted query and return every row as a dict."""
+        cursor = self.conn.execute(sql, tuple(params))
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        """The first row of a trusted query, or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of a trusted query (None if no row)."""
+        row = self.conn.execute(sql, tuple(params)).fetchone()
+        return None if row is None else row[0]
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a trusted write statement; returns the number of changed rows."""
+        return self.conn.execute(sql, tuple(params)).rowcount
+
+    def insert(self, table: str, records: Iterable[dict[str, Any]]) -> None:
+        """Insert dict records into a table (every record must have the same keys)."""
+        records = list(records)
+        if not records:
+            return
+        columns = list(records[0])
+        sql = (
+            f"INSERT INTO {quote_identifier(table)} "
+            f"({', '.join(quote_identifier(c) for c in columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})"
+        )
+        self.conn.executemany(sql, [tuple(r[c] for c in columns) for r in records])
+
+    def tables(self) -> list[str]:
+        """Names of the user tables, sorted."""
+        return [
+            r["name"]
+            for r in self.rows(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+
+    def columns(self, table: str) -> list[dict[str, Any]]:
+        """``[{"name", "type"}]`` for a table's columns, in order."""
+        info = self.rows(f"PRAGMA table_info({quote_identifier(table)})")
+        return [{"name": c["name"], "type": c["type"] or "ANY"} for c in info]
+
+    def require_table(self, table: str) -> str:
+        """Return ``table`` if it exists, else raise a ToolError listing the tables."""
+        known = self.tables()
+        if table not in known:
+            raise ToolError(f"no table named {table!r}; expected one of: {', '.join(known)}")
+        return table
+
+    def require_column(self, table: str, column: str) -> str:
+        """Return ``column`` if ``table`` has it, else raise a ToolError listing its columns."""
+        names = [c["name"] for c in self.columns(table)]
+        if column not in names:
+            raise ToolError(
+                f"table {table!r} has no column {column!r}; expected one of: {', '.join(names)}"
+            )
+        return column
+
+    # -- untrusted, read-only access (agent SQL) ---------------------------------------
+
+    def select(self, sql: str, *, max_rows: int = MAX_ROWS) -> dict[str, Any]:
+        """Run one agent-written read-only ``SELECT`` and return at most ``max_rows`` rows.
+
+        Returns:
+            ``{"columns": [...], "rows": [[...], ...], "row_count": n, "truncated": bool}``.
+
+        Raises:
+            ToolError: if the text is not a single SELECT, writes, or fails to run.
+        """
+        text = sql.strip().rstrip(";").strip()
+        first = text.split(None, 1)[0].upper() if text else ""
+        if first not in ("SELECT", "WITH"):
+            raise ToolError(
+                f"expected a single read-only SELECT statement, got {sql[:60]!r}; "
+                "use the domain's tools to change data"
+            )
+        steps = [0]
+
+        def budget() -> int:
+            steps[0] += 1
+            return 1 if steps[0] > MAX_STEPS_K else 0
+
+        self.conn.set_authorizer(_read_only)
+        self.conn.set_progress_handler(budget, 1000)
+        try:
+            cursor = self.conn.execute(text)
+            fetched = cursor.fetchmany(max_rows + 1)
+        except (sqlite3.ProgrammingError, sqlite3.Warning) as e:
+            raise ToolError(
+                f"expected exactly one SELECT statement, got {sql[:60]!r} ({e}); "
+                "run statements one at a time"
+            ) from e
+        except sqlite3.DatabaseError as e:
+            raise ToolError(self._explain(e, sql)) from e
+        finally:
+            self.conn.set_authorizer(None)
+            self.conn.set_progress_handler(None, 0)
+        columns = [d[0] for d in cursor.description or ()]
+        rows = [list(r) for r in fetched[:max_rows]]
+        return {
+            "columns": columns,
+            "rows": rows,
+            "row_count": len(rows),
+            "truncated": len(fetched) > max_rows,
+        }
+
+    @staticmethod
+    def _explain(error: sqlite3.DatabaseError, sql: str) -> str:
+        message = str(error)
+        if "not authorized" in message:
+            return (
+                f"only read-only SELECT queries are allowed, got {sql[:60]!r}; "
+                "use the domain's tools to change data"
+            )
+        if "interrupted" in message:
+            return "the query did too much work and was stopped; add a WHERE clause or a LIMIT"
+        return f"SQL error: {message}; check table and column names with the schema tools"
