@@ -17,6 +17,7 @@ __all__ = ["DOMAINS", "Domain", "domain_class", "get_domain", "list_domains"]
 DOMAINS: dict[str, str] = {
     "files": "files:FilesDomain",
     "inventory": "inventory:InventoryDomain",
+    "support": "support:SupportDomain",
 }
 
 

@@ -19,7 +19,7 @@ from nexgym.envs.domains.base import Domain, Goal, Plan, Task, compose_task
 
 from nexgym.tools import ToolCall
 
-__all__ = ["MAX_CANDIDATES", "GeneratedDomain", "bounded_calls", "pick", "sample"]
+__all__ = ["MAX_CANDIDATES", "GeneratedDomain", "bounded_calls", "call", "pick", "sample"]
 
 T = TypeVar("T")
 #: A goal maker: ``maker(rng, world, facts) -> Goal``.
@@ -27,6 +27,11 @@ Maker = Callable[[np.random.Generator, Any, dict[str, Any]], Goal]
 
 #: The most candidate calls :meth:`Domain.admissible_calls` offers.
 MAX_CANDIDATES = 64
+
+
+def call(name: str, /, **arguments: Any) -> ToolCall:
+    """A plan step: ``call("get_order", order_id="ORD-1")``."""
+    return ToolCall(name, arguments)
 
 
 def pick(rng: np.random.Generator, items: Sequence[T]) -> T:
