@@ -26,8 +26,21 @@ if TYPE_CHECKING:
 __all__ = ["list_envs", "make_env", "synthesize"]
 __version__ = "0.1.0"
 
-_SUBMODULES = {"pz", "policies", "wrappers", "metrics", "synth", "spec", "runtime", "env",
-               "error", "grounding", "mcp", "training", "envs"}
+_SUBMODULES = {
+    "pz",
+    "policies",
+    "wrappers",
+    "metrics",
+    "synth",
+    "spec",
+    "runtime",
+    "env",
+    "error",
+    "grounding",
+    "mcp",
+    "training",
+    "envs",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -94,7 +94,7 @@ class NexEnv(gym.Env[str, str]):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}  # noqa: RUF012
 
     def __init__(
         self,
@@ -113,25 +113,40 @@ class NexEnv(gym.Env[str, str]):
     ) -> None:
         self.hierarchy = load_spec(spec)
         self._config = dict(
-            spec=self.hierarchy.to_dict(), control=control, difficulty=difficulty,
-            backend=backend, max_turns=max_turns, teammate_error_rate=teammate_error_rate,
-            teammates=teammates, task_seeds=None if task_seeds is None else list(task_seeds),
-            invalid_penalty=invalid_penalty, return_history=return_history,
+            spec=self.hierarchy.to_dict(),
+            control=control,
+            difficulty=difficulty,
+            backend=backend,
+            max_turns=max_turns,
+            teammate_error_rate=teammate_error_rate,
+            teammates=teammates,
+            task_seeds=None if task_seeds is None else list(task_seeds),
+            invalid_penalty=invalid_penalty,
+            return_history=return_history,
             render_mode=render_mode,
         )
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ConfigError(f"expected render_mode in {self.metadata['render_modes']}, got {render_mode!r}")
+            raise ConfigError(
+                f"expected render_mode in {self.metadata['render_modes']}, got {render_mode!r}"
+            )
         if not 0.0 <= teammate_error_rate <= 1.0:
-            raise ConfigError(f"expected teammate_error_rate in [0, 1], got {teammate_error_rate!r}")
+            raise ConfigError(
+                f"expected teammate_error_rate in [0, 1], got {teammate_error_rate!r}"
+            )
         if max_turns is not None and max_turns < 1:
             raise ConfigError(f"expected max_turns >= 1 or None, got {max_turns!r}")
         self.render_mode = render_mode
         self.domain = get_domain(self.hierarchy.domain)
-        self.runtime = Runtime(self.hierarchy, self.domain, make_backend(backend, self.domain),
-                               difficulty=difficulty, invalid_penalty=invalid_penalty,
-                               max_turns=max_turns)
+        self.runtime = Runtime(
+            self.hierarchy,
+            self.domain,
+            make_backend(backend, self.domain),
+            difficulty=difficulty,
+            invalid_penalty=invalid_penalty,
+            max_turns=max_turns,
+        )
         self.controlled = self._resolve_control(control)
-        self.task_seeds = self._config["task_seeds"]
+        self.task_seeds: list[int] | None = None if task_seeds is None else list(task_seeds)
         if self.task_seeds is not None and not self.task_seeds:
             raise ConfigError("expected at least one seed in task_seeds, got an empty list")
         self.return_history = return_history
@@ -142,7 +157,8 @@ class NexEnv(gym.Env[str, str]):
         oracle = OraclePolicy(self, error_rate=teammate_error_rate)
         self.teammates: dict[str, Policy] = {
             name: (teammates or {}).get(name, oracle)
-            for name in self.hierarchy.agent_names if name not in self.controlled
+            for name in self.hierarchy.agent_names
+            if name not in self.controlled
         }
         unknown = set(teammates or {}) - set(self.hierarchy.agent_names)
         if unknown:
@@ -170,12 +186,16 @@ class NexEnv(gym.Env[str, str]):
 
     # -- Gymnasium API --------------------------------------------------------------
 
-    def reset(self, *, seed: int | None = None,
-              options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         """Start an episode on a new task (``options={"task_seed": k}`` picks one)."""
         super().reset(seed=seed)
-        self._episode = {"rng": self.np_random.bit_generator.state, "options": options,
-                         "actions": []}
+        self._episode = {
+            "rng": self.np_random.bit_generator.state,
+            "options": options,
+            "actions": [],
+        }
         return self._start(options)
 
     def _start(self, options: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
@@ -239,13 +259,16 @@ class NexEnv(gym.Env[str, str]):
         }
         if runtime.done:
             verdict = runtime.verdict
-            info.update(stop_reason=runtime.stop_reason, score=verdict.score if verdict else 0.0,
-                        success=bool(verdict and verdict.solved))
+            info.update(
+                stop_reason=runtime.stop_reason,
+                score=verdict.score if verdict else 0.0,
+                success=bool(verdict and verdict.solved),
+            )
         if self.return_history and role:
             info["history"] = runtime.history(role)
         return info
 
-    def render(self) -> str | None:
+    def render(self) -> str | None:  # type: ignore[override]
         """``ansi``: the acting role and its latest observation; ``human``: print it."""
         if self.render_mode is None:
             gym.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
@@ -265,8 +288,11 @@ class NexEnv(gym.Env[str, str]):
     # -- pickling: rebuild from the constructor arguments and replay the episode ------
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"config": self._config, "episode": self._episode,
-                "seed": getattr(self, "_np_random_seed", None)}
+        return {
+            "config": self._config,
+            "episode": self._episode,
+            "seed": getattr(self, "_np_random_seed", None),
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         config = dict(state["config"])

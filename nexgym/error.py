@@ -39,7 +39,9 @@ class UnknownNameError(NexgymError, KeyError):
         listing = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
         self.name = name
         self.suggestions = close
-        msg = f"unknown {kind} {name!r}.{suggestion} Known: {listing}.{(' ' + hint) if hint else ''}"
+        msg = (
+            f"unknown {kind} {name!r}.{suggestion} Known: {listing}.{(' ' + hint) if hint else ''}"
+        )
         super().__init__(msg)
 
     def __str__(self) -> str:  # KeyError would quote the message
@@ -75,7 +77,7 @@ class MissingDependencyError(NexgymError, ImportError):
         )
 
 
-def require(module: str, extra: str, what: str):  # noqa: ANN201 - returns a module
+def require(module: str, extra: str, what: str):
     """Import an optional module or raise :class:`MissingDependencyError`.
 
     Args:

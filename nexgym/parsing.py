@@ -104,7 +104,9 @@ def _from_mapping(data: dict[str, Any]) -> ToolCall | InvalidAction:
     name = data.get("name")
     if not isinstance(name, str) or not name:
         keys = ", ".join(repr(k) for k in list(data)[:6])
-        return InvalidAction(f'expected a "name" key holding the tool name, got keys {keys or "none"}')
+        return InvalidAction(
+            f'expected a "name" key holding the tool name, got keys {keys or "none"}'
+        )
     extra = set(data) - {"name", "arguments", "id", "type"}
     if extra:
         return InvalidAction(
@@ -120,7 +122,9 @@ def _from_mapping(data: dict[str, Any]) -> ToolCall | InvalidAction:
     if arguments is None:
         arguments = {}
     if not isinstance(arguments, dict):
-        return InvalidAction(f'expected "arguments" to be a JSON object, got {type(arguments).__name__}')
+        return InvalidAction(
+            f'expected "arguments" to be a JSON object, got {type(arguments).__name__}'
+        )
     return _named(name, arguments)
 
 
@@ -144,7 +148,8 @@ def _from_function(text: str, name: str) -> ToolCall | InvalidAction:
             arguments[kw.arg] = ast.literal_eval(kw.value)
         except ValueError:
             return InvalidAction(
-                f"argument {kw.arg!r} must be a literal (string, number, list, dict, True/False/None)"
+                f"argument {kw.arg!r} must be a literal "
+                "(string, number, list, dict, True/False/None)"
             )
     return _named(name, arguments)
 

@@ -15,14 +15,20 @@ _FORMAT = """Call exactly one tool per turn, in this form:
 <tool_call>{{"name": "finish", "arguments": {{"answer": "..."}}}}</tool_call>"""
 
 
-def system_prompt(agent_name: str, role: str, domain_description: str,
-                  schemas: list[dict[str, Any]], has_subagents: bool) -> str:
+def system_prompt(
+    agent_name: str,
+    role: str,
+    domain_description: str,
+    schemas: list[dict[str, Any]],
+    has_subagents: bool,
+) -> str:
     """The first text an agent sees: who it is, its tools as JSON schemas, the call format."""
     tools = "\n".join(json.dumps(s) for s in schemas)
     subagents = (
-        "Agents listed among your tools are called the same way, with a \"task\" argument "
+        'Agents listed among your tools are called the same way, with a "task" argument '
         "that says what they should do; their final answer comes back as the result.\n"
-        if has_subagents else ""
+        if has_subagents
+        else ""
     )
     return (
         f"You are {agent_name}, an agent working on {domain_description}.\n{role.strip()}\n\n"
@@ -48,8 +54,9 @@ def example_call(schema: dict[str, Any]) -> str:
     args = {}
     for key in params.get("required", []):
         kind = params["properties"].get(key, {}).get("type", "string")
-        args[key] = {"integer": 1, "number": 1.0, "boolean": True, "array": [],
-                     "object": {}}.get(kind, "...")
+        args[key] = {"integer": 1, "number": 1.0, "boolean": True, "array": [], "object": {}}.get(
+            kind, "..."
+        )
     return ToolCall(fn["name"], args).to_text()
 
 

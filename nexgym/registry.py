@@ -15,19 +15,25 @@ import gymnasium as gym
 from nexgym.error import UnknownNameError
 from nexgym.spec import HierarchySpec, load_spec
 
-__all__ = ["CATALOG_DIR", "NAMESPACE", "catalog_paths", "list_envs", "load_catalog_spec",
-           "make_from_catalog", "register_catalog"]
+__all__ = [
+    "CATALOG_DIR",
+    "NAMESPACE",
+    "catalog_paths",
+    "list_envs",
+    "load_catalog_spec",
+    "make_from_catalog",
+    "register_catalog",
+]
 
 NAMESPACE = "nex"
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "envs" / "catalog"
 #: Episode step limit applied by ``gym.make`` through ``TimeLimit``.
 MAX_EPISODE_STEPS = 200
 
 
 def _catalog_dir() -> Path:
-    import nexgym.envs
+    import nexgym.envs as envs_package
 
-    return Path(nexgym.envs.__file__).resolve().parent / "catalog"
+    return Path(str(envs_package.__file__)).resolve().parent / "catalog"
 
 
 @cache
@@ -37,7 +43,9 @@ def catalog_paths() -> dict[str, Path]:
     out: dict[str, Path] = {}
     for path in sorted(root.glob("*/*.yaml")):
         if path.stem in out:
-            raise ValueError(f"two catalog specs are named {path.stem!r}: {out[path.stem]} and {path}")
+            raise ValueError(
+                f"two catalog specs are named {path.stem!r}: {out[path.stem]} and {path}"
+            )
         out[path.stem] = path
     return out
 

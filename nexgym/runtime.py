@@ -23,11 +23,16 @@ from nexgym.backends import InProcessBackend, ToolBackend
 from nexgym.envs.domains.base import Domain, Task, Verdict
 from nexgym.error import ArgumentError, NexgymError
 from nexgym.parsing import InvalidAction, parse_action
-from nexgym.prompts import example_call, invalid_action_text, system_prompt, task_text
-from nexgym.prompts import tool_result_text
+from nexgym.prompts import (
+    example_call,
+    invalid_action_text,
+    system_prompt,
+    task_text,
+    tool_result_text,
+)
 from nexgym.spec import AgentSpec, HierarchySpec
 from nexgym.tools import Tool, ToolCall, ToolResult, function_schema
-from nexgym.trace import Span, Trace
+from nexgym.trace import Span, SpanKind, Trace
 
 __all__ = ["ActOutcome", "EpisodeOver", "Frame", "Middleware", "Runtime", "ToolRecord"]
 
@@ -118,9 +123,17 @@ class Runtime:
         turn_seconds: virtual seconds each action costs (tool latency comes on top).
     """
 
-    def __init__(self, spec: HierarchySpec, domain: Domain, backend: ToolBackend | None = None, *,
-                 difficulty: int = 1, invalid_penalty: float = 0.02,
-                 max_turns: int | None = None, turn_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        spec: HierarchySpec,
+        domain: Domain,
+        backend: ToolBackend | None = None,
+        *,
+        difficulty: int = 1,
+        invalid_penalty: float = 0.02,
+        max_turns: int | None = None,
+        turn_seconds: float = 0.0,
+    ) -> None:
         self.spec = spec
         self.domain = domain
         self.backend = backend or InProcessBackend(domain)
@@ -138,8 +151,9 @@ class Runtime:
 
     # -- presentation ---------------------------------------------------------------
 
-    def present_tools(self, renames: dict[str, str] | None = None,
-                      descriptions: dict[str, str] | None = None) -> None:
+    def present_tools(
+        self, renames: dict[str, str] | None = None, descriptions: dict[str, str] | None = None
+    ) -> None:
         """Show domain tools under other names or descriptions (schema drift).
 
         Calls must then use the shown names. Takes effect for frames opened afterwards.
@@ -160,13 +174,17 @@ class Runtime:
                 desc = self.descriptions.get(name, tool.description)
                 menu[shown] = _Entry("tool", name, function_schema(shown, desc, tool.parameters))
             for child in agent.sub_agents:
-                menu[child] = _Entry("subagent", child, function_schema(
-                    child, self._agents[child].summary(), DELEGATE.parameters))
+                menu[child] = _Entry(
+                    "subagent",
+                    child,
+                    function_schema(child, self._agents[child].summary(), DELEGATE.parameters),
+                )
             menu["finish"] = _Entry("finish", "finish", FINISH.schema())
             self._menus[agent.name] = menu
             schemas = [e.schema for e in menu.values()]
             self._prompts[agent.name] = system_prompt(
-                agent.name, agent.role, self.domain.description, schemas, bool(agent.sub_agents))
+                agent.name, agent.role, self.domain.description, schemas, bool(agent.sub_agents)
+            )
             self._examples[agent.name] = example_call(schemas[0])
 
     def tool_schemas(self, role: str) -> list[dict[str, Any]]:
@@ -292,24 +310,44 @@ class Runtime:
             return self._invalid(frame, text, reason)
         call_id = f"call_{self._next_call}"
         self._next_call += 1
-        frame.messages.append({"role": "assistant", "content": "", "tool_calls": [{
-            "id": call_id, "type": "function",
-            "function": {"name": call.name, "arguments": json.dumps(arguments, default=str)}}]})
+        frame.messages.append(
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {
+                            "name": call.name,
+                            "arguments": json.dumps(arguments, default=str),
+                        },
+                    }
+                ],
+            }
+        )
         if entry.kind == "finish":
             self._finish(frame, str(arguments["answer"]))
             return ActOutcome("finish")
         if entry.kind == "subagent":
             if len(self.stack) >= self.spec.limits.max_depth:
-                self._deliver(frame, call_id, call.name,
-                              f"Error: sub-agent calls are nested {len(self.stack)} deep, "
-                              f"the limit is {self.spec.limits.max_depth}")
+                self._deliver(
+                    frame,
+                    call_id,
+                    call.name,
+                    f"Error: sub-agent calls are nested {len(self.stack)} deep, "
+                    f"the limit is {self.spec.limits.max_depth}",
+                )
                 return ActOutcome("subagent", detail="depth limit")
             self._push(self._agents[entry.target], arguments["task"], call_id, frame.span.id)
             return ActOutcome("subagent")
         result = self._run_tool(role, ToolCall(entry.target, arguments), frame.span.id)
         text_out = result.render()
         if len(text_out) > MAX_RESULT_CHARS:
-            text_out = text_out[:MAX_RESULT_CHARS] + f"\n[... {len(text_out) - MAX_RESULT_CHARS} more characters cut]"
+            text_out = (
+                text_out[:MAX_RESULT_CHARS]
+                + f"\n[... {len(text_out) - MAX_RESULT_CHARS} more characters cut]"
+            )
         self._deliver(frame, call_id, call.name, text_out)
         return ActOutcome("tool", detail="ok" if result.ok else "error")
 
@@ -320,7 +358,9 @@ class Runtime:
         handler: Callable[[ToolCall], ToolResult] = call_backend
         for middleware in reversed(self.middlewares):
             handler = _bind(middleware, role, handler)
-        span = self.trace.open("tool", call.name, role, self.clock, parent, arguments=call.arguments)
+        span = self.trace.open(
+            "tool", call.name, role, self.clock, parent, arguments=call.arguments
+        )
         try:
             result = handler(call)
         except Exception as e:  # a broken middleware or backend must not escape step()
@@ -332,7 +372,9 @@ class Runtime:
             span.attributes["error"] = result.error
         if result.meta:
             span.attributes.update(result.meta)
-        self.tool_log.append(ToolRecord(role, call, result.ok, self.clock, result.error, result.meta))
+        self.tool_log.append(
+            ToolRecord(role, call, result.ok, self.clock, result.error, result.meta)
+        )
         return result
 
     def _invalid(self, frame: Frame, text: Any, reason: str) -> ActOutcome:
@@ -342,8 +384,9 @@ class Runtime:
         echo = text if isinstance(text, str) else repr(text)
         frame.messages.append({"role": "assistant", "content": echo[:MAX_ECHO_CHARS]})
         remaining = self.spec.limits.max_invalid_actions - self.invalid_actions
-        feedback = invalid_action_text(reason, self._examples[role], self.tool_names(role),
-                                       max(remaining, 0))
+        feedback = invalid_action_text(
+            reason, self._examples[role], self.tool_names(role), max(remaining, 0)
+        )
         frame.messages.append({"role": "user", "content": feedback})
         frame.pending = feedback
         if remaining <= 0:
@@ -352,8 +395,10 @@ class Runtime:
 
     # -- frames ---------------------------------------------------------------------
 
-    def _push(self, agent: AgentSpec, message: str, call_id: str | None, parent: int | None) -> None:
-        kind = "agent" if parent is None else "subagent"
+    def _push(
+        self, agent: AgentSpec, message: str, call_id: str | None, parent: int | None
+    ) -> None:
+        kind: SpanKind = "agent" if parent is None else "subagent"
         span = self.trace.open(kind, agent.name, agent.name, self.clock, parent, task=message)
         prompt = self._prompts[agent.name]
         opening = task_text(message)
@@ -371,7 +416,9 @@ class Runtime:
         self._enforce_turn_limit(caller)
 
     def _deliver(self, frame: Frame, call_id: str, name: str, text: str) -> None:
-        frame.messages.append({"role": "tool", "tool_call_id": call_id, "name": name, "content": text})
+        frame.messages.append(
+            {"role": "tool", "tool_call_id": call_id, "name": name, "content": text}
+        )
         frame.pending = tool_result_text(ToolCall(name), text)
 
     def _finish(self, frame: Frame, answer: str) -> None:
@@ -389,8 +436,11 @@ class Runtime:
         if self.done or frame.turns < limit:
             return
         if len(self.stack) > 1:
-            self._pop(frame, f"Error: {frame.agent.name} stopped after {limit} turns "
-                             "without calling finish", "turn_limit")
+            self._pop(
+                frame,
+                f"Error: {frame.agent.name} stopped after {limit} turns without calling finish",
+                "turn_limit",
+            )
         else:
             self._end("turn_limit")
 
@@ -403,6 +453,7 @@ class Runtime:
             frame.span.attributes.update(turns=frame.turns, outcome=reason)
 
 
-def _bind(middleware: Middleware, role: str,
-          inner: Callable[[ToolCall], ToolResult]) -> Callable[[ToolCall], ToolResult]:
+def _bind(
+    middleware: Middleware, role: str, inner: Callable[[ToolCall], ToolResult]
+) -> Callable[[ToolCall], ToolResult]:
     return lambda call: middleware(call, role, inner)

@@ -49,7 +49,14 @@ __all__ = [
 ]
 
 Topology = Literal["single", "centralized", "decentralized", "independent", "hybrid", "tree"]
-TOPOLOGIES: tuple[str, ...] = ("single", "centralized", "decentralized", "independent", "hybrid", "tree")
+TOPOLOGIES: tuple[str, ...] = (
+    "single",
+    "centralized",
+    "decentralized",
+    "independent",
+    "hybrid",
+    "tree",
+)
 #: Tools every agent has without declaring them.
 BUILTIN_TOOLS: tuple[str, ...] = ("finish",)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
@@ -192,11 +199,13 @@ class HierarchySpec(_Strict):
 
     def _semantic_problems(self) -> Iterator[str]:
         names = [a.name for a in self.agents]
-        index = {}
+        index: dict[str, int] = {}
         for i, name in enumerate(names):
             if name in index:
-                yield (f"agents[{i}].name: duplicate agent name {name!r} (also agents[{index[name]}]);"
-                       " give each agent a unique name")
+                yield (
+                    f"agents[{i}].name: duplicate agent name {name!r} (also agents[{index[name]}]);"
+                    " give each agent a unique name"
+                )
             index.setdefault(name, i)
         if self.root not in index:
             yield f"root: no agent is called {self.root!r}{_suggest(self.root, names)}"
@@ -204,8 +213,10 @@ class HierarchySpec(_Strict):
         for i, agent in enumerate(self.agents):
             for j, child in enumerate(agent.sub_agents):
                 if child not in index:
-                    yield (f"agents[{i}].sub_agents[{j}]: no agent is called {child!r}"
-                           f"{_suggest(child, names)}")
+                    yield (
+                        f"agents[{i}].sub_agents[{j}]: no agent is called {child!r}"
+                        f"{_suggest(child, names)}"
+                    )
                 elif child == agent.name:
                     yield f"agents[{i}].sub_agents[{j}]: agent {child!r} cannot call itself"
             for j, tool in enumerate(agent.tools):
@@ -216,8 +227,10 @@ class HierarchySpec(_Strict):
         cycle = _find_cycle({a.name: a.sub_agents for a in self.agents if a.name in index})
         if cycle:
             where = index[cycle[0]]
-            yield (f"agents[{where}].sub_agents: cycle in the sub-agent graph "
-                   f"{' -> '.join(cycle)}; sub-agent calls must form a tree or DAG")
+            yield (
+                f"agents[{where}].sub_agents: cycle in the sub-agent graph "
+                f"{' -> '.join(cycle)}; sub-agent calls must form a tree or DAG"
+            )
             return
         reachable = {self.root}
         frontier = [self.root]
@@ -228,11 +241,15 @@ class HierarchySpec(_Strict):
                     frontier.append(child)
         for i, name in enumerate(names):
             if name not in reachable:
-                yield (f"agents[{i}]: agent {name!r} is unreachable from root {self.root!r};"
-                       " add it to some agent's sub_agents or remove it")
+                yield (
+                    f"agents[{i}]: agent {name!r} is unreachable from root {self.root!r};"
+                    " add it to some agent's sub_agents or remove it"
+                )
         if self.topology == "single" and len(self.agents) != 1:
-            yield (f"topology: 'single' means one agent holding every tool, got "
-                   f"{len(self.agents)} agents; use 'tree' or 'centralized'")
+            yield (
+                f"topology: 'single' means one agent holding every tool, got "
+                f"{len(self.agents)} agents; use 'tree' or 'centralized'"
+            )
         yield from self._domain_problems()
 
     def _domain_problems(self) -> Iterator[str]:
@@ -245,8 +262,10 @@ class HierarchySpec(_Strict):
         for i, agent in enumerate(self.agents):
             for j, tool in enumerate(agent.tools):
                 if tool not in domain_tools and tool not in BUILTIN_TOOLS:
-                    yield (f"agents[{i}].tools[{j}]: domain {self.domain!r} has no tool {tool!r}"
-                           f"{_suggest(tool, domain_tools)}")
+                    yield (
+                        f"agents[{i}].tools[{j}]: domain {self.domain!r} has no tool {tool!r}"
+                        f"{_suggest(tool, domain_tools)}"
+                    )
 
     # -- YAML ------------------------------------------------------------------------
 
@@ -293,8 +312,9 @@ def load_spec(source: str | Path | dict[str, Any] | HierarchySpec) -> HierarchyS
         return source
     if isinstance(source, dict):
         return HierarchySpec.from_dict(source)
-    if isinstance(source, Path) or (isinstance(source, str) and source.endswith((".yaml", ".yml"))
-                                    and "\n" not in source):
+    if isinstance(source, Path) or (
+        isinstance(source, str) and source.endswith((".yaml", ".yml")) and "\n" not in source
+    ):
         path = Path(source)
         try:
             text = path.read_text(encoding="utf-8")
@@ -321,7 +341,7 @@ def _find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str] | None:
         stack.append(node)
         for child in graph.get(node, ()):
             if state.get(child) == 1:
-                return [*stack[stack.index(child):], child]
+                return [*stack[stack.index(child) :], child]
             if child in graph and not state.get(child):
                 found = visit(child)
                 if found:

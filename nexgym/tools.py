@@ -6,7 +6,7 @@ A domain tool is a plain function whose first parameter is the world state::
     def read_file(world: FileWorld, path: str) -> str:
         '''Return the text of a file.
 
-        Args:
+Args:
             path: absolute path of the file, e.g. "/src/app.py".
         '''
 
@@ -181,6 +181,7 @@ class Tool:
         self.parameter_names = tuple(fields)
 
     def __call__(self, state: Any, /, **arguments: Any) -> Any:
+        """Call the tool on a world (no validation: see :meth:`validate`)."""
         return self.fn(state, **arguments)
 
     def __repr__(self) -> str:

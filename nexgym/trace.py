@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Span", "Trace"]
+__all__ = ["Span", "SpanKind", "Trace"]
 
 SpanKind = Literal["agent", "subagent", "tool"]
 
@@ -41,8 +41,15 @@ class Trace:
     def __init__(self) -> None:
         self.spans: list[Span] = []
 
-    def open(self, kind: SpanKind, name: str, role: str, start: float, parent: int | None,
-             **attributes: Any) -> Span:
+    def open(
+        self,
+        kind: SpanKind,
+        name: str,
+        role: str,
+        start: float,
+        parent: int | None,
+        **attributes: Any,
+    ) -> Span:
         """Begin a span."""
         span = Span(len(self.spans), parent, kind, name, role, start, None, attributes)
         self.spans.append(span)
@@ -55,5 +62,5 @@ class Trace:
     def __len__(self) -> int:
         return len(self.spans)
 
-    def __iter__(self):  # noqa: ANN204 - iterator of spans
+    def __iter__(self):
         return iter(self.spans)

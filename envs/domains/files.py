@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from nexgym.envs.domains.base import Domain, Goal, Task, answer_has, compose_task
+
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
 
@@ -181,7 +181,9 @@ def find_files(world: FileWorld, pattern: str, path: str = "/") -> list[str]:
     """
     root = _norm(path).rstrip("/") + "/"
     hits = sorted(
-        p for p in world.files if p.startswith(root) and fnmatch.fnmatch(posixpath.basename(p), pattern)
+        p
+        for p in world.files
+        if p.startswith(root) and fnmatch.fnmatch(posixpath.basename(p), pattern)
     )
     return hits[:MAX_RESULTS]
 
@@ -211,8 +213,18 @@ def search_files(world: FileWorld, text: str, path: str = "/") -> list[dict[str,
 
 SERVICES = ("web", "worker", "billing", "search", "auth", "cache", "mailer", "scheduler")
 SETTINGS = ("timeout", "max_connections", "retries", "log_level", "port", "pool_size")
-FUNCS = ("parse_order", "send_invoice", "load_config", "merge_rows", "hash_token", "retry_call",
-         "render_page", "score_match", "flush_queue", "open_session")
+FUNCS = (
+    "parse_order",
+    "send_invoice",
+    "load_config",
+    "merge_rows",
+    "hash_token",
+    "retry_call",
+    "render_page",
+    "score_match",
+    "flush_queue",
+    "open_session",
+)
 MODULES = ("orders", "billing", "config", "storage", "auth", "net", "views", "ranking", "queue")
 
 
@@ -237,8 +249,18 @@ class FilesDomain(Domain):
 
     name = "files"
     description = "a virtual file system with config files, source code and logs"
-    tools = (list_dir, read_file, file_info, write_file, replace_in_file, delete_file,
-             move_file, make_dir, find_files, search_files)
+    tools = (
+        list_dir,
+        read_file,
+        file_info,
+        write_file,
+        replace_in_file,
+        delete_file,
+        move_file,
+        make_dir,
+        find_files,
+        search_files,
+    )
 
     def new_world(self, rng: np.random.Generator, difficulty: int) -> tuple[FileWorld, dict]:
         """A populated file tree; returns the world and the facts tasks draw on."""
@@ -259,8 +281,11 @@ class FilesDomain(Domain):
             n_todo = int(rng.integers(0, 4))
             body = [f'"""The {m} module."""', "", f"def {f}(data):"]
             for i in range(int(rng.integers(2, 9))):
-                body.append(f"    step_{i} = data  # TODO: check step {i}" if i < n_todo else
-                            f"    step_{i} = data")
+                body.append(
+                    f"    step_{i} = data  # TODO: check step {i}"
+                    if i < n_todo
+                    else f"    step_{i} = data"
+                )
             body.append("    return data")
             path = f"/src/{m}.py"
             world.add(path, "\n".join(body) + "\n")
@@ -275,8 +300,13 @@ class FilesDomain(Domain):
             world.add(path, f"{svc} started\n{svc} stopped\n")
             logs.append(path)
         world.add("/var/log/README.txt", "Rotated logs live in /archive/.\n")
-        return world, {"services": services, "configs": configs, "defs": defs,
-                       "todos": todos, "logs": logs}
+        return world, {
+            "services": services,
+            "configs": configs,
+            "defs": defs,
+            "todos": todos,
+            "logs": logs,
+        }
 
     def generate_task(self, seed: int, difficulty: int = 1) -> Task:
         """A task of ``difficulty`` sub-goals (1-3) on a world sized by difficulty."""
@@ -309,8 +339,12 @@ class FilesDomain(Domain):
             text=f"In {path}, set {key} to {new} and leave every other line unchanged.",
             check=check,
             plans=(
-                (ToolCall("replace_in_file", {"path": path, "old": f"{key} = {old}",
-                                              "new": f"{key} = {new}"}),),
+                (
+                    ToolCall(
+                        "replace_in_file",
+                        {"path": path, "old": f"{key} = {old}", "new": f"{key} = {new}"},
+                    ),
+                ),
                 (ToolCall("write_file", {"path": path, "content": expected}),),
             ),
         )
@@ -327,15 +361,20 @@ class FilesDomain(Domain):
                 for src, dst in targets.items()
             )
 
-        move = tuple(ToolCall("move_file", {"source": s, "destination": d}) for s, d in targets.items())
+        move = tuple(
+            ToolCall("move_file", {"source": s, "destination": d}) for s, d in targets.items()
+        )
         copy_delete = tuple(
             call
             for s, d in targets.items()
-            for call in (ToolCall("write_file", {"path": d, "content": contents[s]}),
-                         ToolCall("delete_file", {"path": s}))
+            for call in (
+                ToolCall("write_file", {"path": d, "content": contents[s]}),
+                ToolCall("delete_file", {"path": s}),
+            )
         )
         return Goal(
-            text="Move every .log file in /var/log into /archive/, keeping file names and contents.",
+            text="Move every .log file in /var/log into /archive/, "
+            "keeping file names and contents.",
             check=check,
             plans=(move, copy_delete),
         )
@@ -349,10 +388,14 @@ class FilesDomain(Domain):
             text=f"How many lines does the source file that defines the function {func} have?",
             check=lambda w, answer: answer_has(answer, lines),
             plans=(
-                (ToolCall("search_files", {"text": f"def {func}(", "path": "/src"}),
-                 ToolCall("file_info", {"path": path})),
-                (ToolCall("find_files", {"pattern": "*.py", "path": "/src"}),
-                 ToolCall("read_file", {"path": path})),
+                (
+                    ToolCall("search_files", {"text": f"def {func}(", "path": "/src"}),
+                    ToolCall("file_info", {"path": path}),
+                ),
+                (
+                    ToolCall("find_files", {"pattern": "*.py", "path": "/src"}),
+                    ToolCall("read_file", {"path": path}),
+                ),
             ),
             answer=str(lines),
         )

@@ -29,8 +29,10 @@ COMMANDS = {
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every sub-command."""
     parser = argparse.ArgumentParser(
-        prog="nexgym", description="Agent-hierarchy environments for RL: list, inspect, play, "
-        "roll out, synthesize, serve over MCP, benchmark and train.")
+        prog="nexgym",
+        description="Agent-hierarchy environments for RL: list, inspect, play, "
+        "roll out, synthesize, serve over MCP, benchmark and train.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     seen = set()
     for module_name in COMMANDS.values():

@@ -75,5 +75,8 @@ class RandomPolicy:
         schemas = info.get("tools") or base.runtime.tool_schemas(info["role"])
         text = observation if isinstance(observation, str) else str(observation)
         if rng.random() < self.finish_rate:
-            return ToolCall("finish", {"answer": _value(rng, {"type": "string"}, _WORD.findall(text) or ["done"])})
+            return ToolCall(
+                "finish",
+                {"answer": _value(rng, {"type": "string"}, _WORD.findall(text) or ["done"])},
+            )
         return random_call(rng, schemas, text)
