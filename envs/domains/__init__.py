@@ -18,6 +18,7 @@ DOMAINS: dict[str, str] = {
     "files": "files:FilesDomain",
     "inventory": "inventory:InventoryDomain",
     "support": "support:SupportDomain",
+    "home": "home:HomeDomain",
 }
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: D417 - tools take the world first; the agent never sees or passes it
 """Warehouse stock kept in an in-memory SQLite database.
 
 Tables: ``products`` (sku, name, category, supplier, location, stock, reorder_level,
