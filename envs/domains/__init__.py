@@ -19,6 +19,7 @@ DOMAINS: dict[str, str] = {
     "inventory": "inventory:InventoryDomain",
     "support": "support:SupportDomain",
     "home": "home:HomeDomain",
+    "calendar": "calendar:CalendarDomain",
 }
 
 

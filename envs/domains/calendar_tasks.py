@@ -1,0 +1,305 @@
+"""The team calendar of the calendar domain, its generator and its goal makers.
+
+Plans use either the event-by-event tools (``list_events``, ``create_event``,
+``move_event``, ``add_attendee``, ``remove_attendee``) or the scheduling assistant
+(``free_busy``, ``find_free_slots``, ``book_meeting``, ``update_event``). Goals claim
+the people they involve so that, whatever order the agent works in, one goal never
+creates a conflict another goal is checked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES
+from nexgym.envs.domains.taskgen import call, pick, sample
+
+MONDAY = dt.date(2026, 5, 4)
+WEEK = tuple((MONDAY + dt.timedelta(days=i)).isoformat() for i in range(5))
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+OPEN, CLOSE = 9 * 60, 17 * 60
+TITLES = ("Budget sync", "Design review", "Sprint planning", "Hiring panel", "Customer call",
+          "Roadmap planning", "Security review", "Team lunch", "Vendor demo", "Retrospective",
+          "Analytics deep dive", "Board prep")  # fmt: skip
+NEW_TITLES = ("Q3 roadmap review", "Launch readiness", "Pricing workshop", "Onboarding plan",
+              "Incident postmortem", "Partner kickoff")  # fmt: skip
+
+
+@dataclass
+class Event:
+    """A meeting; ``start`` and ``end`` are minutes after midnight."""
+
+    id: int
+    title: str
+    day: str
+    start: int
+    end: int
+    attendees: list[str]
+
+
+@dataclass
+class CalendarWorld:
+    """People (email -> full name) and events by id, over one working week."""
+
+    people: dict[str, str] = field(default_factory=dict)
+    events: dict[int, Event] = field(default_factory=dict)
+
+    def busy(self, email: str, day: str, skip: int | None = None) -> list[tuple[int, int]]:
+        """Sorted busy intervals of a person on a day (ignoring event ``skip``)."""
+        return sorted(
+            (e.start, e.end)
+            for e in self.events.values()
+            if e.day == day and email in e.attendees and e.id != skip
+        )
+
+    def free_starts(self, emails: list[str], day: str, minutes: int) -> list[int]:
+        """Start times on the half hour when everyone is free for ``minutes``."""
+        busy = [iv for e in emails for iv in self.busy(e, day)]
+        return [
+            t
+            for t in range(OPEN, CLOSE - minutes + 1, 30)
+            if all(t + minutes <= s or t >= end for s, end in busy)
+        ]
+
+
+def hhmm(minutes: int) -> str:
+    """Minutes after midnight as ``HH:MM``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def day_label(day: str) -> str:
+    """``2026-05-06`` as ``Wednesday 2026-05-06``."""
+    return f"{WEEKDAYS[WEEK.index(day)]} {day}"
+
+
+def new_world(rng: np.random.Generator, difficulty: int) -> tuple[CalendarWorld, dict]:
+    """5 + 2 * difficulty people and a conflict-free week of meetings."""
+    world = CalendarWorld()
+    for first, last in sample(
+        rng, [(f, la) for f in FIRST_NAMES for la in LAST_NAMES], 5 + 2 * difficulty
+    ):
+        world.people[f"{first.lower()}.{last.lower()}@example.com"] = f"{first} {last}"
+    emails = list(world.people)
+    for day in WEEK:
+        for title in sample(rng, TITLES, 2 + difficulty):
+            minutes = pick(rng, (30, 60, 60, 90))
+            for _ in range(20):  # draw until the meeting fits everyone's day
+                start = int(rng.integers(0, (CLOSE - OPEN - minutes) // 30 + 1)) * 30 + OPEN
+                people = sample(rng, emails, int(rng.integers(2, 5)))
+                if all(start in world.free_starts([p], day, minutes) for p in people):
+                    event_id = 101 + len(world.events)
+                    world.events[event_id] = Event(
+                        event_id, title, day, start, start + minutes, people
+                    )
+                    break
+    return world, {"emails": emails}
+
+
+def _free_people(rng: np.random.Generator, facts: dict, k: int) -> list[str]:
+    free = [e for e in facts["emails"] if e not in facts["touched"]]
+    chosen = sample(rng, free if len(free) >= k else facts["emails"], k)
+    facts["touched"].update(chosen)
+    return chosen
+
+
+def _names(world: CalendarWorld, emails: list[str]) -> str:
+    names = [world.people[e] for e in emails]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def goal_book(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
+    """Book a meeting for a group at a time when nobody is busy."""
+    people = _free_people(rng, facts, 2 + int(rng.integers(0, 2)))
+    minutes, title = pick(rng, (30, 60)), pick(rng, NEW_TITLES)
+    day = pick(rng, [d for d in WEEK if world.free_starts(people, d, minutes)])
+    start = world.free_starts(people, day, minutes)[0]
+
+    def check(w: CalendarWorld, answer: str | None) -> bool:
+        found = [e for e in w.events.values() if e.title.lower() == title.lower()]
+        if len(found) != 1:
+            return False
+        e = found[0]
+        fits = e.day == day and e.end - e.start == minutes and e.start >= OPEN and e.end <= CLOSE
+        clear = all(e.end <= s or e.start >= end for p in people for s, end in w.busy(p, day, e.id))
+        return fits and clear and sorted(e.attendees) == sorted(people)
+
+    args = {"title": title, "day": day, "duration_minutes": minutes, "attendees": people}
+    return Goal(
+        text=f"Book a {minutes}-minute meeting titled '{title}' with {_names(world, people)} on "
+        f"{day_label(day)}, at a time when none of them has another meeting.",
+        check=check,
+        plans=(
+            (
+                *(call("list_events", day=day, person=p) for p in people),
+                call("create_event", start=hhmm(start), **args),
+            ),
+            (
+                call("find_free_slots", people=people, day=day, duration_minutes=minutes),
+                call("book_meeting", **args),
+            ),
+        ),
+    )
+
+
+def _event_of(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Event:
+    """An event none of whose attendees another goal has claimed."""
+    events = sorted(world.events.values(), key=lambda e: e.id)
+    free = [e for e in events if not set(e.attendees) & facts["touched"]]
+    event = pick(rng, free or events)
+    facts["touched"].update(event.attendees)
+    return event
+
+
+def goal_move(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
+    """Move a meeting to a slot where all its attendees are free."""
+    event = _event_of(rng, world, facts)
+    minutes = event.end - event.start
+    options = [
+        (d, t)
+        for d in WEEK
+        for t in world.free_starts(event.attendees, d, minutes)
+        if (d, t) != (event.day, event.start)
+    ]
+    day, start = pick(rng, options)
+    old = (event.day, event.start)
+    people = sorted(event.attendees)
+
+    def check(w: CalendarWorld, answer: str | None) -> bool:
+        same = [
+            e for e in w.events.values() if e.title == event.title and sorted(e.attendees) == people
+        ]
+        return any(
+            (e.day, e.start, e.end - e.start) == (day, start, minutes) for e in same
+        ) and all((e.day, e.start) != old for e in same)
+
+    return Goal(
+        text=f"Move the '{event.title}' meeting of {day_label(event.day)} at {hhmm(event.start)} "
+        f"to {day_label(day)} at {hhmm(start)}, keeping its length and attendees.",
+        check=check,
+        plans=(
+            (
+                call("list_events", day=event.day),
+                call("move_event", event_id=event.id, day=day, start=hhmm(start)),
+            ),
+            (call("update_event", event_id=event.id, day=day, start=hhmm(start)),),
+        ),
+    )
+
+
+def goal_out_of_office(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
+    """Take someone out of every meeting of one day."""
+    options = sorted(
+        {
+            (p, e.day)
+            for e in world.events.values()
+            for p in e.attendees
+            if p not in facts["touched"] and len(e.attendees) > 1
+        }
+    )
+    person, day = pick(rng, options)
+    events = sorted(
+        (e for e in world.events.values() if e.day == day and person in e.attendees),
+        key=lambda e: e.id,
+    )
+    facts["touched"].update(a for e in events for a in e.attendees)
+    rest = {e.id: [a for a in e.attendees if a != person] for e in events}
+
+    def check(w: CalendarWorld, answer: str | None) -> bool:
+        gone = all(person not in e.attendees for e in w.events.values() if e.day == day)
+        return gone and all(i in w.events and w.events[i].attendees == r for i, r in rest.items())
+
+    return Goal(
+        text=f"{world.people[person]} is out of office on {day_label(day)}: remove them from "
+        "every meeting they attend that day. The meetings themselves still take place.",
+        check=check,
+        plans=(
+            (
+                call("list_events", day=day, person=person),
+                *(call("remove_attendee", event_id=i, person=person) for i in rest),
+            ),
+            (
+                call("free_busy", person=person, day=day),
+                *(call("update_event", event_id=i, attendees=r) for i, r in rest.items()),
+            ),
+        ),
+    )
+
+
+def goal_add_attendee(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
+    """Invite someone who is free then to an existing meeting."""
+    events = sorted(world.events.values(), key=lambda e: e.id)
+    options = [
+        (e, p)
+        for e in events
+        if not set(e.attendees) & facts["touched"]
+        for p in facts["emails"]
+        if p not in facts["touched"] and e.start in world.free_starts([p], e.day, e.end - e.start)
+    ]
+    event, person = pick(rng, options)
+    facts["touched"].update([*event.attendees, person])
+
+    def check(w: CalendarWorld, answer: str | None) -> bool:
+        return any(
+            e.title == event.title and e.day == event.day and person in e.attendees
+            for e in w.events.values()
+        )
+
+    when = f"{day_label(event.day)} at {hhmm(event.start)}"
+    return Goal(
+        text=f"Add {world.people[person]} to the '{event.title}' meeting on {when}.",
+        check=check,
+        plans=(
+            (
+                call("list_events", day=event.day),
+                call("add_attendee", event_id=event.id, person=person),
+            ),
+            (call("update_event", event_id=event.id, attendees=[*event.attendees, person]),),
+        ),
+    )
+
+
+def question_count(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
+    """How many meetings someone has on a day."""
+    person, day = _free_people(rng, facts, 1)[0], pick(rng, WEEK)
+    count = len(world.busy(person, day))
+    return Goal(
+        text=f"How many meetings does {world.people[person]} have on {day_label(day)}?",
+        check=lambda w, answer: answer_has(answer, count),
+        plans=(
+            (call("list_events", day=day, person=person),),
+            (call("free_busy", person=person, day=day),),
+        ),
+        answer=str(count),
+    )
+
+
+def question_first_free(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
+    """The earliest half hour on a day when two people are both free (after 09:00 if possible)."""
+    free = [e for e in facts["emails"] if e not in facts["touched"]]
+    pairs = [(a, b) for i, a in enumerate(free) for b in free[i + 1 :]]
+    options = [
+        ([a, b], d)
+        for a, b in pairs
+        for d in WEEK
+        if next(iter(world.free_starts([a, b], d, 30)), OPEN) > OPEN
+    ]
+    if options:
+        people, day = pick(rng, options)
+        facts["touched"].update(people)
+    else:
+        people = _free_people(rng, facts, 2)
+        day = pick(rng, [d for d in WEEK if world.free_starts(people, d, 30)])
+    first = hhmm(world.free_starts(people, day, 30)[0])
+    return Goal(
+        text=f"On {day_label(day)}, what is the earliest time (HH:MM) at which "
+        f"{_names(world, people)} are both free for 30 minutes?",
+        check=lambda w, answer: answer_has(answer, first) or answer_has(answer, first.lstrip("0")),
+        plans=(
+            tuple(call("list_events", day=day, person=p) for p in people),
+            (call("find_free_slots", people=people, day=day, duration_minutes=30),),
+        ),
+        answer=first,
+    )
