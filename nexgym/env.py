@@ -292,6 +292,8 @@ class NexEnv(gym.Env[str, str]):
             "config": self._config,
             "episode": self._episode,
             "seed": getattr(self, "_np_random_seed", None),
+            # policies may draw from np_random between steps; replay alone would miss those draws
+            "rng_now": None if self._episode is None else self.np_random.bit_generator.state,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -307,3 +309,5 @@ class NexEnv(gym.Env[str, str]):
         self._start(episode["options"])
         for action in episode["actions"]:
             self.step(action)
+        if state.get("rng_now") is not None:
+            self._np_random.bit_generator.state = state["rng_now"]

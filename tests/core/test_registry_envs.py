@@ -118,32 +118,34 @@ def test_same_seed_same_trajectories(env_id: str) -> None:
 
 @pytest.mark.parametrize("env_id", DETERMINISTIC_IDS, ids=DETERMINISTIC_IDS)
 def test_pickle_mid_episode_continues_identically(env_id: str) -> None:
-    # erring teammates draw from the env's generator, so replay must restore it exactly
-    env = gym.make(env_id, control="root", teammate_error_rate=0.3)
-    policy = OraclePolicy(env)
-    length = len(play(env, policy, seed=3)) - 1
-    obs, info = env.reset(seed=3)
-    for _ in range(length // 2):
-        obs, _, _, _, info = env.step(policy(obs, info))
-    clone = pickle.loads(pickle.dumps(env))
-    base, restored = env.unwrapped, clone.unwrapped
-    assert restored.runtime.tool_log == base.runtime.tool_log
-    assert restored.runtime.transcripts == base.runtime.transcripts
-    assert restored.np_random.bit_generator.state == base.np_random.bit_generator.state
-    clone_policy = OraclePolicy(clone)
-    clone_obs, clone_info = obs, info
-    while True:
-        action = policy(obs, info)
-        assert clone_policy(clone_obs, clone_info) == action
-        obs, reward, terminated, truncated, info = env.step(action)
-        clone_obs, clone_reward, *clone_ends, clone_info = clone.step(action)
-        assert (clone_obs, clone_reward, clone_ends) == (obs, reward, [terminated, truncated])
-        assert clone_info["role"] == info["role"]
-        if terminated or truncated:
-            break
-    assert restored.runtime.trace.to_dicts() == base.runtime.trace.to_dicts()
-    env.close()
-    clone.close()
+    # erring teammates draw from the env's generator during steps and the random policy
+    # between them: the unpickled env must hold the very same generator state
+    for control, make_policy in (("root", OraclePolicy), ("all", RandomPolicy)):
+        env = gym.make(env_id, control=control, teammate_error_rate=0.3)
+        policy = make_policy(env)
+        length = len(play(env, policy, seed=3)) - 1
+        obs, info = env.reset(seed=3)
+        for _ in range(length // 2):
+            obs, _, _, _, info = env.step(policy(obs, info))
+        clone = pickle.loads(pickle.dumps(env))
+        base, restored = env.unwrapped, clone.unwrapped
+        assert restored.runtime.tool_log == base.runtime.tool_log
+        assert restored.runtime.transcripts == base.runtime.transcripts
+        assert restored.np_random.bit_generator.state == base.np_random.bit_generator.state
+        clone_policy = make_policy(clone)
+        clone_obs, clone_info = obs, info
+        while True:
+            action = policy(obs, info)
+            assert clone_policy(clone_obs, clone_info) == action
+            obs, reward, terminated, truncated, info = env.step(action)
+            clone_obs, clone_reward, *clone_ends, clone_info = clone.step(action)
+            assert (clone_obs, clone_reward, clone_ends) == (obs, reward, [terminated, truncated])
+            assert clone_info["role"] == info["role"]
+            if terminated or truncated:
+                break
+        assert restored.runtime.trace.to_dicts() == base.runtime.trace.to_dicts()
+        env.close()
+        clone.close()
 
 
 # -- solvability ----------------------------------------------------------------------
