@@ -20,6 +20,7 @@ DOMAINS: dict[str, str] = {
     "support": "support:SupportDomain",
     "home": "home:HomeDomain",
     "calendar": "calendar:CalendarDomain",
+    "travel": "travel:TravelDomain",
 }
 
 

@@ -1,0 +1,341 @@
+"""The booking world of the travel domain, its generator and its goal makers.
+
+Plans use either the single-item tools (``search_flights``, ``search_hotels``,
+``get_traveler``, ``list_bookings``, ``book_flight``, ``book_hotel``,
+``cancel_booking``) or the trip-level tools (``find_packages``, ``book_package``,
+``list_trips``, ``cancel_trip``, ``change_hotel``, ``budget_status``). Prices are
+whole dollars and distinct, so "the cheapest" is always one option.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.names import CITIES, FIRST_NAMES, LAST_NAMES
+from nexgym.envs.domains.taskgen import call, pick, sample
+
+DAYS = tuple((dt.date(2026, 6, 1) + dt.timedelta(days=i)).isoformat() for i in range(5))
+AIRLINES = (("SK", "Skylark Air"), ("AU", "Aurora Airways"), ("BG", "Blue Gull"),
+            ("ME", "Meridian"))  # fmt: skip
+HOTELS = ("Grand Plaza", "Harbor View", "Old Town Inn", "Park Residence", "Riverside Lodge",
+          "Central Suites", "Garden House")  # fmt: skip
+
+
+class Listing:
+    """Catalog entries never change, so copies of a world share them."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Listing:
+        return self
+
+
+@dataclass(frozen=True)
+class Flight(Listing):
+    """A scheduled flight; ``origin`` and ``destination`` are city names."""
+
+    id: str
+    airline: str
+    origin: str
+    destination: str
+    day: str
+    depart: str
+    price: int
+
+
+@dataclass(frozen=True)
+class Hotel(Listing):
+    """A hotel with a star rating and a price per night."""
+
+    id: str
+    name: str
+    city: str
+    stars: int
+    nightly: int
+
+
+@dataclass
+class Booking:
+    """A flight or hotel booking; ``city`` is where the trip goes."""
+
+    id: str
+    traveler: str
+    kind: str
+    item_id: str
+    city: str
+    cost: int
+    check_in: str | None = None
+    nights: int = 0
+    status: str = "confirmed"
+
+
+@dataclass
+class TravelWorld:
+    """Flights, hotels, seats and rooms left, travelers (name -> (home, budget)), bookings."""
+
+    flights: dict[str, Flight] = field(default_factory=dict)
+    hotels: dict[str, Hotel] = field(default_factory=dict)
+    seats: dict[str, int] = field(default_factory=dict)
+    rooms: dict[str, int] = field(default_factory=dict)
+    travelers: dict[str, tuple[str, int]] = field(default_factory=dict)
+    bookings: dict[str, Booking] = field(default_factory=dict)
+
+    def spent(self, traveler: str) -> int:
+        """What a traveler's confirmed bookings cost."""
+        return sum(
+            b.cost
+            for b in self.bookings.values()
+            if b.traveler == traveler and b.status == "confirmed"
+        )
+
+    def book(
+        self,
+        traveler: str,
+        kind: str,
+        item_id: str,
+        city: str,
+        cost: int,
+        check_in: str | None = None,
+        nights: int = 0,
+    ) -> Booking:
+        """Record a confirmed booking (no checks: tools check first)."""
+        booking = Booking(
+            f"BK-{301 + len(self.bookings)}", traveler, kind, item_id, city, cost, check_in, nights
+        )
+        self.bookings[booking.id] = booking
+        return booking
+
+
+def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, dict]:
+    """4 + difficulty cities with flights and hotels, travelers, some existing trips."""
+    world = TravelWorld()
+    cities = [c for c, _ in sample(rng, CITIES, 4 + difficulty)]
+    slots = [(o, d, day) for o in cities for d in cities if o != d for day in DAYS]
+    # drawn in bulk: a few thousand scalar draws would dominate the generation time
+    carriers = rng.permuted(np.tile(np.arange(len(AIRLINES)), (len(slots), 1)), axis=1)
+    counts = rng.integers(2, 4, size=len(slots))
+    fares = (
+        60
+        + rng.integers(0, 300, size=(len(slots), 1))
+        + np.cumsum(rng.integers(1, 60, size=(len(slots), 3)), axis=1)
+    )
+    hours, minutes = (
+        rng.integers(6, 21, size=(len(slots), 3)),
+        rng.integers(0, 4, size=(len(slots), 3)),
+    )
+    for i, (origin, destination, day) in enumerate(slots):
+        for j in range(int(counts[i])):
+            code, airline = AIRLINES[int(carriers[i, j])]
+            number = f"{code}{100 + len(world.flights)}"
+            depart = f"{int(hours[i, j]):02d}:{('05', '20', '40', '55')[int(minutes[i, j])]}"
+            world.flights[number] = Flight(
+                number, airline, origin, destination, day, depart, int(fares[i, j])
+            )
+            world.seats[number] = 9
+    nightly = iter(sample(rng, range(55, 390), 300))
+    for city in cities:
+        for name in sample(rng, HOTELS, 3 + int(rng.integers(0, 3))):
+            hotel_id = f"H-{101 + len(world.hotels)}"
+            world.hotels[hotel_id] = Hotel(
+                hotel_id, f"{name} {city}", city, int(rng.integers(2, 6)), next(nightly)
+            )
+            world.rooms[hotel_id] = 5
+    people = sample(rng, [f"{f} {la}" for f in FIRST_NAMES for la in LAST_NAMES], 3 + difficulty)
+    for person in people:
+        world.travelers[person] = (pick(rng, cities), 0)
+    trips: dict[str, str] = {}
+    for person in people[: 2 + difficulty // 2]:
+        home = world.travelers[person][0]
+        city, day = pick(rng, [c for c in cities if c != home]), pick(rng, DAYS)
+        flight = min(_flights(world, home, city, day), key=lambda f: f.price)
+        hotels = sorted(_hotels(world, city), key=lambda h: -h.nightly)
+        nights = int(rng.integers(2, 5))
+        world.book(person, "flight", flight.id, city, flight.price)
+        world.book(person, "hotel", hotels[0].id, city, hotels[0].nightly * nights, day, nights)
+        trips[person] = city
+    for person in people:  # enough for one more trip, whatever it costs
+        home = world.travelers[person][0]
+        world.travelers[person] = (home, world.spent(person) + int(rng.integers(25, 45)) * 100)
+    return world, {"cities": cities, "travelers": people, "trips": trips}
+
+
+def _flights(world: TravelWorld, origin: str, destination: str, day: str) -> list[Flight]:
+    return [
+        f
+        for f in world.flights.values()
+        if (f.origin, f.destination, f.day) == (origin, destination, day)
+    ]
+
+
+def _hotels(world: TravelWorld, city: str, min_stars: int = 0) -> list[Hotel]:
+    return [h for h in world.hotels.values() if h.city == city and h.stars >= min_stars]
+
+
+def _traveler(rng: np.random.Generator, facts: dict, pool: list[str]) -> str:
+    person = pick(rng, [p for p in pool if p not in facts["touched"]] or pool)
+    facts["touched"].add(person)
+    return person
+
+
+def goal_trip(rng: np.random.Generator, world: TravelWorld, facts: dict) -> Goal:
+    """Book the cheapest flight and the cheapest hotel of a minimum rating."""
+    person = _traveler(rng, facts, facts["travelers"])
+    home = world.travelers[person][0]
+    away = [c for c in facts["cities"] if c not in (home, facts["trips"].get(person))]
+    city = pick(rng, [c for c in away if _hotels(world, c, 3)] or away)
+    day, nights, stars = pick(rng, DAYS), int(rng.integers(2, 6)), pick(rng, (3, 3, 4))
+    stars = min(stars, max(h.stars for h in _hotels(world, city)))
+    flight = min(_flights(world, home, city, day), key=lambda f: f.price)
+    hotel = min(_hotels(world, city, stars), key=lambda h: h.nightly)
+    facts["request"] = {
+        "traveler": person,
+        "origin": home,
+        "destination": city,
+        "day": day,
+        "nights": nights,
+        "stars": stars,
+    }
+
+    def check(w: TravelWorld, answer: str | None) -> bool:
+        mine = {
+            (b.kind, b.item_id, b.check_in, b.nights)
+            for b in w.bookings.values()
+            if b.traveler == person and b.city == city and b.status == "confirmed"
+        }
+        return mine == {("flight", flight.id, None, 0), ("hotel", hotel.id, day, nights)}
+
+    return Goal(
+        text=f"Book {person} a trip from {home} to {city}: the cheapest flight on {day} and the "
+        f"cheapest hotel in {city} with at least {stars} stars, checking in that day for "
+        f"{nights} nights.",
+        check=check,
+        plans=(
+            (
+                call("search_flights", origin=home, destination=city, day=day),
+                call("search_hotels", city=city, min_stars=stars),
+                call("book_flight", flight_id=flight.id, traveler=person),
+                call("book_hotel", hotel_id=hotel.id, traveler=person, check_in=day, nights=nights),
+            ),
+            (
+                call(
+                    "find_packages",
+                    origin=home,
+                    destination=city,
+                    day=day,
+                    nights=nights,
+                    min_stars=stars,
+                ),
+                call(
+                    "book_package",
+                    flight_id=flight.id,
+                    hotel_id=hotel.id,
+                    traveler=person,
+                    nights=nights,
+                ),
+            ),
+        ),
+    )
+
+
+def goal_cancel_trip(rng: np.random.Generator, world: TravelWorld, facts: dict) -> Goal:
+    """Cancel every booking of an existing trip."""
+    person = _traveler(rng, facts, sorted(facts["trips"]))
+    city = facts["trips"][person]
+    ids = sorted(
+        b.id
+        for b in world.bookings.values()
+        if b.traveler == person and b.city == city and b.status == "confirmed"
+    )
+
+    def check(w: TravelWorld, answer: str | None) -> bool:
+        return all(w.bookings[i].status == "cancelled" for i in ids)
+
+    return Goal(
+        text=f"{person}'s trip to {city} is off: cancel all of their bookings for it.",
+        check=check,
+        plans=(
+            (
+                call("list_bookings", traveler=person),
+                *(call("cancel_booking", booking_id=i) for i in ids),
+            ),
+            (call("list_trips", traveler=person), call("cancel_trip", traveler=person, city=city)),
+        ),
+    )
+
+
+def goal_cheaper_hotel(rng: np.random.Generator, world: TravelWorld, facts: dict) -> Goal:
+    """Swap a trip's hotel for the cheapest one in the city, same dates."""
+    person = _traveler(rng, facts, sorted(facts["trips"]))
+    city = facts["trips"][person]
+    old = next(
+        b
+        for b in world.bookings.values()
+        if b.traveler == person and b.kind == "hotel" and b.status == "confirmed"
+    )
+    cheapest = min(_hotels(world, city), key=lambda h: h.nightly)
+
+    def check(w: TravelWorld, answer: str | None) -> bool:
+        stays = [
+            (b.item_id, b.check_in, b.nights)
+            for b in w.bookings.values()
+            if b.traveler == person and b.kind == "hotel" and b.status == "confirmed"
+        ]
+        return stays == [(cheapest.id, old.check_in, old.nights)]
+
+    return Goal(
+        text=f"{person}'s hotel in {city} costs too much: replace it with the cheapest hotel in "
+        f"{city} (any rating) for the same dates.",
+        check=check,
+        plans=(
+            (
+                call("list_bookings", traveler=person),
+                call("search_hotels", city=city),
+                call("cancel_booking", booking_id=old.id),
+                call(
+                    "book_hotel",
+                    hotel_id=cheapest.id,
+                    traveler=person,
+                    check_in=old.check_in,
+                    nights=old.nights,
+                ),
+            ),
+            (
+                call("list_trips", traveler=person),
+                call("change_hotel", booking_id=old.id, hotel_id=cheapest.id),
+            ),
+        ),
+    )
+
+
+def question_budget(rng: np.random.Generator, world: TravelWorld, facts: dict) -> Goal:
+    """How much of a traveler's budget is left."""
+    person = _traveler(rng, facts, facts["travelers"])
+    left = world.travelers[person][1] - world.spent(person)
+    return Goal(
+        text=f"How many dollars of {person}'s travel budget are still unspent?",
+        check=lambda w, answer: answer_has(answer, left),
+        plans=(
+            (call("get_traveler", name=person), call("list_bookings", traveler=person)),
+            (call("budget_status", traveler=person),),
+        ),
+        answer=str(left),
+    )
+
+
+def question_fare(rng: np.random.Generator, world: TravelWorld, facts: dict) -> Goal:
+    """The lowest fare on a route and day."""
+    origin, destination = sample(rng, facts["cities"], 2)
+    day = pick(rng, DAYS)
+    fare = min(f.price for f in _flights(world, origin, destination, day))
+    return Goal(
+        text=f"What is the lowest fare, in dollars, for a flight from {origin} to {destination} "
+        f"on {day}?",
+        check=lambda w, answer: answer_has(answer, fare),
+        plans=(
+            (call("search_flights", origin=origin, destination=destination, day=day),),
+            (call("find_packages", origin=origin, destination=destination, day=day, nights=1),),
+        ),
+        answer=str(fare),
+    )
