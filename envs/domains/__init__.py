@@ -21,6 +21,7 @@ DOMAINS: dict[str, str] = {
     "home": "home:HomeDomain",
     "calendar": "calendar:CalendarDomain",
     "travel": "travel:TravelDomain",
+    "sqldata": "sqldata:SqlDataDomain",
 }
 
 
