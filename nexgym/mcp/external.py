@@ -1,0 +1,71 @@
+"""How a domain declares that its tools live in an external (third-party) MCP server.
+
+Most domains hold their world in memory and nexgym serves their tools itself
+(:mod:`nexgym.mcp.server`). Some domains act on the host instead (a real git
+repository in a temporary folder, a loopback web site, the real clock) and their
+tools are served by a third-party MCP server run as it is, e.g. ``mcp-server-git``.
+Such a domain defines ``tool_server()`` returning a :class:`ToolServer`;
+``MCPBackend`` then keeps the world on the client side (reset, verify and forks go
+through the domain) and sends every tool call to that server, translating each call
+with :meth:`ToolServer.to_server` and each result text with
+:meth:`ToolServer.from_server` (e.g. to add the repository path the server needs
+and to hide the temporary folder's name from the agent).
+
+This module imports nothing from the ``mcp`` SDK so that domains can import it cheaply.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nexgym.tools import ToolCall
+
+__all__ = ["ToolServer", "python_module_command", "tool_server_of"]
+
+
+def _same_call(call: ToolCall, world: Any) -> ToolCall:
+    return call
+
+
+def _same_text(text: str, world: Any) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class ToolServer:
+    """An external MCP server that serves a domain's tools over stdio.
+
+    Attributes:
+        name: a short name for logs (``"mcp-server-git"``).
+        command: the program to run.
+        args: its arguments.
+        env: extra environment variables for the server process.
+        to_server: ``(call, world) -> call`` as the server expects it (e.g. with the
+            repository path added).
+        from_server: ``(text, world) -> text`` as the agent should see it.
+    """
+
+    name: str
+    command: str
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    to_server: Callable[[ToolCall, Any], ToolCall] = _same_call
+    from_server: Callable[[str, Any], str] = _same_text
+
+
+def python_module_command(module: str, *args: str) -> tuple[str, tuple[str, ...]]:
+    """``(command, args)`` that run ``python -m module args`` with this interpreter.
+
+    Running a server's module with the current interpreter finds it in the same
+    environment as nexgym, whether or not its console script is on ``PATH``.
+    """
+    return sys.executable, ("-m", module, *args)
+
+
+def tool_server_of(domain: Any) -> ToolServer | None:
+    """The domain's external tool server, or None when nexgym serves its tools itself."""
+    method = getattr(domain, "tool_server", None)
+    return method() if callable(method) else None
