@@ -1,1 +1,10 @@
-"""nexgym.mcp (being built)."""
+"""The MCP bridge: serve any domain as an MCP server and run env tools through one.
+
+* :mod:`nexgym.mcp.server`: ``nexgym serve-mcp DOMAIN`` (a low-level MCP ``Server``).
+* :mod:`nexgym.mcp.backend`: ``MCPBackend``, what ``gym.make(id, backend="mcp")`` uses.
+* :mod:`nexgym.mcp.connection` and :mod:`nexgym.mcp.transport`: one server process and
+  its client session, driven synchronously.
+* :mod:`nexgym.mcp.external`: how a domain names a third-party MCP server for its tools.
+
+Importing this package imports nothing from the ``mcp`` SDK; its modules do.
+"""
