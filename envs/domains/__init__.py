@@ -22,6 +22,7 @@ DOMAINS: dict[str, str] = {
     "calendar": "calendar:CalendarDomain",
     "travel": "travel:TravelDomain",
     "sqldata": "sqldata:SqlDataDomain",
+    "finance": "finance:FinanceDomain",
 }
 
 
