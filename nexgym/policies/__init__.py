@@ -22,10 +22,15 @@ def __getattr__(name: str) -> Any:
 
 
 def make_policy(name: str, env: Any, **kwargs: Any) -> Any:
-    """Build a policy by name ("oracle", "random") for ``env``."""
+    """Build a policy by name ("oracle", "random", "robust-oracle") for ``env``."""
     from nexgym.error import UnknownNameError
+    from nexgym.policies.robust import RobustOraclePolicy
 
-    factories = {"oracle": OraclePolicy, "random": RandomPolicy}
+    factories = {
+        "oracle": OraclePolicy,
+        "random": RandomPolicy,
+        "robust-oracle": RobustOraclePolicy,
+    }
     if name not in factories:
         raise UnknownNameError("policy", name, factories)
     return factories[name](env, **kwargs)

@@ -1,0 +1,89 @@
+"""The robust oracle: the oracle plan, with retries and a fallback route around tool outages.
+
+The plain :class:`~nexgym.policies.oracle.OraclePolicy` already retries a failed step
+(it reads progress from the calls that succeeded) and calls tools by their shown names,
+but it always follows one plan: when a tool of that plan is down for the episode
+(:class:`~nexgym.wrappers.ToolFaults` outages) it retries until it runs out of turns.
+The robust oracle reads the outages from the runtime's tool log
+(``meta["fault"] == "unavailable"``) and routes around them: for each sub-goal of the
+task it takes the first alternative whose tools are all held and up, so completed
+sub-goals are kept and only the blocked one switches route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nexgym.envs.domains.base import Plan
+from nexgym.policies.oracle import OraclePolicy
+
+__all__ = ["RobustOraclePolicy", "unavailable_tools"]
+
+
+def unavailable_tools(runtime: Any) -> set[str]:
+    """Tools the episode's calls found down (``meta["fault"] == "unavailable"``)."""
+    return {r.call.name for r in runtime.tool_log if r.meta.get("fault") == "unavailable"}
+
+
+class RobustOraclePolicy(OraclePolicy):
+    """Follows the task's oracle plans, retrying faults and falling back around outages.
+
+    Args:
+        env: the env it plays.
+        plan: index of the preferred oracle plan (default: the first one usable).
+        teammates: also play the env's oracle teammates (the roles the policy does not
+            control), so that sub-agents route around outages too. Teammates with an
+            error rate, and teammates given by the user, are left alone.
+    """
+
+    def __init__(self, env: Any, *, plan: int | None = None, teammates: bool = True) -> None:
+        super().__init__(env, error_rate=0.0, plan=plan)
+        if teammates:
+            team = env.unwrapped.teammates
+            for role, mate in team.items():
+                if type(mate) is OraclePolicy and mate.error_rate == 0.0:
+                    team[role] = self
+
+    def choose_plan(self, runtime: Any) -> Plan:
+        """The plan to follow, avoiding every tool found down so far."""
+        task = runtime.task
+        held = runtime.spec.all_tools()
+        down = unavailable_tools(runtime)
+
+        def usable(plan: Plan) -> bool:
+            return all(step.name in held and step.name not in down for step in plan)
+
+        plans = list(task.plans)
+        if self.plan_index is not None:
+            first = self.plan_index % len(plans)
+            plans = [plans[first], *plans[:first], *plans[first + 1 :]]
+        mixed = self._per_goal_plan(task, usable)
+        if mixed is not None:
+            return mixed
+        for plan in plans:
+            if usable(plan):
+                return plan
+        return super().choose_plan(runtime)
+
+    def _per_goal_plan(self, task: Any, usable: Any) -> Plan | None:
+        """For a task composed of sub-goals: each goal's first usable alternative, in order.
+
+        Used only when the task's first plan is exactly its goals' first alternatives
+        (tasks built by ``compose_task``); other tasks fall back to whole plans.
+        """
+        goals = list(getattr(task, "goals", []) or [])
+        if not goals or not all(g.plans for g in goals) or not task.plans:
+            return None
+        if tuple(c for g in goals for c in g.plans[0]) != tuple(task.plans[0]):
+            return None
+        steps: list[Any] = []
+        for goal in goals:
+            options = list(goal.plans)
+            if self.plan_index is not None:
+                first = min(self.plan_index, len(options) - 1)
+                options = [options[first], *options[:first], *options[first + 1 :]]
+            choice = next((alt for alt in options if usable(alt)), None)
+            if choice is None:
+                return None
+            steps.extend(choice)
+        return tuple(steps)

@@ -1,0 +1,347 @@
+"""Roll policies out across envs: episodes as :class:`EpisodeRecord`, and a summary table.
+
+::
+
+    from nexgym.rollout import rollout, summarize, format_summary
+
+    records = list(rollout(["nex/FileOps-v0"], ["oracle", "random"], episodes=5))
+    print(format_summary(summarize(records)))
+
+Episode ``i`` of every env and policy is reset with seed ``seed + i``, so policies are
+compared on the same tasks. ``noise="realistic"`` wraps each env in
+:class:`~nexgym.wrappers.Latency` and :class:`~nexgym.wrappers.ToolFaults` driven by the
+shipped ``realistic`` noise profile (a profile name or YAML path works too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import gymnasium as gym
+
+from nexgym.error import ConfigError
+from nexgym.grounding.trajectories import (
+    AgentTranscript,
+    EpisodeRecord,
+    NoiseConfig,
+    SpanRecord,
+    record_key,
+)
+
+if TYPE_CHECKING:
+    from nexgym.env import NexEnv
+
+__all__ = [
+    "REALISTIC_OUTAGE_RATE",
+    "EpisodeOutcome",
+    "EpisodeRecord",
+    "SummaryRow",
+    "apply_noise",
+    "build_record",
+    "episode_outcome",
+    "format_summary",
+    "make_rollout_env",
+    "rollout",
+    "run_episode",
+    "summarize",
+]
+
+#: Probability per episode of a tool outage under the ``realistic`` noise.
+REALISTIC_OUTAGE_RATE = 0.25
+#: Controlled steps after which an episode is cut (gym.make's TimeLimit usually cuts first).
+MAX_EPISODE_STEPS = 10_000
+
+
+def apply_noise(env: gym.Env[str, str], noise: str | os.PathLike[str] | None) -> gym.Env[str, str]:
+    """Wrap ``env`` in the noise called ``noise``.
+
+    Args:
+        env: a nexgym env.
+        noise: ``"none"`` (or None), ``"realistic"`` or another shipped profile name, or
+            a profile YAML path: latency (:class:`~nexgym.wrappers.Latency`) and faults
+            with outages (:class:`~nexgym.wrappers.ToolFaults`) from that profile.
+    """
+    if noise is None or str(noise) == "none":
+        return env
+    from nexgym.wrappers.faults import ToolFaults
+    from nexgym.wrappers.latency import Latency
+
+    recorded = os.fspath(noise)  # a name or path (not the profile) keeps env.spec serializable
+    env = Latency(env, recorded)
+    return ToolFaults(env, recorded, outage_rate=REALISTIC_OUTAGE_RATE)
+
+
+def make_rollout_env(
+    env_id: str,
+    *,
+    noise: str | os.PathLike[str] | None = "none",
+    **kwargs: Any,
+) -> gym.Env[str, str]:
+    """``gym.make(env_id, **kwargs)`` wrapped in ``noise``."""
+    return apply_noise(gym.make(env_id, **kwargs), noise)
+
+
+def _noise_config(env: gym.Env[str, str], name: str | None) -> NoiseConfig:
+    stack: list[str] = []
+    current: Any = env
+    while isinstance(current, gym.Wrapper):
+        saved = getattr(current, "_saved_kwargs", None)
+        if saved is not None and current.__module__.startswith("nexgym.wrappers"):
+            args = json.dumps(saved, default=str, sort_keys=True)
+            stack.append(f"{type(current).__name__}({args})")
+        current = current.env
+    if name is None:
+        name = "custom" if stack else "none"
+    return NoiseConfig(name=name, wrappers=stack[::-1])
+
+
+def build_record(
+    env: gym.Env[str, str],
+    *,
+    policy: str,
+    episode: int,
+    seed: int,
+    reward: float,
+    steps: int,
+    wall_seconds: float,
+    noise: str | None = None,
+) -> EpisodeRecord:
+    """The record of the episode ``env`` has just played (read from its runtime).
+
+    ``noise`` names the noise (default: "none", or "custom" when ``env`` has noise
+    wrappers); the wrapper stack itself is always recorded.
+    """
+    base = cast("NexEnv", env.unwrapped)
+    runtime = base.runtime
+    env_id = env.spec.id if env.spec is not None else f"nex/{base.hierarchy.name}-v0"
+    transcripts = [
+        AgentTranscript(role=role, messages=messages, tools=json.dumps(runtime.tool_schemas(role)))
+        for role, messages in runtime.transcripts
+    ]
+    root = next((t for t in transcripts if t.role == runtime.spec.root), None)
+    spans = [
+        SpanRecord(
+            id=s.id,
+            parent=s.parent,
+            kind=s.kind,
+            name=s.name,
+            role=s.role,
+            start=s.start,
+            end=s.end,
+            attributes=json.dumps(s.attributes, default=str),
+        )
+        for s in runtime.trace
+    ]
+    verdict = runtime.verdict
+    controlled = set(base.controlled)
+    if controlled == {runtime.spec.root}:
+        control = "root"
+    elif controlled == set(runtime.spec.agent_names):
+        control = "all"
+    else:
+        control = ",".join(sorted(controlled))
+    return EpisodeRecord(
+        key=record_key(env_id, policy, episode),
+        env_id=env_id,
+        policy=policy,
+        episode=episode,
+        seed=seed,
+        task_seed=base.task_seed,
+        difficulty=runtime.difficulty,
+        control=control,
+        backend=runtime.backend.name,
+        noise=_noise_config(env, noise),
+        messages=root.messages if root else [],
+        tools=root.tools if root else "[]",
+        transcripts=transcripts,
+        spans=spans,
+        reward=float(reward),
+        score=verdict.score if verdict else 0.0,
+        success=bool(verdict and verdict.solved),
+        stop_reason=runtime.stop_reason or "step_limit",
+        steps=steps,
+        turns=runtime.turns,
+        virtual_seconds=runtime.clock,
+        wall_seconds=wall_seconds,
+    )
+
+
+Policy = Callable[[Any, dict[str, Any]], Any]
+
+
+def run_episode(
+    env: gym.Env[str, str],
+    policy: Policy,
+    seed: int,
+    *,
+    policy_name: str = "policy",
+    episode: int = 0,
+    noise: str = "none",
+) -> EpisodeRecord:
+    """Play one episode of ``policy`` on ``env`` from ``reset(seed=seed)``; its record."""
+    start = time.perf_counter()
+    obs, info = env.reset(seed=seed)
+    total = 0.0
+    steps = 0
+    for steps in range(1, MAX_EPISODE_STEPS + 1):  # noqa: B007 - steps is read after the loop
+        obs, reward, terminated, truncated, info = env.step(policy(obs, info))
+        total += float(reward)
+        if terminated or truncated:
+            break
+    return build_record(
+        env,
+        policy=policy_name,
+        episode=episode,
+        seed=seed,
+        reward=total,
+        steps=steps,
+        wall_seconds=time.perf_counter() - start,
+        noise=noise,
+    )
+
+
+def rollout(
+    env_ids: Sequence[str],
+    policies: Sequence[str],
+    episodes: int,
+    *,
+    seed: int = 0,
+    noise: str | os.PathLike[str] | None = "none",
+    skip: Iterable[str] = (),
+    env_kwargs: dict[str, Any] | None = None,
+) -> Iterator[EpisodeRecord]:
+    """Play ``episodes`` episodes of each policy on each env; yields each record.
+
+    Args:
+        env_ids: Gymnasium ids.
+        policies: policy names for :func:`~nexgym.policies.make_policy`.
+        episodes: episodes per env and policy; episode ``i`` uses seed ``seed + i``.
+        seed: the first episode's seed.
+        noise: see :func:`apply_noise`.
+        skip: record keys to leave out (episodes a resumed run already has).
+        env_kwargs: passed to ``gym.make`` (``difficulty``, ``control``, ``backend``...).
+    """
+    from nexgym.policies import make_policy
+
+    if episodes < 0:
+        raise ConfigError(f"expected episodes >= 0, got {episodes!r}")
+    done = set(skip)
+    noise_name = "none" if noise is None else Path(os.fspath(noise)).stem
+    for env_id in env_ids:
+        for policy_name in policies:
+            todo = [i for i in range(episodes) if record_key(env_id, policy_name, i) not in done]
+            if not todo:
+                continue
+            env = make_rollout_env(env_id, noise=noise, **(env_kwargs or {}))
+            try:
+                policy = make_policy(policy_name, env)
+                for i in todo:
+                    yield run_episode(
+                        env,
+                        policy,
+                        seed + i,
+                        policy_name=policy_name,
+                        episode=i,
+                        noise=noise_name,
+                    )
+            finally:
+                env.close()
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    """What a summary needs of an episode (records are large; this is not)."""
+
+    env_id: str
+    policy: str
+    success: bool
+    reward: float
+    turns: int
+    virtual_seconds: float
+    wall_seconds: float
+
+
+def episode_outcome(record: EpisodeRecord) -> EpisodeOutcome:
+    """The summary fields of a record."""
+    return EpisodeOutcome(
+        record.env_id,
+        record.policy,
+        record.success,
+        record.reward,
+        record.turns,
+        record.virtual_seconds,
+        record.wall_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Aggregates of one env and policy."""
+
+    env_id: str
+    policy: str
+    episodes: int
+    success_rate: float
+    mean_reward: float
+    mean_turns: float
+    mean_virtual_seconds: float
+    episodes_per_second: float
+
+
+def summarize(records: Iterable[EpisodeRecord | EpisodeOutcome]) -> list[SummaryRow]:
+    """One row per (env, policy), in order of first appearance."""
+    groups: dict[tuple[str, str], list[EpisodeRecord | EpisodeOutcome]] = {}
+    for record in records:
+        groups.setdefault((record.env_id, record.policy), []).append(record)
+    rows = []
+    for (env_id, policy), group in groups.items():
+        n = len(group)
+        wall = sum(r.wall_seconds for r in group)
+        rows.append(
+            SummaryRow(
+                env_id=env_id,
+                policy=policy,
+                episodes=n,
+                success_rate=sum(r.success for r in group) / n,
+                mean_reward=sum(r.reward for r in group) / n,
+                mean_turns=sum(r.turns for r in group) / n,
+                mean_virtual_seconds=sum(r.virtual_seconds for r in group) / n,
+                episodes_per_second=n / wall if wall > 0 else float("inf"),
+            )
+        )
+    return rows
+
+
+def format_summary(rows: Sequence[SummaryRow]) -> str:
+    """A plain-text table: env, policy, episodes, success rate, mean reward, turns, eps/s."""
+    header = ("env", "policy", "episodes", "success", "reward", "turns", "virtual s", "eps/s")
+    body = [
+        (
+            r.env_id,
+            r.policy,
+            str(r.episodes),
+            f"{r.success_rate:.0%}",
+            f"{r.mean_reward:.3f}",
+            f"{r.mean_turns:.1f}",
+            f"{r.mean_virtual_seconds:.1f}",
+            f"{r.episodes_per_second:.1f}",
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
+    numeric = range(2, len(header))
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(b) for b in body)])
