@@ -202,15 +202,20 @@ def test_unknown_id_suggests_the_closest_ids() -> None:
 
 _IMPORT_PROBE = """
 import json, sys, time
-start = time.perf_counter()
+wall, cpu = time.perf_counter(), time.process_time()
 import nexgym
-elapsed = time.perf_counter() - start
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 heavy = sorted(m for m in {mods!r} if m in sys.modules)
-print(json.dumps({{"seconds": elapsed, "heavy": heavy, "envs": len(nexgym.list_envs())}}))
+print(json.dumps({{"wall": wall, "cpu": cpu, "heavy": heavy, "envs": len(nexgym.list_envs())}}))
 """
 
 
 def test_import_is_light_and_fast() -> None:
+    """``import nexgym`` in a fresh interpreter: no heavy module, under 0.5 s (best of 3).
+
+    The bound applies to the process's CPU time: on shared CI cores wall time also counts
+    the time other processes hold the CPU (it is reported in the message).
+    """
     probes = []
     for _ in range(3):
         out = subprocess.run(
@@ -222,5 +227,6 @@ def test_import_is_light_and_fast() -> None:
         probes.append(json.loads(out.stdout))
     assert all(p["heavy"] == [] for p in probes), probes
     assert probes[0]["envs"] == len(ENV_IDS)
-    best = min(p["seconds"] for p in probes)
-    assert best < 0.5, f"import nexgym took {best:.3f} s (best of 3)"
+    best_cpu = min(p["cpu"] for p in probes)
+    best_wall = min(p["wall"] for p in probes)
+    assert best_cpu < 0.5, f"import nexgym took {best_cpu:.3f} s CPU, {best_wall:.3f} s wall"
