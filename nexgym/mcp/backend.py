@@ -35,6 +35,7 @@ import json
 import os
 import sys
 import time
+import weakref
 from typing import Any
 
 from nexgym.backends import InProcessBackend, ToolBackend
@@ -120,6 +121,10 @@ class MCPBackend(ToolBackend):
             )
         self._local = InProcessBackend(domain) if self.external is not None else None
         self._connection: ServerConnection | None = None
+        # The connection's loop thread keeps it alive, so the finalizer hangs on the
+        # backend: an env dropped without close() still ends its server.
+        self._live: list[ServerConnection] = []
+        self._finalizer = weakref.finalize(self, _kill_all, self._live)
         self._task: Task | None = None
         self._journal: list[tuple[Any, ...]] = []
         #: server processes this backend has started (1 unless a server had to restart).
@@ -147,6 +152,7 @@ class MCPBackend(ToolBackend):
         conn = ServerConnection(self.server, start_timeout=self.start_timeout)
         self.starts += 1
         self._connection = conn
+        self._live[:] = [conn]
         if self.external is None and self._task is not None:
             self._restore(conn)
         return conn
@@ -218,6 +224,13 @@ class MCPBackend(ToolBackend):
 
     def call(self, call: ToolCall, world: int = 0) -> ToolResult:
         """Send one tool call to the server; every failure becomes an error result."""
+        previous = self._connection
+        if previous is not None and not previous.alive:
+            # The server died since the last call: like a real client, this call fails.
+            status = previous.exit_status()
+            failure = CallFailure(f"the tool server had exited (exit status {status})")
+            self._log(call, time.time(), 0.0, failure=failure)
+            return self._after_failure(failure)
         try:
             conn = self._connect()
         except BackendError as e:
@@ -357,8 +370,15 @@ class MCPBackend(ToolBackend):
     def close(self) -> None:
         """End the server process (idempotent; a later reset starts a new one)."""
         conn, self._connection = self._connection, None
+        self._live.clear()
         if conn is not None:
             conn.close()
+
+
+def _kill_all(connections: list[ServerConnection]) -> None:
+    for conn in connections:
+        conn.kill()
+    connections.clear()
 
 
 def _world_meta(world: int) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -226,6 +227,14 @@ class ServerConnection:
         """Whether the session is up and the process has not exited."""
         return self._session is not None and not self._dead and self._process_alive()
 
+    def exit_status(self, wait: float = 0.5) -> int | None:
+        """The server's exit status if it has exited (waiting briefly for the reaper)."""
+        process = self._process
+        deadline = time.monotonic() + wait
+        while process is not None and process.returncode is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return None if process is None else process.returncode
+
     def _process_alive(self) -> bool:
         process = self._process
         return process is not None and process.returncode is None
@@ -259,8 +268,13 @@ class ServerConnection:
         except concurrent.futures.CancelledError:
             self.kill()
             raise CallFailure("the tool server exited during the call") from None
-        except Exception as e:  # MCPError (connection closed), validation errors, ...
+        except Exception as e:  # MCPError (connection closed), invalid results, ...
+            exited = self.exit_status()
             self.kill()
+            if exited is not None:
+                raise CallFailure(
+                    f"the tool server exited during the call (exit status {exited})"
+                ) from None
             raise CallFailure(f"the tool call failed: {type(e).__name__}: {e}") from None
 
     def kill(self) -> None:
