@@ -86,6 +86,7 @@ def register_catalog() -> None:
         gym.register(
             id=gid,
             entry_point="nexgym.registry:make_from_catalog",
+            vector_entry_point="nexgym.vector:make_vector",
             kwargs={"name": name},
             max_episode_steps=MAX_EPISODE_STEPS,
             nondeterministic=path.parent.name in NONDETERMINISTIC_DOMAINS,

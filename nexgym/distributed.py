@@ -1,0 +1,166 @@
+"""Episode collection spread over a Ray cluster, with the local backend's exact output.
+
+:func:`rollout_ray` plays the same episodes as :func:`nexgym.rollout.rollout` (episode
+``i`` of every env and policy from seed ``seed + i``) but hands them to Ray tasks in
+chunks, and yields the records in the local order as they come back. Records are
+equal to the local ones except for their wall-clock timings: every episode is
+seeded on its own, so where and in which chunk it runs does not matter.
+
+::
+
+    from nexgym.distributed import rollout_ray
+
+    records = list(rollout_ray(["nex/FileOps-v0"], ["oracle", "random"], episodes=100))
+
+Ray is imported only here (``pip install "nexgym[dist]"``). Without ``address`` a
+local Ray instance is started (and shut down at the end); with ``address="auto"`` or
+``"ray://host:10001"`` the episodes go to that cluster, whose workers must have
+nexgym installed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from nexgym.error import ConfigError, require
+
+if TYPE_CHECKING:
+    from nexgym.grounding.trajectories import EpisodeRecord
+
+__all__ = ["EPISODES_PER_TASK", "plan_chunks", "play_chunk", "rollout_ray"]
+
+#: Episodes one Ray task plays (one env is built per task, so fewer, larger tasks
+#: spend less on env construction; more, smaller ones balance better).
+EPISODES_PER_TASK = 20
+
+Chunk = tuple[str, str, list[int]]
+
+
+def plan_chunks(
+    env_ids: Sequence[str],
+    policies: Sequence[str],
+    episodes: int,
+    *,
+    skip: Iterable[str] = (),
+    episodes_per_task: int = EPISODES_PER_TASK,
+) -> list[Chunk]:
+    """``(env_id, policy, episode indices)`` work units, in the local backend's order."""
+    from nexgym.grounding.trajectories import record_key
+
+    if episodes < 0:
+        raise ConfigError(f"expected episodes >= 0, got {episodes!r}")
+    if episodes_per_task < 1:
+        raise ConfigError(f"expected episodes_per_task >= 1, got {episodes_per_task!r}")
+    done = set(skip)
+    chunks: list[Chunk] = []
+    for env_id in env_ids:
+        for policy in policies:
+            todo = [i for i in range(episodes) if record_key(env_id, policy, i) not in done]
+            for start in range(0, len(todo), episodes_per_task):
+                chunks.append((env_id, policy, todo[start : start + episodes_per_task]))
+    return chunks
+
+
+def play_chunk(
+    chunk: Chunk,
+    seed: int,
+    noise: str | None,
+    env_kwargs: dict[str, Any] | None,
+) -> list[str]:
+    """Play one chunk's episodes with the local backend; the records as JSON lines.
+
+    JSON (not pickles of the records) crosses the process boundary, so a worker with
+    a slightly different pydantic build still hands back valid records.
+    """
+    from nexgym.grounding.trajectories import record_key
+    from nexgym.rollout import rollout
+
+    env_id, policy, indices = chunk
+    if not indices:
+        return []
+    chosen = set(indices)
+    last = max(indices)
+    skip = {record_key(env_id, policy, i) for i in range(last + 1) if i not in chosen}
+    records = rollout(
+        [env_id], [policy], last + 1, seed=seed, noise=noise, skip=skip, env_kwargs=env_kwargs
+    )
+    return [r.model_dump_json() for r in records]
+
+
+def rollout_ray(
+    env_ids: Sequence[str],
+    policies: Sequence[str],
+    episodes: int,
+    *,
+    seed: int = 0,
+    noise: str | os.PathLike[str] | None = "none",
+    skip: Iterable[str] = (),
+    env_kwargs: dict[str, Any] | None = None,
+    episodes_per_task: int = EPISODES_PER_TASK,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    max_in_flight: int | None = None,
+) -> Iterator[EpisodeRecord]:
+    """Play ``episodes`` episodes of each policy on each env on Ray; yields each record.
+
+    The arguments up to ``env_kwargs`` mean what they mean for
+    :func:`nexgym.rollout.rollout`, and the records come in the same order.
+
+    Args:
+        env_ids: Gymnasium ids.
+        policies: policy names (as for ``nexgym rollout --policy``).
+        episodes: episodes per env and policy; episode ``i`` uses seed ``seed + i``.
+        seed: the first episode's seed.
+        noise: ``"none"``, ``"realistic"`` or a noise profile path.
+        skip: record keys to leave out (episodes a resumed run already has).
+        env_kwargs: passed to ``gym.make`` on the workers.
+        episodes_per_task: episodes one Ray task plays.
+        address: the Ray cluster to join (``"auto"``, ``"ray://host:port"``); None
+            starts a local instance unless Ray is already initialised in this process.
+        num_cpus: CPUs of a local instance (None: all of this machine's).
+        max_in_flight: most tasks submitted and not yet collected (default: twice the
+            cluster's CPUs), so a huge run does not hold every result in memory.
+    """
+    ray = require("ray", "dist", "rollouts on Ray")
+
+    from nexgym.grounding.trajectories import EpisodeRecord
+
+    noise_arg = None if noise is None else os.fspath(noise)
+    if noise_arg is not None and os.path.exists(noise_arg):
+        noise_arg = os.path.abspath(noise_arg)  # workers may start in another directory
+    chunks = plan_chunks(
+        env_ids, policies, episodes, skip=skip, episodes_per_task=episodes_per_task
+    )
+    if not chunks:
+        return
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(
+            address=address,
+            num_cpus=num_cpus if address is None else None,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    try:
+        remote_play = ray.remote(play_chunk)
+        window = max_in_flight or max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+        pending: deque[Any] = deque()
+        queue = iter(chunks)
+        for chunk in queue:
+            pending.append(remote_play.remote(chunk, seed, noise_arg, env_kwargs))
+            if len(pending) >= window:
+                break
+        while pending:
+            lines = ray.get(pending.popleft())
+            for chunk in queue:  # keep the window full while this chunk is yielded
+                pending.append(remote_play.remote(chunk, seed, noise_arg, env_kwargs))
+                break
+            for line in lines:
+                yield EpisodeRecord.model_validate_json(line)
+    finally:
+        if started_here:
+            ray.shutdown()

@@ -1,0 +1,327 @@
+"""Admissible tool calls as a ``Discrete`` action space, with masks for MaskablePPO.
+
+Each step the wrapper lists what the acting role may sensibly do now: the domain's
+admissible calls of the role's tools in the current state (plan steps among
+distractors, as TextWorld's admissible commands), one delegation per sub-agent, and
+``finish`` with answers read from the current observation. Index *i* stands for the
+*i*-th call of that list; the list is sorted by its text, so the position of a call
+says nothing about whether an oracle plan uses it. ``info["action_texts"]`` holds the
+text each admissible index stands for and :meth:`DiscreteActions.action_masks` marks
+them for sb3-contrib's ``MaskablePPO``.
+
+An index outside the mask (or NaN, or anything that is not an integer) is passed on as
+a call of a tool that does not exist and names the index, so the env's own
+invalid-action handling answers it: a penalty and an observation that says so, never an
+exception out of ``step``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from typing import Any, SupportsFloat, TypeVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import RecordConstructorArgs
+from nexgym.envs.domains.base import Domain
+
+from nexgym.error import ConfigError
+from nexgym.tools import ToolCall
+
+__all__ = ["DiscreteActions", "answer_candidates"]
+
+ObsType = TypeVar("ObsType")
+
+#: The fewest indices that leave room for a tool call, a delegation and ``finish``.
+MIN_ACTIONS = 4
+#: Longest string value offered as a ``finish`` answer.
+MAX_ANSWER_CHARS = 80
+#: Longest tool result a sub-agent's ``finish`` report carries back to its caller.
+MAX_REPORT_CHARS = 500
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
+_RESPONSE = re.compile(r"<tool_response>\n?(.*?)\n?</tool_response>", re.DOTALL)
+
+
+class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstructorArgs):
+    """The acting role's admissible tool calls as ``Discrete(max_actions)``.
+
+    ## Action Space
+    ``Discrete(max_actions)``. The first ``n`` indices are admissible now (``n`` varies
+    by step); ``info["action_texts"][i]`` is the action text index ``i`` sends and
+    :meth:`action_masks` is True exactly for them.
+
+    ## Candidates
+    * the domain's ``admissible_calls`` of the role's tools on the current world
+      (in-process backend; other backends get the plan-derived default of
+      :class:`~nexgym.envs.domains.base.Domain`);
+    * one delegation per sub-agent, forwarding the role's own assignment;
+    * ``finish`` with "Done." and, for the root, with each scalar the current
+      observation shows (JSON values, numbers, list lengths); a sub-agent instead
+      reports the last result back to its caller, as the oracle does.
+
+    The expected answer of the task is never read: answers come from what the agent
+    has seen.
+
+    Args:
+        env: a nexgym env (``gym.make("nex/...")``) with text actions, possibly wrapped.
+        max_actions: size of the action space; candidates beyond it are dropped
+            (plan steps are kept, as domains list them first).
+        max_answers: most ``finish`` answers offered per step.
+
+    Example:
+        >>> import gymnasium as gym, nexgym
+        >>> from nexgym.wrappers import DiscreteActions
+        >>> env = DiscreteActions(gym.make("nex/FileSolo-v0"))
+        >>> obs, info = env.reset(seed=0)
+        >>> mask = env.action_masks()
+        >>> obs, reward, terminated, truncated, info = env.step(int(mask.argmax()))
+    """
+
+    def __init__(self, env: gym.Env[ObsType, str], max_actions: int = 64, max_answers: int = 12):
+        if not isinstance(max_actions, int) or max_actions < MIN_ACTIONS:
+            raise ConfigError(f"expected max_actions >= {MIN_ACTIONS}, got {max_actions!r}")
+        if not isinstance(max_answers, int) or max_answers < 0:
+            raise ConfigError(f"expected max_answers >= 0, got {max_answers!r}")
+        RecordConstructorArgs.__init__(self, max_actions=max_actions, max_answers=max_answers)
+        gym.Wrapper.__init__(self, env)
+        base = env.unwrapped
+        if not hasattr(base, "runtime"):
+            raise ConfigError(
+                f"expected a nexgym env (with a runtime), got {type(base).__name__}; "
+                "wrap an env made by gym.make('nex/...')"
+            )
+        self.max_actions = max_actions
+        self.max_answers = max_answers
+        self.action_space = spaces.Discrete(max_actions)
+        self._calls: list[ToolCall] = []
+        self._texts: list[str] = []
+
+    # -- Gymnasium API --------------------------------------------------------------
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[ObsType, dict[str, Any]]:
+        """Reset the env and list the admissible actions of the first acting role."""
+        obs, info = self.env.reset(seed=seed, options=options)
+        self._refresh(obs, info)
+        return obs, info
+
+    def step(self, action: Any) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Send the call that ``action`` indexes (an invalid-action text if none)."""
+        index = as_index(action)
+        if index is not None and 0 <= index < len(self._texts):
+            text = self._texts[index]
+            error = None
+        else:
+            text, error = self._out_of_mask(action, index)
+        obs, reward, terminated, truncated, info = self.env.step(text)
+        info["action_text"] = text
+        if error is not None:
+            info["action_error"] = error
+        self._refresh(obs, info)
+        return obs, reward, terminated, truncated, info
+
+    def action_masks(self) -> np.ndarray:
+        """Boolean mask of the admissible indices (at least one is True)."""
+        mask = np.zeros(self.max_actions, dtype=bool)
+        mask[: max(1, len(self._texts))] = True
+        return mask
+
+    @property
+    def action_texts(self) -> list[str]:
+        """The text each admissible index stands for now."""
+        return list(self._texts)
+
+    @property
+    def action_calls(self) -> list[ToolCall]:
+        """The call each admissible index stands for now."""
+        return list(self._calls)
+
+    # -- candidates -----------------------------------------------------------------
+
+    def _out_of_mask(self, action: Any, index: int | None) -> tuple[str, str]:
+        n = len(self._texts)
+        if index is None:
+            label = "nan" if _is_nan(action) else "invalid"
+            error = f"expected an integer action index in [0, {n}), got {_short(action)}"
+        else:
+            label = str(index).replace("-", "minus")
+            error = f"action index {index} is outside the mask: {n} actions are admissible"
+        # A call of a tool that does not exist: the env answers with its own
+        # invalid-action feedback, which then names the bad index.
+        name = f"action_index_{label}_is_not_admissible_{n}_actions_are"
+        return ToolCall(name).to_text(), error
+
+    def _refresh(self, obs: Any, info: dict[str, Any]) -> None:
+        calls = self.candidates(obs if isinstance(obs, str) else "")
+        self._calls = calls
+        self._texts = [c.to_text() for c in calls]
+        info["action_texts"] = list(self._texts)
+
+    def candidates(self, observation: str) -> list[ToolCall]:
+        """The admissible calls of the acting role now, sorted by their text."""
+        runtime = self.env.unwrapped.runtime  # type: ignore[attr-defined]
+        role = runtime.active_role
+        if role is None or runtime.task is None:
+            return []
+        agent = runtime.spec.agent(role)
+        delegations = [
+            ToolCall(child, {"task": _assignment(runtime, role)}) for child in agent.sub_agents
+        ]
+        finishes = self._finish_calls(runtime, role, observation)
+        room = self.max_actions - len(delegations) - len(finishes)
+        if room < 1:  # keep at least one domain call; drop answers first
+            finishes = finishes[: max(1, len(finishes) + room - 1)]
+            room = self.max_actions - len(delegations) - len(finishes)
+        domain_calls = self._domain_calls(runtime, list(agent.tools))[: max(room, 0)]
+        unique: dict[str, ToolCall] = {}
+        for call in [*domain_calls, *delegations, *finishes]:
+            unique.setdefault(call.to_text(), call)
+        ordered = [unique[text] for text in sorted(unique)]
+        return ordered[: self.max_actions]
+
+    def _domain_calls(self, runtime: Any, tool_names: list[str]) -> list[ToolCall]:
+        if not tool_names:
+            return []
+        domain: Domain = runtime.domain
+        worlds = getattr(runtime.backend, "worlds", None)
+        try:
+            if worlds:
+                calls = domain.admissible_calls(runtime.task, worlds[0], tool_names)
+            else:  # the world lives elsewhere (an MCP server): offer the plan-derived calls
+                calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
+        except Exception:  # a domain bug must not escape step(): fall back to the plans
+            calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
+        renames: dict[str, str] = getattr(runtime, "renames", {})
+        return [ToolCall(renames.get(c.name, c.name), dict(c.arguments)) for c in calls]
+
+    def _finish_calls(self, runtime: Any, role: str, observation: str) -> list[ToolCall]:
+        answers = ["Done."]
+        if role == runtime.spec.root:
+            answers += answer_candidates(observation, self.max_answers)
+        else:
+            answers.append(_report(runtime.history(role)))
+        seen: dict[str, None] = {}
+        for answer in answers:
+            seen.setdefault(answer, None)
+        return [ToolCall("finish", {"answer": a}) for a in seen]
+
+
+def as_index(action: Any) -> int | None:
+    """The integer an action stands for, or None if it is not a whole finite number."""
+    if isinstance(action, np.ndarray):
+        if action.size != 1:
+            return None
+        action = action.reshape(()).item()
+    if isinstance(action, bool | np.bool_):
+        return None
+    if isinstance(action, int | np.integer):
+        return int(action)
+    if isinstance(action, float | np.floating):
+        value = float(action)
+        if math.isfinite(value) and value.is_integer():
+            return int(value)
+    return None
+
+
+def answer_candidates(observation: str, limit: int = 12) -> list[str]:
+    """Short answers the tool results in an observation show.
+
+    JSON scalars and list lengths (for "how many" questions) come first, then other
+    numbers. Text outside ``<tool_response>`` blocks (prompts, schemas) is not read.
+
+    Args:
+        observation: the text the agent sees.
+        limit: most answers to return.
+
+    Returns:
+        Distinct answer strings in order of appearance.
+    """
+    body = "\n".join(_RESPONSE.findall(observation))
+    if not body:
+        return []
+    found: dict[str, None] = {}
+    for value in _json_scalars(body):
+        if len(found) >= limit:
+            break
+        found.setdefault(value, None)
+    for match in _NUMBER.finditer(body):
+        if len(found) >= limit:
+            break
+        found.setdefault(match.group(0), None)
+    return list(found)[:limit]
+
+
+def _json_scalars(text: str, max_documents: int = 4) -> Iterator[str]:
+    decoder = json.JSONDecoder()
+    start, documents = 0, 0
+    while documents < max_documents:
+        positions = [p for p in (text.find("{", start), text.find("[", start)) if p >= 0]
+        if not positions:
+            return
+        position = min(positions)
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except ValueError:
+            start = position + 1
+            continue
+        documents += 1
+        start = end
+        yield from _leaves(value)
+
+
+def _leaves(value: Any, depth: int = 0) -> Iterator[str]:
+    if depth > 6:
+        return
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        yield str(value)
+    elif isinstance(value, float):
+        if math.isfinite(value):
+            yield repr(round(value, 6))
+    elif isinstance(value, str):
+        text = value.strip()
+        if text and len(text) <= MAX_ANSWER_CHARS and "\n" not in text:
+            yield text
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item, depth + 1)
+    elif isinstance(value, list):
+        yield str(len(value))
+        for item in value:
+            yield from _leaves(item, depth + 1)
+
+
+def _assignment(runtime: Any, role: str) -> str:
+    """What ``role`` was asked to do: the task message that opened its invocation."""
+    for message in runtime.history(role):
+        if message.get("role") == "user":
+            return str(message.get("content", "")).removeprefix("# Task\n").strip()
+    return str(runtime.task.instruction)
+
+
+def _report(messages: list[dict[str, Any]]) -> str:
+    results = [str(m.get("content", "")) for m in messages if m.get("role") == "tool"]
+    if not results:
+        return "Nothing to report."
+    last = results[-1]
+    if len(last) > MAX_REPORT_CHARS:
+        last = last[: MAX_REPORT_CHARS - 3] + "..."
+    return "Done. Last result: " + last
+
+
+def _is_nan(action: Any) -> bool:
+    try:
+        return bool(np.isnan(np.asarray(action, dtype=float)).any())
+    except (TypeError, ValueError):
+        return False
+
+
+def _short(action: Any) -> str:
+    text = repr(action)
+    return text if len(text) <= 60 else text[:57] + "..."
