@@ -32,7 +32,7 @@ from nexgym.envs.domains.base import Domain
 from nexgym.error import ConfigError
 from nexgym.tools import ToolCall
 
-__all__ = ["DiscreteActions", "answer_candidates"]
+__all__ = ["DiscreteActions", "admissible_actions", "answer_candidates", "as_index"]
 
 ObsType = TypeVar("ObsType")
 
@@ -166,49 +166,79 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
         """The admissible calls of the acting role now, sorted by their text."""
         runtime = self.env.unwrapped.runtime  # type: ignore[attr-defined]
         role = runtime.active_role
-        if role is None or runtime.task is None:
+        if role is None:
             return []
-        agent = runtime.spec.agent(role)
-        delegations = [
-            ToolCall(child, {"task": _assignment(runtime, role)}) for child in agent.sub_agents
-        ]
-        finishes = self._finish_calls(runtime, role, observation)
-        room = self.max_actions - len(delegations) - len(finishes)
-        if room < 1:  # keep at least one domain call; drop answers first
-            finishes = finishes[: max(1, len(finishes) + room - 1)]
-            room = self.max_actions - len(delegations) - len(finishes)
-        domain_calls = self._domain_calls(runtime, list(agent.tools))[: max(room, 0)]
-        unique: dict[str, ToolCall] = {}
-        for call in [*domain_calls, *delegations, *finishes]:
-            unique.setdefault(call.to_text(), call)
-        ordered = [unique[text] for text in sorted(unique)]
-        return ordered[: self.max_actions]
+        return admissible_actions(
+            runtime,
+            role,
+            observation,
+            max_actions=self.max_actions,
+            max_answers=self.max_answers,
+        )
 
-    def _domain_calls(self, runtime: Any, tool_names: list[str]) -> list[ToolCall]:
-        if not tool_names:
-            return []
-        domain: Domain = runtime.domain
-        worlds = getattr(runtime.backend, "worlds", None)
-        try:
-            if worlds:
-                calls = domain.admissible_calls(runtime.task, worlds[0], tool_names)
-            else:  # the world lives elsewhere (an MCP server): offer the plan-derived calls
-                calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
-        except Exception:  # a domain bug must not escape step(): fall back to the plans
+
+def admissible_actions(
+    runtime: Any,
+    role: str,
+    observation: str,
+    *,
+    max_actions: int = 64,
+    max_answers: int = 12,
+) -> list[ToolCall]:
+    """What ``role`` may sensibly do now, sorted by action text (see :class:`DiscreteActions`).
+
+    Usable without the wrapper, e.g. to give each agent of a PettingZoo env a discrete
+    action space.
+
+    Args:
+        runtime: the env's :class:`~nexgym.runtime.Runtime`.
+        role: the role that acts.
+        observation: the text the role sees now (``finish`` answers are read from it).
+        max_actions: most calls returned (plan steps are kept: domains list them first).
+        max_answers: most ``finish`` answers offered.
+    """
+    if runtime.task is None or runtime.done:
+        return []
+    agent = runtime.spec.agent(role)
+    delegations = [
+        ToolCall(child, {"task": _assignment(runtime, role)}) for child in agent.sub_agents
+    ]
+    finishes = _finish_calls(runtime, role, observation, max_answers)
+    room = max_actions - len(delegations) - len(finishes)
+    if room < 1:  # keep at least one domain call; drop answers first
+        finishes = finishes[: max(1, len(finishes) + room - 1)]
+        room = max_actions - len(delegations) - len(finishes)
+    domain_calls = _domain_calls(runtime, list(agent.tools))[: max(room, 0)]
+    unique: dict[str, ToolCall] = {}
+    for call in [*domain_calls, *delegations, *finishes]:
+        unique.setdefault(call.to_text(), call)
+    # Sorted by text: an index must not reveal which call an oracle plan uses.
+    return [unique[text] for text in sorted(unique)][:max_actions]
+
+
+def _domain_calls(runtime: Any, tool_names: list[str]) -> list[ToolCall]:
+    if not tool_names:
+        return []
+    domain: Domain = runtime.domain
+    worlds = getattr(runtime.backend, "worlds", None)
+    try:
+        if worlds:
+            calls = domain.admissible_calls(runtime.task, worlds[0], tool_names)
+        else:  # the world lives elsewhere (an MCP server): offer the plan-derived calls
             calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
-        renames: dict[str, str] = getattr(runtime, "renames", {})
-        return [ToolCall(renames.get(c.name, c.name), dict(c.arguments)) for c in calls]
+    except Exception:  # a domain bug must not escape step(): fall back to the plans
+        calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
+    renames: dict[str, str] = getattr(runtime, "renames", {})
+    return [ToolCall(renames.get(c.name, c.name), dict(c.arguments)) for c in calls]
 
-    def _finish_calls(self, runtime: Any, role: str, observation: str) -> list[ToolCall]:
-        answers = ["Done."]
-        if role == runtime.spec.root:
-            answers += answer_candidates(observation, self.max_answers)
-        else:
-            answers.append(_report(runtime.history(role)))
-        seen: dict[str, None] = {}
-        for answer in answers:
-            seen.setdefault(answer, None)
-        return [ToolCall("finish", {"answer": a}) for a in seen]
+
+def _finish_calls(runtime: Any, role: str, observation: str, max_answers: int) -> list[ToolCall]:
+    answers = ["Done."]
+    if role == runtime.spec.root:
+        answers += answer_candidates(observation, max_answers)
+    else:
+        answers.append(_report(runtime.history(role)))
+    return [ToolCall("finish", {"answer": a}) for a in dict.fromkeys(answers)]
 
 
 def as_index(action: Any) -> int | None:
