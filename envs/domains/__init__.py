@@ -23,6 +23,9 @@ DOMAINS: dict[str, str] = {
     "travel": "travel:TravelDomain",
     "sqldata": "sqldata:SqlDataDomain",
     "finance": "finance:FinanceDomain",
+    "clock": "clock:ClockDomain",
+    "gitrepo": "gitrepo:GitRepoDomain",
+    "webresearch": "webresearch:WebResearchDomain",
 }
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from nexgym.tools import ToolCall
 
-__all__ = ["ToolServer", "python_module_command", "tool_server_of"]
+__all__ = ["ToolServer", "complete_plans", "python_module_command", "tool_server_of"]
 
 
 def _same_call(call: ToolCall, world: Any) -> ToolCall:
@@ -63,6 +63,20 @@ def python_module_command(module: str, *args: str) -> tuple[str, tuple[str, ...]
     environment as nexgym, whether or not its console script is on ``PATH``.
     """
     return sys.executable, ("-m", module, *args)
+
+
+def complete_plans(domain: Any, goal: Any) -> Any:
+    """The goal with every plan step's arguments filled in with the tools' defaults.
+
+    The runtime records calls with validated arguments (defaults included), and the
+    oracle compares plan steps with those records, so plans that mirror a
+    third-party tool's optional arguments must spell them out.
+    """
+    goal.plans = tuple(
+        tuple(ToolCall(c.name, domain.tool(c.name).validate(c.arguments)) for c in plan)
+        for plan in goal.plans
+    )
+    return goal
 
 
 def tool_server_of(domain: Any) -> ToolServer | None:
