@@ -23,6 +23,7 @@ DOMAINS: dict[str, str] = {
     "travel": "travel:TravelDomain",
     "sqldata": "sqldata:SqlDataDomain",
     "finance": "finance:FinanceDomain",
+    "email": "email:EmailDomain",
     "clock": "clock:ClockDomain",
     "gitrepo": "gitrepo:GitRepoDomain",
     "webresearch": "webresearch:WebResearchDomain",
