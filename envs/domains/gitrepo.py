@@ -226,7 +226,7 @@ def git_show(world: GitWorld, revision: str) -> str:
 
 
 @tool
-def git_branch(world: GitWorld, branch_type: str = "local") -> str:
+def git_branch(world: GitWorld, branch_type: str) -> str:
     """List Git branches.
 
     Args:

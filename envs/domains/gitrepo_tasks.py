@@ -8,6 +8,11 @@ uses parts of the repository the others leave alone, so any mix of them stays ri
 
 from __future__ import annotations
 
+import atexit
+import copy
+import shutil
+import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -247,11 +252,46 @@ MAKERS = (
 )
 
 
+class _TemplateCache:
+    """Repositories already built, by seed, copied instead of rebuilt (git is slow to run).
+
+    Shared by every domain instance of the process, kept in one temporary folder that is
+    deleted at exit, and bounded to the most recent :data:`MAX_TEMPLATES` seeds.
+    """
+
+    def __init__(self) -> None:
+        self.root: Path | None = None
+        self.entries: dict[int, tuple[Path, dict[str, Any], dict[str, Any]]] = {}
+        self.lock = threading.Lock()
+
+    def build(self, seed: int, path: str, rng: np.random.Generator) -> dict[str, Any]:
+        """Put the seed's repository at ``path``; ``rng`` ends as a fresh build leaves it."""
+        with self.lock:
+            if seed not in self.entries:
+                if self.root is None:
+                    self.root = Path(tempfile.mkdtemp(prefix="nexgym-gitrepo-templates-"))
+                    atexit.register(shutil.rmtree, self.root, True)
+                template = self.root / f"seed{seed}"
+                shutil.rmtree(template, ignore_errors=True)
+                facts = build_repository(str(template), rng)
+                self.entries[seed] = (template, facts, rng.bit_generator.state)
+                for old in list(self.entries)[:-MAX_TEMPLATES]:
+                    shutil.rmtree(self.entries.pop(old)[0], ignore_errors=True)
+            template, facts, state = self.entries[seed]
+            shutil.copytree(template, path, symlinks=True)
+        rng.bit_generator.state = state
+        return copy.deepcopy(facts)
+
+
+MAX_TEMPLATES = 64
+_TEMPLATES = _TemplateCache()
+
+
 def generate(domain: GitRepoDomain, seed: int, difficulty: int) -> Task:
     """A task of ``difficulty`` goals on a freshly built repository."""
     rng = domain.rng(seed)
     world = GitWorld(str(domain.new_world_path()))
-    facts = build_repository(world.path, rng)
+    facts = _TEMPLATES.build(seed, world.path, rng)
     chosen = sorted(int(i) for i in rng.permutation(len(MAKERS))[:difficulty])
     goals = [complete_plans(domain, MAKERS[i](rng, facts)) for i in chosen]
     preamble = (

@@ -1,0 +1,104 @@
+"""Domains whose tools are served by real third-party MCP servers, run as they are."""
+
+from __future__ import annotations
+
+import shutil
+
+import gymnasium as gym
+import pytest
+
+pytest.importorskip("mcp")
+pytest.importorskip("mcp_server_git")
+pytest.importorskip("mcp_server_time")
+pytest.importorskip("mcp_server_fetch")
+
+from nexgym.policies import OraclePolicy
+from nexgym.registry import NONDETERMINISTIC_DOMAINS
+from nexgym.tools import ToolCall
+
+pytestmark = pytest.mark.mcp
+
+ENVS = {
+    "gitrepo": "nex/GitMaintainers-v0",
+    "clock": "nex/ClockDesk-v0",
+    "webresearch": "nex/WebResearchDesk-v0",
+}
+SERVERS = {
+    "gitrepo": "mcp-server-git",
+    "clock": "mcp-server-time",
+    "webresearch": "mcp-server-fetch",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(ENVS))
+def remote(request):
+    if request.param == "gitrepo" and shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    env = gym.make(ENVS[request.param], backend="mcp", difficulty=3)
+    yield request.param, env
+    env.close()
+
+
+def episode(env, task_seed: int) -> tuple[list, float]:
+    obs, info = env.reset(seed=0, options={"task_seed": task_seed})
+    policy = OraclePolicy(env)
+    steps: list = [obs]
+    reward = 0.0
+    for _ in range(80):
+        action = policy(obs, info)
+        obs, reward, terminated, truncated, info = env.step(action)
+        steps.append((action, obs, reward, terminated, truncated))
+        if terminated or truncated:
+            break
+    return steps, float(reward)
+
+
+def test_oracle_episodes_succeed_through_the_real_server(remote):
+    name, env = remote
+    backend = env.unwrapped.runtime.backend
+    for task_seed in (3, 4):
+        _, reward = episode(env, task_seed)
+        assert reward == pytest.approx(1.0)
+    assert backend.server.name == SERVERS[name]
+    assert backend.starts == 1  # one server process, reused across resets
+    records = env.unwrapped.runtime.tool_log
+    assert records and all(r.ok for r in records)
+
+
+def test_domain_tools_mirror_the_servers_schemas(remote):
+    name, env = remote
+    served = {t.name: t.input_schema for t in env.unwrapped.runtime.backend._connection.tools}
+    for tool in env.unwrapped.domain.tools:
+        assert tool.name in served, f"{SERVERS[name]} has no tool {tool.name}"
+        theirs = served[tool.name]
+        assert set(tool.parameters["properties"]) <= set(theirs["properties"])
+        # Whatever the server requires, the env supplies (git's repo_path) or the agent must.
+        added = {"repo_path"} if name == "gitrepo" else set()
+        assert set(theirs.get("required", [])) - added <= set(tool.parameters.get("required", []))
+
+
+def test_same_trajectory_as_inproc_where_the_domain_is_deterministic(remote):
+    name, env = remote
+    if name in NONDETERMINISTIC_DOMAINS:
+        assert env.unwrapped.spec is None or env.spec.nondeterministic
+        pytest.skip(f"{name} answers from the real clock")
+    local = gym.make(ENVS[name], backend="inproc", difficulty=3)
+    try:
+        expected, _ = episode(local, 5)
+        got, _ = episode(env, 5)
+    finally:
+        local.close()
+    assert got == expected
+
+
+def test_gitrepo_errors_read_the_same_and_hide_the_temporary_folder(remote):
+    name, env = remote
+    if name != "gitrepo":
+        pytest.skip("git only")
+    env.reset(seed=0, options={"task_seed": 6})
+    backend = env.unwrapped.runtime.backend
+    outside = backend.call(ToolCall("git_add", {"files": ["../../etc/passwd"]}))
+    assert not outside.ok and "outside the repository '.'" in outside.error
+    missing = backend.call(ToolCall("git_show", {"revision": "no-such-ref"}))
+    assert missing.error.startswith("Error executing tool git_show")
+    assert env.unwrapped.runtime.task.world.path not in missing.error + outside.error
