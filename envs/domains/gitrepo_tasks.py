@@ -13,7 +13,7 @@ import copy
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -261,7 +261,7 @@ class _TemplateCache:
 
     def __init__(self) -> None:
         self.root: Path | None = None
-        self.entries: dict[int, tuple[Path, dict[str, Any], dict[str, Any]]] = {}
+        self.entries: dict[int, tuple[Path, dict[str, Any], Mapping[str, Any]]] = {}
         self.lock = threading.Lock()
 
     def build(self, seed: int, path: str, rng: np.random.Generator) -> dict[str, Any]:

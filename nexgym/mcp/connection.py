@@ -137,16 +137,21 @@ class ServerConnection:
         try:
             ready.result(timeout=start_timeout)
         except concurrent.futures.TimeoutError:
+            tail = self._stderr_tail()
             self.kill()
             raise BackendError(
                 f"the MCP server {spec.name!r} did not start within {start_timeout:g} s "
-                f"(command: {self._command_line()}){self._stderr_tail()}"
+                f"(command: {self._command_line()}){tail}"
             ) from None
         except Exception as e:
+            tail = self._stderr_tail()
             self.kill()
+            cause: BaseException = e
+            while isinstance(cause, BaseExceptionGroup) and cause.exceptions:  # anyio groups
+                cause = cause.exceptions[0]
             raise BackendError(
-                f"the MCP server {spec.name!r} failed to start: {type(e).__name__}: {e} "
-                f"(command: {self._command_line()}){self._stderr_tail()}"
+                f"the MCP server {spec.name!r} failed to start: {type(cause).__name__}: {cause} "
+                f"(command: {self._command_line()}){tail}"
             ) from None
 
     def __repr__(self) -> str:
@@ -286,6 +291,7 @@ class ServerConnection:
             kill_process_group(self.pid)
         self._shutdown(wait=CLOSE_TIMEOUT)
         self._finalizer()
+        self._errlog.close()
 
     def close(self) -> None:
         """Shut the server down (stdin closed, then a kill if it lingers); idempotent."""
