@@ -24,6 +24,7 @@ DOMAINS: dict[str, str] = {
     "sqldata": "sqldata:SqlDataDomain",
     "finance": "finance:FinanceDomain",
     "email": "email:EmailDomain",
+    "research": "research:ResearchDomain",
     "clock": "clock:ClockDomain",
     "gitrepo": "gitrepo:GitRepoDomain",
     "webresearch": "webresearch:WebResearchDomain",

@@ -166,7 +166,12 @@ def goal_note(rng: np.random.Generator, world: ResearchWorld, facts: dict) -> Go
             ),
             (
                 call("list_docs", author=doc.author),
-                call("add_quote_to_note", note_title=title, doc_id=doc.id, phrase=f"In {city},"),
+                call(
+                    "add_quote_to_note",
+                    note_title=title,
+                    doc_id=doc.id,
+                    phrase=f"In {city}, {TOPICS[doc.topic][0]}",
+                ),
             ),
         ),
     )
@@ -185,7 +190,7 @@ def question_figure(rng: np.random.Generator, world: ResearchWorld, facts: dict)
             (call("search_docs", keyword=city), call("read_doc", doc_id=doc.id)),
             (
                 call("list_docs", author=doc.author),
-                call("quote", doc_id=doc.id, phrase=f"In {city},"),
+                call("quote", doc_id=doc.id, phrase=f"In {city}, {TOPICS[doc.topic][0]}"),
             ),
         ),
         answer=str(value),
