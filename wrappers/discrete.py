@@ -40,9 +40,17 @@ ObsType = TypeVar("ObsType")
 MIN_ACTIONS = 4
 #: Longest string value offered as a ``finish`` answer.
 MAX_ANSWER_CHARS = 80
+#: Earlier tool results (besides the current observation) that ``finish`` answers come from.
+EARLIER_RESULTS = 3
 #: Longest tool result a sub-agent's ``finish`` report carries back to its caller.
 MAX_REPORT_CHARS = 500
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
+_NUMBER = re.compile(
+    r"(?<![\w.,:])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w,])|(?<![\w.,:])-?\d+(?:\.\d+)?(?![\w:])"
+)
+_CLOCK_TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
+_URL = re.compile(r"https?://[^\s)\]>\"']+")
+_PATH = re.compile(r"(?<![\w/.:-])/?[\w.-]+(?:/[\w.-]+)+")
+_PHRASE = re.compile(r"\b[A-Z][\w&'-]*(?: [A-Z][\w&'-]*)+")
 _RESPONSE = re.compile(r"<tool_response>\n?(.*?)\n?</tool_response>", re.DOTALL)
 
 
@@ -81,7 +89,7 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
         >>> obs, reward, terminated, truncated, info = env.step(int(mask.argmax()))
     """
 
-    def __init__(self, env: gym.Env[ObsType, str], max_actions: int = 64, max_answers: int = 12):
+    def __init__(self, env: gym.Env[ObsType, str], max_actions: int = 64, max_answers: int = 16):
         if not isinstance(max_actions, int) or max_actions < MIN_ACTIONS:
             raise ConfigError(f"expected max_actions >= {MIN_ACTIONS}, got {max_actions!r}")
         if not isinstance(max_answers, int) or max_answers < 0:
@@ -183,7 +191,7 @@ def admissible_actions(
     observation: str,
     *,
     max_actions: int = 64,
-    max_answers: int = 12,
+    max_answers: int = 16,
 ) -> list[ToolCall]:
     """What ``role`` may sensibly do now, sorted by action text (see :class:`DiscreteActions`).
 
@@ -235,7 +243,18 @@ def _domain_calls(runtime: Any, tool_names: list[str]) -> list[ToolCall]:
 def _finish_calls(runtime: Any, role: str, observation: str, max_answers: int) -> list[ToolCall]:
     answers = ["Done."]
     if role == runtime.spec.root:
-        answers += answer_candidates(observation, max_answers)
+        # The newest result first, then earlier ones the role saw (comparisons need both).
+        earlier = [
+            f"<tool_response>\n{m.get('content', '')}\n</tool_response>"
+            for m in runtime.history(role)[::-1]
+            if m.get("role") == "tool"
+        ][1 : EARLIER_RESULTS + 1]
+        found: dict[str, None] = {}
+        for text in [observation, *earlier]:
+            for answer in answer_candidates(text, max_answers):
+                if len(found) < max_answers:
+                    found.setdefault(answer, None)
+        answers += list(found)
     else:
         answers.append(_report(runtime.history(role)))
     return [ToolCall("finish", {"answer": a}) for a in dict.fromkeys(answers)]
@@ -258,32 +277,52 @@ def as_index(action: Any) -> int | None:
     return None
 
 
-def answer_candidates(observation: str, limit: int = 12) -> list[str]:
+def answer_candidates(observation: str, limit: int = 16) -> list[str]:
     """Short answers the tool results in an observation show.
 
-    JSON scalars and list lengths (for "how many" questions) come first, then other
-    numbers. Text outside ``<tool_response>`` blocks (prompts, schemas) is not read.
+    Several kinds are read and taken in turn, so that a long listing of one kind does
+    not crowd out the others: JSON scalars and list lengths (for "how many"
+    questions), numbers, clock times (``13:05``), URLs, paths (and their trailing parts
+    for relative paths, e.g. ``src/a.py`` of ``b/src/a.py``) and capitalised phrases
+    (names). Text outside ``<tool_response>`` blocks (prompts, schemas) is not read.
 
     Args:
         observation: the text the agent sees.
         limit: most answers to return.
 
     Returns:
-        Distinct answer strings in order of appearance.
+        Distinct answer strings.
     """
     body = "\n".join(_RESPONSE.findall(observation))
-    if not body:
+    if not body or limit <= 0:
         return []
+    kinds = [
+        _json_scalars(body),
+        (m.group(0) for m in _NUMBER.finditer(body)),
+        (f"{int(m.group(1)):02d}:{m.group(2)}" for m in _CLOCK_TIME.finditer(body)),
+        (m.group(0).rstrip(".,;:") for m in _URL.finditer(body)),
+        _paths(_URL.sub(" ", body)),
+        (m.group(0) for m in _PHRASE.finditer(body)),
+    ]
     found: dict[str, None] = {}
-    for value in _json_scalars(body):
-        if len(found) >= limit:
-            break
-        found.setdefault(value, None)
-    for match in _NUMBER.finditer(body):
-        if len(found) >= limit:
-            break
-        found.setdefault(match.group(0), None)
-    return list(found)[:limit]
+    while kinds and len(found) < limit:
+        for kind in list(kinds):
+            value = next((v for v in kind if v not in found), None)
+            if value is None:
+                kinds.remove(kind)
+            elif len(found) < limit and len(value) <= MAX_ANSWER_CHARS:
+                found[value] = None
+    return list(found)
+
+
+def _paths(text: str) -> Iterator[str]:
+    for match in _PATH.finditer(text):
+        path = match.group(0).rstrip(".")
+        yield path
+        if not path.startswith("/"):
+            parts = path.split("/")
+            for start in range(1, len(parts) - 1):
+                yield "/".join(parts[start:])
 
 
 def _json_scalars(text: str, max_documents: int = 4) -> Iterator[str]:

@@ -22,13 +22,29 @@ def oracle_index(env: Any, plan: int | None = None) -> int | None:
 
     Domain calls must match exactly; a delegation matches by sub-agent name (the
     oracle's teammates follow the plan whatever the message says); ``finish`` matches
-    an offered answer equal to the oracle's.
+    an offered answer equal to the oracle's, or else (at the root) the first offered
+    answer the task's verifier accepts: the oracle's wording may differ from what the
+    tool results show ("Juniper Health employs more" against "Juniper Health").
     """
     base = env.unwrapped
     runtime = base.runtime
     role = runtime.active_role
     call = OraclePolicy(env, plan=plan).plan_call(runtime, role)
     calls = env.get_wrapper_attr("action_calls")
+    if call.name == "finish" and role == runtime.spec.root:
+        exact = [
+            i
+            for i, c in enumerate(calls)
+            if c.name == "finish"
+            and same_answer(str(c.arguments["answer"]), str(call.arguments["answer"]))
+        ]
+        if exact:
+            return exact[0]
+        for i, candidate in enumerate(calls):
+            answer = candidate.arguments.get("answer") if candidate.name == "finish" else None
+            if answer is not None and runtime.backend.verify(runtime.task, answer).solved:
+                return i
+        return None
     for i, candidate in enumerate(calls):
         if candidate.name != call.name:
             continue

@@ -234,7 +234,7 @@ def test_wrapper_stack_is_recorded_in_the_spec() -> None:
     env = HashedObservation(DiscreteActions(gym.make("nex/FileSolo-v0"), max_actions=32), dim=64)
     names = [w.name for w in env.spec.additional_wrappers]
     assert names[-2:] == ["DiscreteActions", "HashedObservation"]
-    assert env.spec.additional_wrappers[-2].kwargs == {"max_actions": 32, "max_answers": 12}
+    assert env.spec.additional_wrappers[-2].kwargs == {"max_actions": 32, "max_answers": 16}
 
 
 def test_maskable_ppo_runs_on_a_vector_of_wrapped_envs() -> None:
