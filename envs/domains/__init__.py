@@ -9,6 +9,7 @@ import importlib
 from functools import cache
 
 from nexgym.envs.domains.base import Domain
+
 from nexgym.error import UnknownNameError
 
 __all__ = ["DOMAINS", "Domain", "domain_class", "get_domain", "list_domains"]
@@ -25,6 +26,8 @@ DOMAINS: dict[str, str] = {
     "finance": "finance:FinanceDomain",
     "email": "email:EmailDomain",
     "research": "research:ResearchDomain",
+    "email_travel": "composite:EmailTravelDomain",
+    "support_finance": "composite:SupportFinanceDomain",
     "clock": "clock:ClockDomain",
     "gitrepo": "gitrepo:GitRepoDomain",
     "webresearch": "webresearch:WebResearchDomain",

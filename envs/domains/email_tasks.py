@@ -217,7 +217,8 @@ def goal_label(rng: np.random.Generator, world: MailWorld, facts: dict) -> Goal:
     )
 
 
-def _sent_to(w: MailWorld, address: str, subject: str, phrases: list[str]) -> bool:
+def sent_to(w: MailWorld, address: str, subject: str, phrases: list[str]) -> bool:
+    """Whether a sent email to ``address`` has ``subject`` in its subject and every phrase."""
     return any(
         m.folder == "sent"
         and address in m.to
@@ -235,7 +236,7 @@ def goal_reply(rng: np.random.Generator, world: MailWorld, facts: dict) -> Goal:
     return Goal(
         text=f"Reply to {mail.sender_name}'s email '{mail.subject}' to confirm the meeting, "
         "repeating its day and time in your reply.",
-        check=lambda w, answer: _sent_to(w, mail.sender, mail.subject, [day, time]),
+        check=lambda w, answer: sent_to(w, mail.sender, mail.subject, [day, time]),
         plans=(
             (
                 call("search_emails", query=mail.subject),
@@ -257,7 +258,7 @@ def goal_forward(rng: np.random.Generator, world: MailWorld, facts: dict) -> Goa
     note = "Please process this invoice."
     return Goal(
         text=f"Forward the email '{mail.subject}' from {mail.sender_name} to {name} <{address}>.",
-        check=lambda w, answer: _sent_to(w, address, mail.subject, [number]),
+        check=lambda w, answer: sent_to(w, address, mail.subject, [number]),
         plans=(
             (
                 call("search_emails", query=mail.subject),

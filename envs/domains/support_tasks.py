@@ -106,7 +106,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SupportWorld, 
         kind = "late" if late else "large" if order.amount > APPROVAL_LIMIT else "eligible"
         kinds[kind].append(_refund_ticket(rng, world, order))
     for kind, item in (("eligible", ITEMS[0]), ("late", ITEMS[3]), ("large", ITEMS[10])):
-        if not kinds[kind]:  # every kind of request exists in every world
+        while len(kinds[kind]) < 2:  # every world has two requests of every kind
             days = 45 if kind == "late" else 9
             amount = item[1] - 0.01 if kind != "large" else item[1] + 19.99
             number = numbers[len(world.orders)]
@@ -143,10 +143,12 @@ def _refund_ticket(rng: np.random.Generator, world: SupportWorld, order: Order) 
 
 
 def _pick_ticket(rng: np.random.Generator, world: SupportWorld, facts: dict, kind: str) -> Ticket:
-    free = [t for t in facts["kinds"][kind] if world.tickets[t].customer not in facts["touched"]]
-    ticket = world.tickets[pick(rng, free or facts["kinds"][kind])]
+    handled = facts.setdefault("handled", [])
+    left = [t for t in facts["kinds"][kind] if t not in handled]
+    free = [t for t in left if world.tickets[t].customer not in facts["touched"]]
+    ticket = world.tickets[pick(rng, free or left)]
     facts["touched"].add(ticket.customer)
-    facts.setdefault("handled", []).append(ticket.id)
+    handled.append(ticket.id)
     return ticket
 
 

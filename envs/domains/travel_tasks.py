@@ -196,6 +196,7 @@ def goal_trip(rng: np.random.Generator, world: TravelWorld, facts: dict) -> Goal
         "day": day,
         "nights": nights,
         "stars": stars,
+        "hotel": hotel.name,
     }
 
     def check(w: TravelWorld, answer: str | None) -> bool:
