@@ -9,9 +9,10 @@ latency, argument size, outcome and error text:
   env's loopback site (WebSolo);
 * nexgym's own domain servers (``nexgym serve-mcp``), one catalog env per domain.
 
-The policy is the oracle with ``--error-rate`` of random well-formed calls, so the
-servers also answer calls that fail (missing files, unknown zones, bad revisions) as
-real agents make them. The logs are fitted with :meth:`NoiseProfile.fit` and the
+The policy is the oracle (``--error-rate`` mixes in random calls): the calls are valid,
+so the fitted error and timeout rates are the real servers' own failure rates on valid
+calls (noise wrappers inject faults at those rates; an agent's own mistakes are not
+faults). The logs are fitted with :meth:`NoiseProfile.fit` and the
 profile is written to ``nexgym/grounding/profiles/realistic.yaml`` (``--out``).
 
     python benchmarks/record_calls.py                     # record, fit, write the profile
@@ -28,37 +29,60 @@ import sys
 import time
 from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
+from nexgym.envs.domains import domain_class, list_domains
 
 import nexgym
+from nexgym.env import NexEnv
 from nexgym.grounding.calllog import read_call_log
 from nexgym.grounding.profile import NoiseProfile
 from nexgym.policies import OraclePolicy
 from nexgym.registry import load_catalog_spec
+from nexgym.spec import HierarchySpec
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-THIRD_PARTY = ("nex/ClockSolo-v0", "nex/GitSolo-v0", "nex/WebSolo-v0")
+THIRD_PARTY = ("ClockSolo", "GitSolo", "WebSolo")
+THIRD_PARTY_DOMAINS = frozenset({"clock", "gitrepo", "webresearch"})
 
 
-def own_domain_envs() -> list[str]:
-    """One catalog env per domain that nexgym serves itself (the first by name)."""
-    chosen: dict[str, str] = {}
+def own_domain_specs() -> list[tuple[str, HierarchySpec]]:
+    """One hierarchy per domain nexgym serves itself: its first catalog env, or a
+    one-agent spec holding every tool when the domain has no catalog env yet."""
+    chosen: dict[str, tuple[str, HierarchySpec]] = {}
     for env_id in nexgym.list_envs():
-        domain = load_catalog_spec(env_id).domain
-        if domain not in {"clock", "gitrepo", "webresearch"}:
-            chosen.setdefault(domain, env_id)
-    return sorted(chosen.values())
+        spec = load_catalog_spec(env_id)
+        if spec.domain not in THIRD_PARTY_DOMAINS:
+            chosen.setdefault(spec.domain, (spec.name, spec))
+    for domain in list_domains():
+        if domain in chosen or domain in THIRD_PARTY_DOMAINS:
+            continue
+        tools = [t.name for t in domain_class(domain).tools]
+        spec = HierarchySpec.from_dict(
+            {
+                "name": domain.title().replace("_", "") + "Probe",
+                "domain": domain,
+                "topology": "single",
+                "root": "agent",
+                "agents": [{"name": "agent", "role": "You complete the task.", "tools": tools}],
+            }
+        )
+        chosen[domain] = (spec.name, spec)
+    return [chosen[d] for d in sorted(chosen)]
 
 
 def record(
-    env_id: str, log_path: Path, episodes: int, error_rate: float, seed: int, difficulty: int
+    spec: HierarchySpec,
+    log_path: Path,
+    episodes: int,
+    error_rate: float,
+    seed: int,
+    difficulty: int,
 ) -> float:
     """Run oracle episodes with a call log; returns the wall seconds taken."""
     os.environ["NEXGYM_CALL_LOG"] = str(log_path)
     started = time.perf_counter()
-    env = gym.make(env_id, backend="mcp", control="all", difficulty=difficulty)
+    env = NexEnv(spec, backend="mcp", control="all", difficulty=difficulty)
     try:
         for episode in range(episodes):
             obs, info = env.reset(seed=seed + episode)
@@ -76,7 +100,13 @@ def record(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--episodes", type=int, default=12, help="episodes per env")
-    parser.add_argument("--error-rate", type=float, default=0.25, help="oracle's random calls")
+    parser.add_argument(
+        "--error-rate",
+        type=float,
+        default=0.0,
+        help="probability of a random call instead of the oracle's (their errors count in "
+        "the fitted error rates, so the default records valid calls only)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--difficulty", type=int, default=3, help="task difficulty (1-3)")
     parser.add_argument("--logs", type=Path, default=HERE / "out" / "calls", help="log folder")
@@ -87,15 +117,15 @@ def main() -> None:
     args = parser.parse_args()
 
     args.logs.mkdir(parents=True, exist_ok=True)
-    envs = [*THIRD_PARTY, *own_domain_envs()]
+    specs = [(n, load_catalog_spec(n)) for n in THIRD_PARTY] + own_domain_specs()
     paths = []
-    print(f"{'env':32} {'calls':>6} {'seconds':>8}")
-    for env_id in envs:
-        path = args.logs / (env_id.split("/")[1].removesuffix("-v0") + ".jsonl")
+    print(f"{'hierarchy':24} {'domain':16} {'calls':>6} {'seconds':>8}")
+    for name, spec in specs:
+        path = args.logs / f"{name}.jsonl"
         path.unlink(missing_ok=True)
-        seconds = record(env_id, path, args.episodes, args.error_rate, args.seed, args.difficulty)
+        seconds = record(spec, path, args.episodes, args.error_rate, args.seed, args.difficulty)
         calls = len(list(read_call_log(path))) if path.exists() else 0
-        print(f"{env_id:32} {calls:6d} {seconds:8.1f}")
+        print(f"{name:24} {spec.domain:16} {calls:6d} {seconds:8.1f}", flush=True)
         if calls:
             paths.append(path)
 
@@ -103,7 +133,7 @@ def main() -> None:
     servers = sorted({r.server for r in records})
     description = (
         f"fitted by benchmarks/record_calls.py on {len(records)} real MCP calls over stdio to "
-        f"{', '.join(servers)} ({args.episodes} episodes per env, oracle with "
+        f"{', '.join(servers)} ({args.episodes} episodes per hierarchy, oracle with "
         f"{args.error_rate:g} random calls, difficulty {args.difficulty}; "
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} CPUs)"

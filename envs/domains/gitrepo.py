@@ -307,14 +307,22 @@ class GitRepoDomain(Domain):
         return GitWorld(str(path))
 
     def check_invariants(self, world: GitWorld) -> list[str]:
-        """The repository must exist and its object store must be sound."""
-        if not Path(world.path, ".git").is_dir():
-            return [f"the repository {world.path} is missing"]
+        """The repository exists and HEAD names a branch that exists (or a commit).
+
+        File checks only, no git process: the runtime may check after every step.
+        """
+        git_dir = Path(world.path, ".git")
         try:
-            git(world.path, "fsck", "--no-dangling", "--no-progress")
-        except ToolError as e:
-            return [str(e)]
-        return []
+            head = (git_dir / "HEAD").read_text().strip()
+        except OSError:
+            return [f"the repository at {world.path} has no readable .git/HEAD"]
+        if not head.startswith("ref: "):
+            return [] if len(head) == 40 else [f"HEAD holds {head!r}, not a ref or a commit"]
+        ref = head[5:]
+        packed = git_dir / "packed-refs"
+        if (git_dir / ref).is_file() or (packed.is_file() and ref in packed.read_text()):
+            return []
+        return [f"HEAD points at {ref}, which does not exist"]
 
     def tool_server(self) -> ToolServer:
         """``mcp-server-git`` from PyPI, run as it is and confined to this instance's folder."""

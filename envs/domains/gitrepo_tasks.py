@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import atexit
 import copy
+import os
 import shutil
+import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, Task, answer_has, compose_task
-from nexgym.envs.domains.gitrepo import GitWorld, git
+from nexgym.envs.domains.gitrepo import ISOLATED_CONFIG, GitWorld, git
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES
 from nexgym.envs.domains.taskgen import call, pick, sample
 
@@ -39,24 +41,64 @@ DOCS_MESSAGES = ("Write setup notes", "Document installation", "Add setup guide"
 TUNE_MESSAGES = ("Tune server settings", "Raise server limits", "Adjust server config")
 
 
-def _commit(path: str, files: dict[str, str], message: str, author: str, day: int) -> str:
-    for name, text in files.items():
-        target = Path(path, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    git(path, "add", "--", *files)
-    email = author.lower().replace(" ", ".") + "@example.com"
-    stamp = f"2024-03-{day:02d}T10:00:00+00:00"
-    env = {
-        "GIT_AUTHOR_NAME": author,
-        "GIT_AUTHOR_EMAIL": email,
-        "GIT_COMMITTER_NAME": author,
-        "GIT_COMMITTER_EMAIL": email,
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-    }
-    git(path, "commit", "-q", "-m", message, env=env)
-    return git(path, "rev-parse", "HEAD").strip()
+class _History:
+    """A ``git fast-import`` stream: the whole history is written by one git process."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.marks = 0
+
+    def _mark(self) -> int:
+        self.marks += 1
+        return self.marks
+
+    def commit(
+        self,
+        branch: str,
+        files: dict[str, str],
+        message: str,
+        author: str,
+        day: int,
+        parent: int | None = None,
+    ) -> int:
+        """Add a commit on ``branch`` (after its tip, or after mark ``parent``)."""
+        blobs = {}
+        for name, text in files.items():
+            blobs[name] = self._mark()
+            data = text.encode("utf-8")
+            self.chunks.append(b"blob\nmark :%d\ndata %d\n%s\n" % (blobs[name], len(data), data))
+        mark = self._mark()
+        email = author.lower().replace(" ", ".") + "@example.com"
+        stamp = f"{author} <{email}> {1709287200 + (day - 1) * 86400} +0000"  # 2024-03-01 10:00
+        text = (message + "\n").encode("utf-8")
+        lines = [f"commit refs/heads/{branch}", f"mark :{mark}", f"author {stamp}"]
+        lines += [f"committer {stamp}", f"data {len(text)}"]
+        body = ("\n".join(lines) + "\n").encode("utf-8") + text
+        if parent is not None:
+            body += b"from :%d\n" % parent
+        body += b"".join(b"M 100644 :%d %s\n" % (m, n.encode()) for n, m in blobs.items())
+        self.chunks.append(body + b"\n")
+        return mark
+
+    def tag(self, name: str, mark: int) -> None:
+        """A lightweight tag at mark ``mark``."""
+        self.chunks.append(b"reset refs/tags/%s\nfrom :%d\n\n" % (name.encode(), mark))
+
+    def write(self, path: str) -> dict[int, str]:
+        """Import into the repository at ``path``; returns mark -> commit hash."""
+        marks = Path(path, ".git", "nexgym-marks")
+        done = subprocess.run(
+            ["git", "-C", path, "fast-import", "--quiet", f"--export-marks={marks}"],
+            input=b"".join(self.chunks),
+            capture_output=True,
+            env={**os.environ, **ISOLATED_CONFIG},
+            check=False,
+        )
+        if done.returncode != 0:
+            raise ToolError(f"git fast-import failed: {done.stderr.decode(errors='replace')}")
+        table = dict(line.split() for line in marks.read_text().splitlines())
+        marks.unlink()
+        return {int(k.lstrip(":")): v for k, v in table.items()}
 
 
 def _config(port: int, workers: int, level: str) -> str:
@@ -90,31 +132,27 @@ def build_repository(path: str, rng: np.random.Generator) -> dict[str, Any]:
         ({"config/app.ini": _config(port2, workers2, level)}, authors[0]),
         ({"docs/setup.md": f"Run `python -m {project}` to start.\n"}, authors[1]),
     ]
-    commits = []
+    history = _History()
+    marks = []
     for day, ((files, author), message) in enumerate(zip(steps, messages, strict=True), 1):
-        sha = _commit(path, files, message, author, day)
-        commits.append({"sha": sha, "message": message, "author": author, "files": list(files)})
+        marks.append(history.commit("main", files, message, author, day))
         if day in (2, 4):
-            git(path, "tag", f"v0.{day // 2}")
+            history.tag(f"v0.{day // 2}", marks[-1])
     release = f"release/0.{int(rng.integers(3, 9))}"
-    git(path, "checkout", "-q", "-b", release, "v0.2")
-    _commit(
-        path,
-        {"CHANGELOG.md": f"## {release[8:]}\n- tuned settings\n"},
-        "Prepare release",
-        authors[2],
-        6,
-    )
+    changelog = {"CHANGELOG.md": f"## {release[8:]}\n- tuned settings\n"}
+    history.commit(release, changelog, "Prepare release", authors[2], 6, parent=marks[3])
     branch = f"feature/{feature}"
-    git(path, "checkout", "-q", "-b", branch, "main")
-    feature_sha = _commit(
-        path,
-        {f"src/{feature}.py": f"ENABLED = False  # {feature}\n"},
-        f"Start {feature} support",
-        authors[0],
-        7,
+    start = {f"src/{feature}.py": f"ENABLED = False  # {feature}\n"}
+    feature_mark = history.commit(
+        branch, start, f"Start {feature} support", authors[0], 7, parent=marks[4]
     )
-    git(path, "checkout", "-q", "main")
+    shas = history.write(path)
+    git(path, "reset", "-q", "--hard", "main")
+    commits = [
+        {"sha": shas[mark], "message": message, "author": author, "files": list(files)}
+        for mark, message, (files, author) in zip(marks, messages, steps, strict=True)
+    ]
+    feature_sha = shas[feature_mark]
     Path(path, "src/app.py").write_text(_app(new_retries, timeout))
     Path(path, "config/app.ini").write_text(_config(port2, workers2, new_level))
     Path(path, "notes.txt").write_text("remember to update the changelog\n")
