@@ -85,7 +85,8 @@ async def open_stdio_process(
 
     async def read_stdout() -> None:
         assert process.stdout is not None
-        buffer = b""
+        buffer = bytearray()
+        scanned = 0  # bytes of the buffer known to hold no newline
         dropping = False  # inside an oversized line: discard up to the next newline
         async with read_writer:
             with contextlib.suppress(
@@ -94,14 +95,18 @@ async def open_stdio_process(
                 async for chunk in process.stdout:
                     buffer += chunk
                     while True:
-                        end = buffer.find(b"\n")
+                        end = buffer.find(b"\n", scanned)
                         if end < 0:
+                            scanned = len(buffer)
                             if len(buffer) > max_line_bytes:
                                 if not dropping:
                                     await read_writer.send(_oversized(len(buffer), max_line_bytes))
-                                dropping, buffer = True, b""
+                                dropping, scanned = True, 0
+                                buffer.clear()
                             break
-                        line, buffer = buffer[:end], buffer[end + 1 :]
+                        line = bytes(buffer[:end])
+                        del buffer[: end + 1]
+                        scanned = 0
                         if dropping:
                             dropping = False
                             continue

@@ -106,3 +106,17 @@ def test_close_leaves_no_child_process(backend):
         for p in psutil.Process().children(recursive=True)
         if p.status() != psutil.STATUS_ZOMBIE
     }
+
+
+def test_a_line_over_the_transport_limit_is_dropped_not_buffered():
+    from nexgym.mcp.connection import CallFailure, ServerConnection, ServerSpec
+
+    conn = ServerConnection(
+        ServerSpec("misbehaving", sys.executable, (str(SERVER),)), max_line_bytes=100_000
+    )
+    try:
+        with pytest.raises(CallFailure, match="over the 100000-byte limit"):
+            conn.call("echo", {"mode": "huge"}, timeout=10, meta=None)
+        assert not conn.alive  # a connection that failed is dead; its owner restarts it
+    finally:
+        conn.close()
