@@ -72,7 +72,7 @@ class FinanceWorld:
 
     def post(self, debit: str, credit: str, amount: float, memo: str, reference: str) -> Entry:
         """Append a ledger entry dated today."""
-        entry = Entry(self.today, debit, credit, round(amount, 2), memo, reference)
+        entry = Entry(self.today, debit, credit, round(float(amount), 2), memo, reference)
         self.ledger.append(entry)
         return entry
 
@@ -83,7 +83,7 @@ class FinanceWorld:
             f"INV-{1001 + len(self.invoices)}",
             client,
             description,
-            round(amount, 2),
+            round(float(amount), 2),
             issued.isoformat(),
             due.isoformat(),
         )

@@ -53,7 +53,7 @@ def list_products(
         category: only this category, e.g. "plumbing" (all categories if omitted).
         location: only products stored in this bin, e.g. "B-03".
     """
-    sql, params = "SELECT * FROM products WHERE 1 = 1", []
+    sql, params = "SELECT * FROM products WHERE 1 = 1", list[str]()
     if category:
         sql += " AND category = ?"
         params.append(category.strip().lower())
@@ -100,7 +100,7 @@ def list_orders(
         status: only orders in this state.
         supplier: only orders placed with this supplier, e.g. "Ironclad Parts".
     """
-    sql, params = "SELECT * FROM purchase_orders WHERE 1 = 1", []
+    sql, params = "SELECT * FROM purchase_orders WHERE 1 = 1", list[str]()
     if status:
         sql += " AND status = ?"
         params.append(status)

@@ -8,6 +8,8 @@ plans: the listing tools with per-item writes (``list_products``, ``adjust_stock
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.sqlworld import SqlWorld
@@ -61,7 +63,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[InventoryWorld
     world.insert("suppliers", [{"name": n, "city": c, "active": 1} for n, c in suppliers])
     categories = sorted(sample(rng, sorted(CATALOG), 2 + difficulty))
     bins = sample(rng, BINS, 6 + 2 * difficulty)
-    products = []
+    products: list[dict[str, Any]] = []
     for category in categories:
         costs = sample(rng, range(150, 9000), len(CATALOG[category]))
         low = set(sample(rng, range(len(CATALOG[category])), 1 + int(rng.integers(difficulty))))

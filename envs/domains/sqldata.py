@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from typing import Any, Literal
 
 from nexgym.envs.domains import sqldata_tasks as tasks
@@ -24,6 +25,13 @@ from nexgym.tools import ToolCall, tool
 
 Scalar = str | int | float | None
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
+TRANSFORMS: dict[str, Callable[[str], str]] = {
+    "lower": str.lower,
+    "upper": str.upper,
+    "trim": str.strip,
+    "title": str.title,
+    "trim_lower": lambda text: text.strip().lower(),
+}
 _OPERATORS = {"=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "like": "LIKE"}
 
 
@@ -219,13 +227,7 @@ def transform_column(
     rows = world.rows(f"SELECT id, {quote_identifier(column)} AS v FROM {quote_identifier(table)}")
     if any(r["v"] is not None and not isinstance(r["v"], str) for r in rows):
         raise ToolError(f"{table}.{column} is not a text column")
-    fn = {
-        "lower": str.lower,
-        "upper": str.upper,
-        "trim": str.strip,
-        "title": str.title,
-        "trim_lower": lambda s: s.strip().lower(),
-    }[transform]
+    fn = TRANSFORMS[transform]
     changed = [(fn(r["v"]), r["id"]) for r in rows if r["v"] is not None and fn(r["v"]) != r["v"]]
     world.conn.executemany(
         f"UPDATE {quote_identifier(table)} SET {quote_identifier(column)} = ? WHERE id = ?", changed
