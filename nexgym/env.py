@@ -15,6 +15,7 @@ from nexgym.error import ConfigError, UnknownNameError
 from nexgym.runtime import Runtime
 from nexgym.spaces import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS, text_space, to_charset
 from nexgym.spec import HierarchySpec, load_spec
+from nexgym.topology import prepare_spec
 
 __all__ = ["NexEnv", "make_backend"]
 
@@ -77,6 +78,10 @@ class NexEnv(gym.Env[str, str]):
     * ``task_seeds``: draw tasks only from these seeds (e.g. a training split).
     * ``invalid_penalty``: reward subtracted per invalid action.
     * ``return_history``: put the acting role's chat messages in ``info["history"]``.
+    * ``topology``: re-shape the hierarchy into a coordination topology (``single``,
+      ``independent``, ``centralized``, ``decentralized``, ``hybrid``; see
+      :mod:`nexgym.topology`); ``topology_params``: its ``n``, ``rounds``, ``debate_rounds``.
+      In a peer topology ``control="root"`` means the first peer.
 
     ## Example
     >>> import gymnasium as gym, nexgym
@@ -110,10 +115,13 @@ class NexEnv(gym.Env[str, str]):
         invalid_penalty: float = 0.02,
         return_history: bool = False,
         render_mode: str | None = None,
+        topology: str | None = None,
+        topology_params: dict[str, Any] | None = None,
     ) -> None:
-        self.hierarchy = load_spec(spec)
+        written = load_spec(spec)
+        self.hierarchy = prepare_spec(written, topology, topology_params)
         self._config = dict(
-            spec=self.hierarchy.to_dict(),
+            spec=written.to_dict(),
             control=control,
             difficulty=difficulty,
             backend=backend,
@@ -124,6 +132,8 @@ class NexEnv(gym.Env[str, str]):
             invalid_penalty=invalid_penalty,
             return_history=return_history,
             render_mode=render_mode,
+            topology=topology,
+            topology_params=topology_params,
         )
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ConfigError(
@@ -168,18 +178,18 @@ class NexEnv(gym.Env[str, str]):
         self._episode: dict[str, Any] | None = None  # what a pickle replays
 
     def _resolve_control(self, control: str | Sequence[str]) -> frozenset[str]:
-        names = self.hierarchy.agent_names
+        names, lead = self.runtime.roles, self.runtime.lead_role
         if control == "root":
-            return frozenset({self.hierarchy.root})
+            return frozenset({lead})
         if control == "all":
             return frozenset(names)
         roles = [control] if isinstance(control, str) else list(control)
         for role in roles:
             if role not in names:
                 raise UnknownNameError("role for control", role, [*names, "root", "all"])
-        if self.hierarchy.root not in roles:
+        if lead not in roles:
             raise ConfigError(
-                f"expected control to include the root {self.hierarchy.root!r} (the episode "
+                f"expected control to include the root {lead!r} (the episode "
                 f"starts and ends with it), got {roles}; use control='root' or add it"
             )
         return frozenset(roles)

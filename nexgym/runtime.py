@@ -6,108 +6,59 @@ sub-agent's ``finish`` pops it and becomes the caller's tool result. The root's
 ``finish`` ends the episode and the task's verifier scores it.
 
 It knows nothing of Gymnasium or PettingZoo: the views call :meth:`Runtime.reset`,
-read :attr:`Runtime.active_role` and :meth:`Runtime.observe`, and pass action texts to
-:meth:`Runtime.act`. Stop reasons: ``finished``, ``turn_limit`` (the root ran out of
-turns), ``error_budget`` (too many invalid actions), or one set by a wrapper through
-:meth:`Runtime.stop` (``time_budget``, ``tool_budget``).
+read :attr:`Runtime.active_role` (or :attr:`Runtime.ready_roles`) and
+:meth:`Runtime.observe`, and pass action texts to :meth:`Runtime.act`. Stop reasons:
+``finished``, ``turn_limit``, ``error_budget`` (too many invalid actions),
+``max_cycles`` (a PettingZoo view's limit), or one a wrapper sets with :meth:`Runtime.stop`.
+
+Topologies (:mod:`nexgym.topology`): ``centralized`` and ``hybrid`` run as trees; when
+``topology_params.rounds`` is set, one sub-task (a worker and a task text) may be
+assigned at most that many times (a first try, then re-assignments after checking the
+report); hybrid workers also get a ``message`` tool. On an ``independent`` or
+``decentralized`` spec, ``Runtime(...)`` builds a :class:`~nexgym.coordination.PeerRuntime`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from nexgym.backends import InProcessBackend, ToolBackend
 from nexgym.envs.domains.base import Domain, Task, Verdict
-from nexgym.error import ArgumentError, NexgymError
-from nexgym.parsing import InvalidAction, parse_action
-from nexgym.prompts import (
-    example_call,
-    invalid_action_text,
-    system_prompt,
-    task_text,
-    tool_result_text,
+from nexgym.error import ArgumentError
+from nexgym.execution import Middleware, run_call
+from nexgym.frames import (
+    DELEGATE,
+    FINISH,
+    MESSAGE,
+    ActOutcome,
+    EpisodeOver,
+    Frame,
+    ToolRecord,
 )
+from nexgym.menus import build_menus, siblings
+from nexgym.messaging import MessageBoard, MessageRecord
+from nexgym.parsing import InvalidAction, parse_action
+from nexgym.prompts import invalid_action_text, task_text, tool_result_text
 from nexgym.spec import AgentSpec, HierarchySpec
-from nexgym.tools import Tool, ToolCall, ToolResult, function_schema
-from nexgym.trace import Span, SpanKind, Trace
+from nexgym.tools import ToolCall, ToolResult
+from nexgym.trace import Trace
 
-__all__ = ["ActOutcome", "EpisodeOver", "Frame", "Middleware", "Runtime", "ToolRecord"]
+__all__ = [
+    "ActOutcome",
+    "EpisodeOver",
+    "Frame",
+    "MessageRecord",
+    "Middleware",
+    "Runtime",
+    "ToolRecord",
+]
 
-#: ``middleware(call, role, call_next) -> ToolResult`` wraps every domain tool call.
-Middleware = Callable[[ToolCall, str, Callable[[ToolCall], ToolResult]], ToolResult]
 #: Stop reasons that are time limits (the env reports them as ``truncated``).
-TIME_LIMITS = frozenset({"turn_limit", "time_budget"})
+TIME_LIMITS = frozenset({"turn_limit", "time_budget", "max_cycles"})
 MAX_RESULT_CHARS = 8_000
 MAX_ECHO_CHARS = 2_000
-
-
-def _finish(_: Any, answer: str) -> str:
-    """Give your final answer; this ends your work and returns the answer to your caller.
-
-    Args:
-        answer: the final answer, or a short report of what you did.
-    """
-    return answer
-
-
-def _delegate(_: Any, task: str) -> str:
-    """Hand a sub-task to an agent.
-
-    Args:
-        task: what the agent should do, with every detail it needs.
-    """
-    return task
-
-
-FINISH = Tool(_finish, name="finish")
-DELEGATE = Tool(_delegate, name="delegate")
-
-
-class EpisodeOver(NexgymError):
-    """:meth:`Runtime.act` was called after the episode ended or for the wrong role."""
-
-
-@dataclass(slots=True)
-class Frame:
-    """One invocation of an agent: its history, its pending observation, its turns."""
-
-    agent: AgentSpec
-    span: Span
-    messages: list[dict[str, Any]]
-    pending: str
-    call_id: str | None = None
-    turns: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ToolRecord:
-    """A domain tool call as executed (for oracles, metrics and logs)."""
-
-    role: str
-    call: ToolCall
-    ok: bool
-    time: float
-    error: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ActOutcome:
-    """What one action did: ``kind`` is tool, subagent, finish or invalid."""
-
-    kind: Literal["tool", "subagent", "finish", "invalid"]
-    penalty: float = 0.0
-    detail: str = ""
-
-
-@dataclass(slots=True)
-class _Entry:
-    kind: Literal["tool", "subagent", "finish"]
-    target: str  # the real tool or agent name
-    schema: dict[str, Any] = field(default_factory=dict)
+_ORCHESTRATED = frozenset({"centralized", "hybrid"})
 
 
 class Runtime:
@@ -122,6 +73,14 @@ class Runtime:
         max_turns: if given, overrides every agent's per-invocation turn limit.
         turn_seconds: virtual seconds each action costs (tool latency comes on top).
     """
+
+    def __new__(cls, spec: HierarchySpec | None = None, *args: Any, **kwargs: Any) -> Runtime:
+        """Build a :class:`~nexgym.coordination.PeerRuntime` for a peer topology."""
+        if cls is Runtime and spec is not None and spec.topology in _PEERS:
+            from nexgym.coordination import PeerRuntime
+
+            return super().__new__(PeerRuntime)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -145,6 +104,14 @@ class Runtime:
         self.renames: dict[str, str] = {}
         self.descriptions: dict[str, str] = {}
         self._agents = {a.name: a for a in spec.agents}
+        #: roles that ever act, in order (the PettingZoo views' ``possible_agents``).
+        self.roles: tuple[str, ...] = spec.agent_names
+        #: the role that starts the episode and whose ``finish`` answers the task.
+        self.lead_role: str = spec.root
+        self._siblings = siblings(spec) if spec.topology == "hybrid" else {}
+        rounds = spec.topology_params.rounds
+        orchestrated = spec.topology in _ORCHESTRATED and rounds is not None
+        self._rounds_cap = rounds if orchestrated and rounds is not None else 10**9
         self._build_menus()
         self.task: Task | None = None
         self._clear()
@@ -163,53 +130,39 @@ class Runtime:
         self._build_menus()
 
     def _build_menus(self) -> None:
-        self._menus: dict[str, dict[str, _Entry]] = {}
-        self._prompts: dict[str, str] = {}
-        self._examples: dict[str, str] = {}
-        for agent in self.spec.agents:
-            menu: dict[str, _Entry] = {}
-            for name in agent.tools:
-                tool = self.domain.tool(name)
-                shown = self.renames.get(name, name)
-                desc = self.descriptions.get(name, tool.description)
-                menu[shown] = _Entry("tool", name, function_schema(shown, desc, tool.parameters))
-            for child in agent.sub_agents:
-                menu[child] = _Entry(
-                    "subagent",
-                    child,
-                    function_schema(child, self._agents[child].summary(), DELEGATE.parameters),
-                )
-            menu["finish"] = _Entry("finish", "finish", FINISH.schema())
-            self._menus[agent.name] = menu
-            schemas = [e.schema for e in menu.values()]
-            self._prompts[agent.name] = system_prompt(
-                agent.name, agent.role, self.domain.description, schemas, bool(agent.sub_agents)
-            )
-            self._examples[agent.name] = example_call(schemas[0])
+        self._menus = build_menus(
+            self.spec, self.domain, self.renames, self.descriptions, self._siblings
+        )
 
     def tool_schemas(self, role: str) -> list[dict[str, Any]]:
         """The OpenAI tool schemas a role sees (domain tools, sub-agents, finish)."""
-        return [e.schema for e in self._menus[role].values()]
+        return [e.schema for e in self._menus[role].entries.values()]
 
     def tool_names(self, role: str) -> list[str]:
         """The names a role may call."""
-        return list(self._menus[role])
+        return list(self._menus[role].entries)
 
     # -- episode --------------------------------------------------------------------
 
     def _clear(self) -> None:
         self.stack: list[Frame] = []
+        self.world = 0  # the world the acting frame's tools run on
         self.trace = Trace()
         self.tool_log: list[ToolRecord] = []
+        self.board = MessageBoard()
+        #: sub-agents whose finished sub-task their caller accepted, in order.
+        self.accepted: list[str] = []
         self.transcripts: list[tuple[str, list[dict[str, Any]]]] = []
         self.clock = 0.0
         self.turns = 0
+        self.cycles = 0
         self.invalid_actions = 0
         self.answer: str | None = None
         self.verdict: Verdict | None = None
         self.stop_reason: str | None = None
         self._penalties: dict[str, float] = dict.fromkeys(self._agents, 0.0)
         self._next_call = 0
+        self._assigned: dict[tuple[str, str], int] = {}
 
     def reset(self, seed: int, task: Task | None = None) -> Task:
         """Start an episode on the task generated from ``seed`` (or on ``task``)."""
@@ -234,14 +187,31 @@ class Runtime:
         """The role that acts next (None once the episode is over)."""
         return None if self.done or not self.stack else self.stack[-1].agent.name
 
+    @property
+    def ready_roles(self) -> tuple[str, ...]:
+        """Every role that may act now (one in a tree; each working peer in a peer team)."""
+        role = self.active_role
+        return () if role is None else (role,)
+
+    def world_of(self, role: str) -> int:
+        """The index of the world ``role``'s tools act on."""
+        return 0
+
+    def answers_task(self, role: str) -> bool:
+        """Whether ``role``'s ``finish`` answers the task (the root's, in a tree)."""
+        return role == self.spec.root
+
     def observe(self, role: str) -> str:
         """What ``role`` sees now: new text since its last action ("" if it is not acting)."""
         if self.done:
             score = self.verdict.score if self.verdict else 0.0
             return f"The episode is over ({self.stop_reason}). Task score: {score:.2f}."
-        if role != self.active_role:
+        if role not in self.ready_roles:
             return ""
-        return self.stack[-1].pending
+        return self._top(role).pending
+
+    def _top(self, role: str) -> Frame:
+        return self.stack[-1]
 
     def history(self, role: str) -> list[dict[str, Any]]:
         """The chat messages of ``role``'s current (or latest) invocation, OpenAI format."""
@@ -269,7 +239,7 @@ class Runtime:
 
     def check_invariants(self) -> list[str]:
         """The domain's invariants on the current world."""
-        return self.backend.check_invariants()
+        return self.backend.check_invariants(self.world)
 
     # -- acting ---------------------------------------------------------------------
 
@@ -277,29 +247,49 @@ class Runtime:
         """Let ``role`` take one action given as text. Never raises on the text itself."""
         if self.done:
             raise EpisodeOver("the episode is over; call reset() to start a new one")
-        if role != self.active_role:
-            raise EpisodeOver(f"expected role {self.active_role!r} to act, got {role!r}")
+        self._select(role)
         frame = self.stack[-1]
         frame.turns += 1
         self.turns += 1
         self.clock += self.turn_seconds
         parsed = parse_action(text)
+        self._judge_result(frame, parsed)
         if isinstance(parsed, InvalidAction):
             outcome = self._invalid(frame, text, parsed.reason)
         else:
             outcome = self._dispatch(frame, parsed, text)
         if not self.done and self.stack and self.stack[-1] is frame:
             self._enforce_turn_limit(frame)
+        if not self.done:
+            self._after_act()
         return outcome
+
+    def _select(self, role: str) -> None:
+        if role != self.active_role:
+            raise EpisodeOver(f"expected role {self.active_role!r} to act, got {role!r}")
+
+    def _after_act(self) -> None:
+        self.cycles += 1  # in a tree exactly one role can act: every action is a cycle
+
+    def _judge_result(self, frame: Frame, parsed: ToolCall | InvalidAction) -> None:
+        """A finished sub-task counts as accepted unless the caller re-assigns it at once."""
+        source, frame.result_from = frame.result_from, None
+        if source is None:
+            return
+        entry = None
+        if isinstance(parsed, ToolCall):
+            entry = self._menus[frame.agent.name].entries.get(parsed.name)
+        if entry is None or entry.kind != "subagent" or entry.target != source:
+            self.accepted.append(source)
 
     def _dispatch(self, frame: Frame, call: ToolCall, text: Any) -> ActOutcome:
         role = frame.agent.name
-        entry = self._menus[role].get(call.name)
+        entry = self._menus[role].entries.get(call.name)
         if entry is None:
             holders = [h for h in self.spec.holders(call.name) if h != role]
             hint = f" (agent {holders[0]!r} holds it)" if holders else ""
             return self._invalid(frame, text, f"{call.name!r} is not one of your tools{hint}")
-        validator = {"tool": None, "subagent": DELEGATE, "finish": FINISH}[entry.kind]
+        validator = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}.get(entry.kind)
         try:
             if validator is None:
                 arguments = self.domain.tool(entry.target).validate(call.arguments)
@@ -308,39 +298,25 @@ class Runtime:
         except ArgumentError as e:
             reason = str(e).replace(f"for {DELEGATE.name}:", f"for {call.name}:")
             return self._invalid(frame, text, reason)
+        if entry.kind == "message" and arguments["to"] not in self._siblings[role]:
+            peers = ", ".join(self._siblings[role])
+            return self._invalid(
+                frame, text, f"'to' must be one of {peers}, got {arguments['to']!r}"
+            )
         call_id = f"call_{self._next_call}"
         self._next_call += 1
-        frame.messages.append(
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [
-                    {
-                        "id": call_id,
-                        "type": "function",
-                        "function": {
-                            "name": call.name,
-                            "arguments": json.dumps(arguments, default=str),
-                        },
-                    }
-                ],
-            }
-        )
+        function = {"name": call.name, "arguments": json.dumps(arguments, default=str)}
+        tool_calls = [{"id": call_id, "type": "function", "function": function}]
+        frame.messages.append({"role": "assistant", "content": "", "tool_calls": tool_calls})
         if entry.kind == "finish":
             self._finish(frame, str(arguments["answer"]))
             return ActOutcome("finish")
+        if entry.kind == "message":
+            self.board.post(role, arguments["to"], str(arguments["text"]), self.clock, self.turns)
+            self._deliver(frame, call_id, call.name, f"Message sent to {arguments['to']}.")
+            return ActOutcome("message")
         if entry.kind == "subagent":
-            if len(self.stack) >= self.spec.limits.max_depth:
-                self._deliver(
-                    frame,
-                    call_id,
-                    call.name,
-                    f"Error: sub-agent calls are nested {len(self.stack)} deep, "
-                    f"the limit is {self.spec.limits.max_depth}",
-                )
-                return ActOutcome("subagent", detail="depth limit")
-            self._push(self._agents[entry.target], arguments["task"], call_id, frame.span.id)
-            return ActOutcome("subagent")
+            return self._delegate(frame, entry.target, call_id, arguments["task"])
         result = self._run_tool(role, ToolCall(entry.target, arguments), frame.span.id)
         text_out = result.render()
         if len(text_out) > MAX_RESULT_CHARS:
@@ -351,20 +327,29 @@ class Runtime:
         self._deliver(frame, call_id, call.name, text_out)
         return ActOutcome("tool", detail="ok" if result.ok else "error")
 
-    def _run_tool(self, role: str, call: ToolCall, parent: int) -> ToolResult:
-        def call_backend(c: ToolCall) -> ToolResult:
-            return self.backend.call(c)
+    def _delegate(self, frame: Frame, child: str, call_id: str, task: str) -> ActOutcome:
+        depth, cap = self.spec.limits.max_depth, self._rounds_cap
+        key = (child, " ".join(task.split()))
+        if len(self.stack) >= depth or self._assigned.get(key, 0) >= cap:
+            deep = len(self.stack) >= depth
+            error = (
+                f"Error: sub-agent calls are nested {len(self.stack)} deep, the limit is {depth}"
+                if deep
+                else f"Error: {child} has had this sub-task {cap} time(s) (the rounds limit)"
+            )
+            self._deliver(frame, call_id, child, error)
+            return ActOutcome("subagent", detail="depth limit" if deep else "rounds limit")
+        self._assigned[key] = self._assigned.get(key, 0) + 1
+        self._log_message(frame.agent.name, child, "task")
+        self._push(self._agents[child], task, call_id, frame.span.id)
+        return ActOutcome("subagent")
 
-        handler: Callable[[ToolCall], ToolResult] = call_backend
-        for middleware in reversed(self.middlewares):
-            handler = _bind(middleware, role, handler)
+    def _run_tool(self, role: str, call: ToolCall, parent: int) -> ToolResult:
+        world = self.world
         span = self.trace.open(
             "tool", call.name, role, self.clock, parent, arguments=call.arguments
         )
-        try:
-            result = handler(call)
-        except Exception as e:  # a broken middleware or backend must not escape step()
-            result = ToolResult.failure(f"the call failed: {type(e).__name__}: {e}")
+        result = run_call(call, role, world, self.backend, self.middlewares)
         self.clock += max(0.0, float(result.latency))
         span.end = self.clock
         span.attributes["ok"] = result.ok
@@ -373,7 +358,7 @@ class Runtime:
         if result.meta:
             span.attributes.update(result.meta)
         self.tool_log.append(
-            ToolRecord(role, call, result.ok, self.clock, result.error, result.meta)
+            ToolRecord(role, call, result.ok, self.clock, result.error, result.meta, world)
         )
         return result
 
@@ -383,25 +368,31 @@ class Runtime:
         self._penalties[role] -= self.invalid_penalty
         echo = text if isinstance(text, str) else repr(text)
         frame.messages.append({"role": "assistant", "content": echo[:MAX_ECHO_CHARS]})
-        remaining = self.spec.limits.max_invalid_actions - self.invalid_actions
+        remaining = self._invalid_left(frame)
         feedback = invalid_action_text(
-            reason, self._examples[role], self.tool_names(role), max(remaining, 0)
+            reason, self._menus[role].example, self.tool_names(role), max(remaining, 0)
         )
         frame.messages.append({"role": "user", "content": feedback})
         frame.pending = feedback
         if remaining <= 0:
-            self._end("error_budget")
+            self._out_of_budget(frame)
         return ActOutcome("invalid", self.invalid_penalty, reason)
 
-    # -- frames ---------------------------------------------------------------------
+    def _invalid_left(self, frame: Frame) -> int:
+        return self.spec.limits.max_invalid_actions - self.invalid_actions
+
+    def _out_of_budget(self, frame: Frame) -> None:
+        self._end("error_budget")
+
+    # -- frames and messages ----------------------------------------------------------
 
     def _push(
         self, agent: AgentSpec, message: str, call_id: str | None, parent: int | None
     ) -> None:
-        kind: SpanKind = "agent" if parent is None else "subagent"
+        kind = "agent" if parent is None else "subagent"
         span = self.trace.open(kind, agent.name, agent.name, self.clock, parent, task=message)
-        prompt = self._prompts[agent.name]
-        opening = task_text(message)
+        prompt = self._menus[agent.name].prompt
+        opening = task_text(message) + self.board.take(agent.name)
         messages = [{"role": "system", "content": prompt}, {"role": "user", "content": opening}]
         self.stack.append(Frame(agent, span, messages, f"{prompt}\n\n{opening}", call_id))
         self.transcripts.append((agent.name, messages))
@@ -412,21 +403,38 @@ class Runtime:
         frame.span.attributes.update(turns=frame.turns, outcome=outcome)
         caller = self.stack[-1]
         assert frame.call_id is not None  # only the root frame has no call id
+        self._log_message(frame.agent.name, caller.agent.name, "result")
         self._deliver(caller, frame.call_id, frame.agent.name, result)
+        if outcome == "finished":
+            caller.result_from = frame.agent.name
         self._enforce_turn_limit(caller)
 
     def _deliver(self, frame: Frame, call_id: str, name: str, text: str) -> None:
         frame.messages.append(
             {"role": "tool", "tool_call_id": call_id, "name": name, "content": text}
         )
-        frame.pending = tool_result_text(ToolCall(name), text)
+        notes = self.board.take(frame.agent.name)
+        if notes:
+            frame.messages.append({"role": "user", "content": notes.lstrip()})
+        frame.pending = tool_result_text(ToolCall(name), text) + notes
+
+    def _log_message(self, sender: str, recipient: str, kind: Any) -> None:
+        self.board.record(sender, recipient, kind, self.clock, self.turns)
+
+    @property
+    def messages(self) -> list[MessageRecord]:
+        """Every message between agents this episode (delegations, results, notes)."""
+        return self.board.log
 
     def _finish(self, frame: Frame, answer: str) -> None:
         if len(self.stack) > 1:
             self._pop(frame, answer, "finished")
         else:
-            self.answer = answer
-            self._end("finished")
+            self._lead_finished(frame, answer)
+
+    def _lead_finished(self, frame: Frame, answer: str) -> None:
+        self.answer = answer
+        self._end("finished")
 
     def _limit(self, agent: AgentSpec) -> int:
         return self.max_turns if self.max_turns is not None else agent.max_turns
@@ -442,18 +450,18 @@ class Runtime:
                 "turn_limit",
             )
         else:
-            self._end("turn_limit")
+            self._lead_out_of_turns(frame)
+
+    def _lead_out_of_turns(self, frame: Frame) -> None:
+        self._end("turn_limit")
 
     def _end(self, reason: str) -> None:
         self.stop_reason = reason
         assert self.task is not None
-        self.verdict = self.backend.verify(self.task, self.answer)
+        self.verdict = self.backend.verify(self.task, self.answer, 0)
         for frame in reversed(self.stack):
             frame.span.end = self.clock
             frame.span.attributes.update(turns=frame.turns, outcome=reason)
 
 
-def _bind(
-    middleware: Middleware, role: str, inner: Callable[[ToolCall], ToolResult]
-) -> Callable[[ToolCall], ToolResult]:
-    return lambda call: middleware(call, role, inner)
+_PEERS = frozenset({"independent", "decentralized"})

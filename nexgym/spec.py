@@ -107,12 +107,14 @@ class TopologyParams(_Strict):
 
     Attributes:
         n: number of parallel agents (independent, decentralized) or workers.
-        rounds: delegation rounds of an orchestrator (centralized, hybrid).
+        rounds: times an orchestrator may assign one sub-task (the same worker and task
+            text: a first try, then re-assignments after checking the report) in
+            centralized and hybrid teams; None (the default) sets no limit.
         debate_rounds: revision rounds in which peers see each other's answers (decentralized).
     """
 
     n: int = Field(default=3, ge=1, le=16)
-    rounds: int = Field(default=2, ge=1, le=16)
+    rounds: int | None = Field(default=None, ge=1, le=16)
     debate_rounds: int = Field(default=1, ge=0, le=8)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from nexgym.envs.domains.base import Plan
+from nexgym.menus import siblings
 from nexgym.policies.random import random_call
 from nexgym.tools import ToolCall, render_result
 
@@ -70,9 +71,13 @@ class OraclePolicy:
         return plans[0]
 
     def plan_call(self, runtime: Any, role: str) -> ToolCall:
-        """The plan's next call for ``role``."""
+        """The plan's next call for ``role`` (peers each follow it on their own world)."""
         plan = self.choose_plan(runtime)
-        done = plan_progress(plan, [r.call for r in runtime.tool_log if r.ok])
+        world = runtime.world_of(role)
+        # executed calls carry validated arguments (defaults filled in): compare like with like
+        canonical = [_canonical(runtime.domain, step) for step in plan]
+        succeeded = [r.call for r in runtime.tool_log if r.ok and r.world == world]
+        done = plan_progress(canonical, succeeded)
         spec = runtime.spec
         agent = spec.agent(role)
         if done < len(plan):
@@ -88,10 +93,37 @@ class OraclePolicy:
                             break
                         segment.append(later)
                     return ToolCall(child, {"task": _describe(segment)})
-        if role == spec.root and done >= len(plan):
+            note = _handoff(runtime, role, step, done, len(plan))
+            if note is not None:
+                return note
+        if runtime.answers_task(role) and done >= len(plan):
             answer = runtime.task.answer
             return ToolCall("finish", {"answer": answer if answer is not None else "Done."})
         return ToolCall("finish", {"answer": _report(runtime.history(role))})
+
+
+def _canonical(domain: Any, call: ToolCall) -> ToolCall:
+    """``call`` with its arguments as the runtime records them (validated, defaults filled)."""
+    try:
+        return ToolCall(call.name, domain.tool(call.name).validate(call.arguments))
+    except Exception:  # a plan step the domain rejects can only match itself
+        return call
+
+
+def _handoff(runtime: Any, role: str, step: ToolCall, done: int, total: int) -> ToolCall | None:
+    """A hybrid worker's note to the fellow worker who holds the next step (once per turn)."""
+    if "message" not in runtime.tool_names(role):
+        return None
+    history = runtime.history(role)
+    last = next((m for m in reversed(history) if m.get("role") == "assistant"), None)
+    if last and any(c["function"]["name"] == "message" for c in last.get("tool_calls", [])):
+        return None
+    spec = runtime.spec
+    for peer in siblings(spec).get(role, ()):
+        if step.name in spec.agent(peer).tools:
+            text = f"{done} of {total} steps are done. Yours is next: {step.describe()}."
+            return ToolCall("message", {"to": peer, "text": text})
+    return None
 
 
 def _describe(steps: list[ToolCall]) -> str:

@@ -1,0 +1,114 @@
+"""The runtime's records and built-in tools: frames, tool records, outcomes, menu entries.
+
+Kept apart from :mod:`nexgym.runtime` so that the tree executor and the parallel
+topologies of :mod:`nexgym.coordination` share them without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from nexgym.error import NexgymError
+from nexgym.spec import AgentSpec
+from nexgym.tools import Tool, ToolCall
+from nexgym.trace import Span
+
+__all__ = [
+    "DELEGATE",
+    "FINISH",
+    "MESSAGE",
+    "ActOutcome",
+    "EpisodeOver",
+    "Frame",
+    "MenuEntry",
+    "ToolRecord",
+]
+
+
+def _finish(_: Any, answer: str) -> str:
+    """Give your final answer; this ends your work and returns the answer to your caller.
+
+    Args:
+        answer: the final answer, or a short report of what you did.
+    """
+    return answer
+
+
+def _delegate(_: Any, task: str) -> str:
+    """Hand a sub-task to an agent.
+
+    Args:
+        task: what the agent should do, with every detail it needs.
+    """
+    return task
+
+
+def _message(_: Any, to: str, text: str) -> str:
+    """Send a note to a fellow worker; they see it the next time they act.
+
+    Args:
+        to: the worker to tell.
+        text: what they need to know.
+    """
+    return text
+
+
+FINISH = Tool(_finish, name="finish")
+DELEGATE = Tool(_delegate, name="delegate")
+MESSAGE = Tool(_message, name="message")
+
+
+class EpisodeOver(NexgymError):
+    """:meth:`Runtime.act` was called after the episode ended or for the wrong role."""
+
+
+@dataclass(slots=True)
+class Frame:
+    """One invocation of an agent: its history, its pending observation, its turns.
+
+    ``result_from`` names the sub-agent whose finished result the frame received last
+    and has not yet acted upon (for the acceptance credit of the PettingZoo views).
+    """
+
+    agent: AgentSpec
+    span: Span
+    messages: list[dict[str, Any]]
+    pending: str
+    call_id: str | None = None
+    turns: int = 0
+    result_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRecord:
+    """A domain tool call as executed (for oracles, metrics and logs).
+
+    ``world`` is the index of the world it ran on (parallel peers each have their own).
+    """
+
+    role: str
+    call: ToolCall
+    ok: bool
+    time: float
+    error: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    world: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ActOutcome:
+    """What one action did: ``kind`` is tool, subagent, message, finish or invalid."""
+
+    kind: Literal["tool", "subagent", "message", "finish", "invalid"]
+    penalty: float = 0.0
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class MenuEntry:
+    """One name a role may call: a domain tool, a sub-agent, ``message`` or ``finish``."""
+
+    kind: Literal["tool", "subagent", "message", "finish"]
+    target: str  # the real tool or agent name
+    schema: dict[str, Any] = field(default_factory=dict)

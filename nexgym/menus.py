@@ -1,0 +1,78 @@
+"""What each role of a hierarchy may call and the system prompt that lists it.
+
+A role's menu maps every name it may call (domain tools under their shown names,
+sub-agents, ``message`` for hybrid workers, ``finish``) to what the name stands for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from nexgym.envs.domains.base import Domain
+from nexgym.frames import DELEGATE, FINISH, MESSAGE, MenuEntry
+from nexgym.prompts import example_call, system_prompt
+from nexgym.spec import HierarchySpec
+from nexgym.tools import function_schema
+
+__all__ = ["RoleMenu", "build_menus", "siblings"]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleMenu:
+    """A role's callable names, its system prompt and a well-formed example call."""
+
+    entries: dict[str, MenuEntry]
+    prompt: str
+    example: str
+
+
+def siblings(spec: HierarchySpec) -> dict[str, tuple[str, ...]]:
+    """Each sub-agent's fellow sub-agents of the same caller (whom a hybrid worker may tell)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for agent in spec.agents:
+        for child in agent.sub_agents:
+            others = tuple(c for c in agent.sub_agents if c != child)
+            out[child] = tuple(dict.fromkeys(out.get(child, ()) + others))
+    return out
+
+
+def build_menus(
+    spec: HierarchySpec,
+    domain: Domain,
+    renames: dict[str, str],
+    descriptions: dict[str, str],
+    peers: dict[str, tuple[str, ...]],
+) -> dict[str, RoleMenu]:
+    """The menu of every agent of ``spec``.
+
+    Args:
+        spec: the hierarchy.
+        domain: where the tools come from.
+        renames: domain tool name -> shown name (schema drift).
+        descriptions: domain tool name -> shown description.
+        peers: role -> the roles it may ``message`` (empty for non-hybrid teams).
+    """
+    menus: dict[str, RoleMenu] = {}
+    for agent in spec.agents:
+        entries: dict[str, MenuEntry] = {}
+        for name in agent.tools:
+            tool = domain.tool(name)
+            shown = renames.get(name, name)
+            desc = descriptions.get(name, tool.description)
+            entries[shown] = MenuEntry("tool", name, function_schema(shown, desc, tool.parameters))
+        for child in agent.sub_agents:
+            schema = function_schema(child, spec.agent(child).summary(), DELEGATE.parameters)
+            entries[child] = MenuEntry("subagent", child, schema)
+        if peers.get(agent.name):
+            params = json.loads(json.dumps(MESSAGE.parameters))
+            params["properties"]["to"]["enum"] = list(peers[agent.name])
+            schema = function_schema("message", MESSAGE.description, params)
+            entries["message"] = MenuEntry("message", "message", schema)
+        entries["finish"] = MenuEntry("finish", "finish", FINISH.schema())
+        schemas = [e.schema for e in entries.values()]
+        prompt = system_prompt(
+            agent.name, agent.role, domain.description, schemas, bool(agent.sub_agents)
+        )
+        menus[agent.name] = RoleMenu(entries, prompt, example_call(schemas[0]))
+    return menus
