@@ -4,15 +4,19 @@
 ``gym.make_vec("nex/FileOps-v0", num_envs=8)`` builds it. Compared with Gymnasium's
 generic ``SyncVectorEnv`` over ``gym.make`` envs it drops the per-env wrapper stack
 (the time limit is counted here), builds the batched ``info`` once per step instead of
-key by key and env by env, parses the hierarchy spec once for all sub-envs, and lets
-scripted teammates act without building the info they do not read. Observations and
+key by key and env by env, parses the hierarchy spec once for all sub-envs, and, when
+tasks come from a fixed split (``task_seeds=``, as in RL training), generates each
+task once for all sub-envs (:class:`TaskCache`): a reset then copies the task's world
+instead of building it again, which is most of what a reset costs. Observations and
 actions are tuples of strings, as Gymnasium batches ``Text`` spaces; autoreset follows
 Gymnasium 1.x's ``NEXT_STEP`` mode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +26,76 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from nexgym.env import NexEnv
+from nexgym.envs.domains.base import Domain, Task
 from nexgym.error import ConfigError
 from nexgym.spec import HierarchySpec, load_spec
 
-__all__ = ["NexVectorEnv", "batch_infos", "make_vector"]
+__all__ = ["DEFAULT_TASK_CACHE", "NexVectorEnv", "TaskCache", "batch_infos", "make_vector"]
+
+#: Tasks a vector env keeps when ``task_seeds`` is given and ``task_cache`` is not.
+DEFAULT_TASK_CACHE = 1024
+
+
+class TaskCache:
+    """Generated tasks by ``(seed, difficulty)``, handed out with a fresh copy of the world.
+
+    Task generation is deterministic in the seed, so a task drawn again (a training
+    split is drawn from many times) need not be generated again: only its world, which
+    the episode changes, is copied (``Domain.copy_world``). Goals, plans and the
+    instruction are shared; the runtime only reads them.
+
+    Args:
+        capacity: most tasks kept (least recently used ones go first).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ConfigError(f"expected a task cache capacity >= 1, got {capacity!r}")
+        self.capacity = capacity
+        self.hits = 0
+        self.misses = 0
+        self._tasks: OrderedDict[tuple[int, int], Task] = OrderedDict()
+
+    def attach(self, domain: Domain) -> None:
+        """Serve ``domain.generate_task`` from this cache (for this domain instance only)."""
+        generate: Callable[[int, int], Task] = domain.generate_task
+
+        def generate_cached(seed: int, difficulty: int = 1) -> Task:
+            return self.task(domain, generate, seed, difficulty)
+
+        # An instance attribute: the runtime calls domain.generate_task and needs no change.
+        domain.generate_task = generate_cached
+
+    def task(
+        self, domain: Domain, generate: Callable[[int, int], Task], seed: int, difficulty: int
+    ) -> Task:
+        """The task of ``seed``, from the cache or freshly generated, with its own world."""
+        key = (int(seed), int(difficulty))
+        task = self._tasks.get(key)
+        if task is None:
+            self.misses += 1
+            task = self._tasks[key] = generate(seed, difficulty)
+            if len(self._tasks) > self.capacity:
+                self._tasks.popitem(last=False)
+        else:
+            self.hits += 1
+            self._tasks.move_to_end(key)
+        try:
+            world = domain.copy_world(task.world)
+        except Exception:  # a world that cannot be copied is generated afresh each time
+            self._tasks.pop(key, None)
+            return generate(seed, difficulty)
+        return dataclasses.replace(task, world=world, goals=list(task.goals))
+
+
+def _shares_tasks(domain: Domain) -> bool:
+    """Whether one generated task may serve other instances of the domain.
+
+    Domains that hold services or files of their own (they override ``close``) may put
+    references to them in their worlds, so their tasks stay with the instance that made
+    them; nondeterministic domains are never cached.
+    """
+    return type(domain).close is Domain.close
 
 
 class NexVectorEnv(VectorEnv[tuple[str, ...], tuple[str, ...], np.ndarray]):
@@ -36,6 +106,9 @@ class NexVectorEnv(VectorEnv[tuple[str, ...], tuple[str, ...], np.ndarray]):
         num_envs: number of sub-envs.
         max_episode_steps: truncate an episode after this many steps (as ``TimeLimit``
             does for a single env); None for no limit.
+        task_cache: how many generated tasks to keep for reuse (:class:`TaskCache`);
+            None: :data:`DEFAULT_TASK_CACHE` when ``task_seeds`` is given, else none;
+            0: never.
         **env_kwargs: passed to every :class:`~nexgym.env.NexEnv` (``control``,
             ``difficulty``, ``backend``, ``max_turns``, ``task_seeds``, ...).
 
@@ -55,6 +128,7 @@ class NexVectorEnv(VectorEnv[tuple[str, ...], tuple[str, ...], np.ndarray]):
         num_envs: int = 1,
         *,
         max_episode_steps: int | None = None,
+        task_cache: int | None = None,
         **env_kwargs: Any,
     ) -> None:
         if not isinstance(num_envs, int) or num_envs < 1:
@@ -75,6 +149,7 @@ class NexVectorEnv(VectorEnv[tuple[str, ...], tuple[str, ...], np.ndarray]):
         self._autoreset = np.zeros(num_envs, dtype=np.bool_)
         self._started = np.zeros(num_envs, dtype=np.bool_)
         self._observations: list[str] = [""] * num_envs
+        self.task_caches = self._attach_task_caches(task_cache, env_kwargs)
 
     # -- Gymnasium vector API -------------------------------------------------------
 
@@ -178,6 +253,28 @@ class NexVectorEnv(VectorEnv[tuple[str, ...], tuple[str, ...], np.ndarray]):
 
     # -- internals ------------------------------------------------------------------
 
+    def _attach_task_caches(
+        self, capacity: int | None, env_kwargs: dict[str, Any]
+    ) -> list[TaskCache]:
+        if capacity is None:
+            capacity = DEFAULT_TASK_CACHE if env_kwargs.get("task_seeds") is not None else 0
+        if capacity < 0:
+            raise ConfigError(f"expected task_cache >= 0 or None, got {capacity!r}")
+        domain = self.envs[0].domain
+        if capacity == 0 or domain.nondeterministic:
+            return []
+        if _shares_tasks(domain):
+            shared = TaskCache(capacity)
+            for env in self.envs:
+                shared.attach(env.domain)
+            return [shared]
+        caches = []
+        for env in self.envs:
+            cache = TaskCache(capacity)
+            cache.attach(env.domain)
+            caches.append(cache)
+        return caches
+
     def _seeds(self, seed: int | Sequence[int | None] | None) -> list[int | None]:
         if seed is None:
             return [None] * self.num_envs
@@ -235,6 +332,7 @@ def make_vector(
     name: str | None = None,
     spec: HierarchySpec | dict[str, Any] | str | Path | None = None,
     max_episode_steps: int | None = None,
+    task_cache: int | None = None,
     **env_kwargs: Any,
 ) -> NexVectorEnv:
     """The ``vector_entry_point`` of catalog ids (``gym.make_vec`` passes ``name``).
@@ -244,6 +342,7 @@ def make_vector(
         name: a catalog name (``FileOps``) or id (``nex/FileOps-v0``).
         spec: a hierarchy spec instead of a catalog name.
         max_episode_steps: the registered step limit (``gym.make_vec`` passes it).
+        task_cache: see :class:`NexVectorEnv`.
         **env_kwargs: passed to every sub-env.
     """
     if (name is None) == (spec is None):
@@ -255,4 +354,6 @@ def make_vector(
 
         spec = load_catalog_spec(name)
     assert spec is not None  # narrowed above; for the type checker
-    return NexVectorEnv(spec, num_envs, max_episode_steps=max_episode_steps, **env_kwargs)
+    return NexVectorEnv(
+        spec, num_envs, max_episode_steps=max_episode_steps, task_cache=task_cache, **env_kwargs
+    )

@@ -8,11 +8,12 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import pytest
+from nexgym.envs.domains import get_domain
 
-import nexgym  # noqa: F401  (registers the catalog)
+import nexgym
 from nexgym.error import ConfigError
 from nexgym.policies.random import random_call
-from nexgym.vector import NexVectorEnv, batch_infos
+from nexgym.vector import NexVectorEnv, batch_infos, make_vector
 
 ENV_ID = "nex/FileOps-v0"
 NUM_ENVS = 3
@@ -33,9 +34,9 @@ def policy_actions(
     return tuple(actions)
 
 
-def reference_run(env_id: str, seed: int, **kwargs: Any) -> list[tuple]:
-    """Single envs stepped by hand with Gymnasium's NEXT_STEP autoreset."""
-    envs = [gym.make(env_id, **kwargs) for _ in range(NUM_ENVS)]
+def reference_run(env_id: str | dict, seed: int, **kwargs: Any) -> list[tuple]:
+    """Single envs (a catalog id or a spec) stepped by hand with NEXT_STEP autoreset."""
+    envs = [nexgym.make_env(env_id, **kwargs) for _ in range(NUM_ENVS)]
     rngs = [np.random.default_rng(100 + i) for i in range(NUM_ENVS)]
     results = [env.reset(seed=seed + i) for i, env in enumerate(envs)]
     obs = [r[0] for r in results]
@@ -174,3 +175,40 @@ def test_kwargs_reach_every_sub_env() -> None:
     )
     assert [e.runtime.difficulty for e in envs.unwrapped.envs] == [2, 2]
     envs.close()
+
+
+@pytest.mark.parametrize("env_id", ["nex/FileOps-v0", "nex/FileSolo-v0"])
+def test_task_cache_reuses_tasks_and_matches_single_envs(env_id: str) -> None:
+    """A training split of 3 task seeds: tasks come back often, worlds start pristine."""
+    kwargs = {"task_seeds": [11, 12, 13], "max_turns": 4}
+    reference = reference_run(env_id, seed=5, **kwargs)
+    envs = gym.make_vec(env_id, num_envs=NUM_ENVS, **kwargs)
+    caches = envs.unwrapped.task_caches
+    assert vector_run(envs, seed=5) == reference
+    assert sum(c.hits for c in caches) > 0 and sum(c.misses for c in caches) <= 3 * len(caches)
+
+
+def test_task_cache_is_off_without_a_split_or_when_asked() -> None:
+    assert gym.make_vec(ENV_ID, num_envs=2).unwrapped.task_caches == []
+    off = gym.make_vec(ENV_ID, num_envs=2, task_seeds=[1, 2], task_cache=0)
+    assert off.unwrapped.task_caches == []
+    with pytest.raises(ConfigError, match="task_cache"):
+        gym.make_vec(ENV_ID, num_envs=2, task_cache=-1)
+
+
+def test_task_cache_copies_sqlite_worlds() -> None:
+    """Inventory keeps its world in SQLite: every reuse must start from the pristine copy."""
+    tools = list(get_domain("inventory").tool_names)
+    spec = {
+        "name": "SoloInventory",
+        "description": "One agent with every inventory tool.",
+        "domain": "inventory",
+        "topology": "single",
+        "root": "agent",
+        "agents": [{"name": "agent", "role": "You do it all.", "tools": tools}],
+    }
+    kwargs = {"task_seeds": [3, 4], "max_turns": 5}
+    reference = reference_run(spec, seed=1, max_episode_steps=200, **kwargs)
+    envs = make_vector(NUM_ENVS, spec=spec, max_episode_steps=200, **kwargs)
+    assert vector_run(envs, seed=1) == reference
+    assert envs.task_caches and envs.task_caches[0].hits > 0
