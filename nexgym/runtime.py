@@ -42,7 +42,7 @@ from nexgym.parsing import InvalidAction, parse_action
 from nexgym.prompts import invalid_action_text, task_text, tool_result_text
 from nexgym.spec import AgentSpec, HierarchySpec
 from nexgym.tools import ToolCall, ToolResult
-from nexgym.trace import Trace
+from nexgym.trace import SpanKind, Trace
 
 __all__ = [
     "ActOutcome",
@@ -260,8 +260,7 @@ class Runtime:
             outcome = self._dispatch(frame, parsed, text)
         if not self.done and self.stack and self.stack[-1] is frame:
             self._enforce_turn_limit(frame)
-        if not self.done:
-            self._after_act()
+        self._after_act()
         return outcome
 
     def _select(self, role: str) -> None:
@@ -389,7 +388,7 @@ class Runtime:
     def _push(
         self, agent: AgentSpec, message: str, call_id: str | None, parent: int | None
     ) -> None:
-        kind = "agent" if parent is None else "subagent"
+        kind: SpanKind = "agent" if parent is None else "subagent"
         span = self.trace.open(kind, agent.name, agent.name, self.clock, parent, task=message)
         prompt = self._menus[agent.name].prompt
         opening = task_text(message) + self.board.take(agent.name)

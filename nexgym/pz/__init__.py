@@ -1,1 +1,37 @@
-"""nexgym.pz (being built)."""
+"""PettingZoo views of every hierarchy: each role is an agent.
+
+* :func:`env` builds a :class:`NexAECEnv`: the agent to act follows the runtime's call
+  stack (and round-robin among peers).
+* :func:`parallel_env` builds a :class:`NexParallelEnv`: every live agent acts each
+  cycle; agents with nothing to do observe a waiting note and their actions are ignored.
+
+Both take a catalog id (``"nex/FileOps-v0"``) or a spec, plus ``max_cycles``,
+``topology`` and ``topology_params`` and the :class:`~nexgym.env.NexEnv` options::
+
+    import nexgym
+
+    env = nexgym.pz.parallel_env("nex/FileOps-v0", topology="hybrid", max_cycles=100)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nexgym.pz.aec import NexAECEnv
+from nexgym.pz.parallel import NexParallelEnv
+from nexgym.spec import HierarchySpec
+
+__all__ = ["NexAECEnv", "NexParallelEnv", "env", "parallel_env"]
+
+
+def env(env_id: str | HierarchySpec | dict[str, Any] | Path, **kwargs: Any) -> NexAECEnv:
+    """The AEC env of a catalog id or spec (see :class:`NexAECEnv` for the arguments)."""
+    return NexAECEnv(env_id, **kwargs)
+
+
+def parallel_env(
+    env_id: str | HierarchySpec | dict[str, Any] | Path, **kwargs: Any
+) -> NexParallelEnv:
+    """The Parallel env of a catalog id or spec (see :class:`NexParallelEnv`)."""
+    return NexParallelEnv(env_id, **kwargs)

@@ -1,0 +1,225 @@
+"""What the PettingZoo views share: one runtime seen by every role, its spaces and rewards.
+
+The AEC and Parallel envs are thin adapters over a :class:`TeamEpisode`: it builds
+the (re-shaped) hierarchy and its runtime, turns each role's view into a text
+observation, and settles the per-role rewards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from nexgym.env import make_backend
+from nexgym.envs.domains import get_domain
+from nexgym.error import ConfigError
+from nexgym.runtime import Runtime
+from nexgym.spaces import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS, text_space, to_charset
+from nexgym.spec import HierarchySpec, load_spec
+from nexgym.topology import prepare_spec
+
+__all__ = ["TEXT_KEY", "WAITING", "TeamEpisode", "TextEntry", "action_text", "resolve_spec"]
+
+#: The key of the text entry in every observation and action (not "observation": the
+#: PettingZoo API test would then inspect the text as an array).
+TEXT_KEY = "text"
+#: What an agent that has nothing to do this cycle observes.
+WAITING = "(waiting: no action needed this cycle)"
+
+
+class TextEntry(spaces.Text):
+    """:class:`gymnasium.spaces.Text` over :data:`~nexgym.spaces.CHARSET`, sampled fast.
+
+    Same distribution as ``Text.sample`` (uniform length, then uniform characters), drawn
+    as one byte array: conformance tests sample actions of up to 64 Ki characters.
+    """
+
+    def __init__(self, max_length: int) -> None:
+        base = text_space(max_length)
+        super().__init__(max_length=max_length, min_length=0, charset=base.characters)
+        self._codes = np.frombuffer("".join(self.character_list).encode("ascii"), np.uint8)
+        self._chars = frozenset(self.character_set)
+
+    def sample(self, mask: Any = None, probability: Any = None) -> str:
+        """A random text; ``mask`` and ``probability`` work as in ``Text.sample``."""
+        if mask is not None or probability is not None:
+            return super().sample(mask, probability)
+        length = int(self.np_random.integers(self.min_length, self.max_length + 1))
+        picks = self.np_random.integers(len(self._codes), size=length)
+        return self._codes[picks].tobytes().decode("ascii")
+
+    def contains(self, x: Any) -> bool:
+        """Whether ``x`` is a string of allowed length over the charset."""
+        return (
+            isinstance(x, str)
+            and self.min_length <= len(x) <= self.max_length
+            and self._chars.issuperset(x)
+        )
+
+
+def resolve_spec(env_id: str | HierarchySpec | dict[str, Any] | Path) -> HierarchySpec:
+    """A spec from a catalog id (``nex/FileOps-v0`` or ``FileOps``) or any spec source."""
+    from nexgym.registry import load_catalog_spec
+
+    if isinstance(env_id, str) and "\n" not in env_id and not env_id.endswith((".yaml", ".yml")):
+        return load_catalog_spec(env_id)
+    return load_spec(env_id)
+
+
+def action_text(action: Any) -> Any:
+    """The text of an action: ``{"text": ...}`` (the action space), or a plain string."""
+    if isinstance(action, dict) and TEXT_KEY in action:
+        return action[TEXT_KEY]
+    return action
+
+
+class TeamEpisode:
+    """A hierarchy's runtime as every role sees it.
+
+    Args:
+        env_id: a catalog id or a spec (object, dict, YAML text or path).
+        difficulty: task difficulty.
+        backend: ``"inproc"`` or ``"mcp"``.
+        max_turns: overrides every agent's per-invocation turn limit.
+        topology: re-shape the hierarchy (see :func:`nexgym.topology.apply_topology`).
+        topology_params: ``n``, ``rounds``, ``debate_rounds`` for the topology.
+        invalid_penalty: reward subtracted from a role per invalid action of its own.
+        subtask_credit: reward to a sub-agent each time its caller accepts its sub-task.
+        task_seeds: draw tasks only from these seeds.
+    """
+
+    def __init__(
+        self,
+        env_id: str | HierarchySpec | dict[str, Any] | Path,
+        *,
+        difficulty: int = 1,
+        backend: str = "inproc",
+        max_turns: int | None = None,
+        topology: str | None = None,
+        topology_params: dict[str, Any] | None = None,
+        invalid_penalty: float = 0.02,
+        subtask_credit: float = 0.1,
+        task_seeds: Iterable[int] | None = None,
+    ) -> None:
+        if subtask_credit < 0 or invalid_penalty < 0:
+            raise ConfigError(
+                "expected subtask_credit >= 0 and invalid_penalty >= 0, got "
+                f"{subtask_credit!r} and {invalid_penalty!r}"
+            )
+        if max_turns is not None and max_turns < 1:
+            raise ConfigError(f"expected max_turns >= 1 or None, got {max_turns!r}")
+        self.spec = prepare_spec(resolve_spec(env_id), topology, topology_params)
+        self.domain = get_domain(self.spec.domain)
+        self.runtime = Runtime(
+            self.spec,
+            self.domain,
+            make_backend(backend, self.domain),
+            difficulty=difficulty,
+            invalid_penalty=invalid_penalty,
+            max_turns=max_turns,
+        )
+        self.subtask_credit = subtask_credit
+        self.task_seeds = None if task_seeds is None else [int(s) for s in task_seeds]
+        if self.task_seeds is not None and not self.task_seeds:
+            raise ConfigError("expected at least one seed in task_seeds, got an empty list")
+        self.possible_agents: list[str] = list(self.runtime.roles)
+        self.task_seed: int | None = None
+        self._credited = 0
+        self._scored = False
+
+    # -- spaces (one object per agent, as PettingZoo's tests require) -----------------
+
+    @cached_property
+    def observation_spaces(self) -> dict[str, spaces.Dict]:
+        """``Dict({"text": Text})`` per agent."""
+        return {
+            a: spaces.Dict({TEXT_KEY: TextEntry(MAX_OBSERVATION_CHARS)})
+            for a in self.possible_agents
+        }
+
+    @cached_property
+    def action_spaces(self) -> dict[str, spaces.Dict]:
+        """``Dict({"text": Text})`` per agent (a plain string is accepted too)."""
+        return {
+            a: spaces.Dict({TEXT_KEY: TextEntry(MAX_ACTION_CHARS)}) for a in self.possible_agents
+        }
+
+    # -- episode ----------------------------------------------------------------------
+
+    def start(self, rng: np.random.Generator, options: dict[str, Any] | None) -> None:
+        """Begin an episode on ``options["task_seed"]`` or a task seed drawn from ``rng``."""
+        options = options or {}
+        if "task_seed" in options:
+            task_seed = int(options["task_seed"])
+        elif self.task_seeds is not None:
+            task_seed = self.task_seeds[int(rng.integers(len(self.task_seeds)))]
+        else:
+            task_seed = int(rng.integers(2**31 - 1))
+        self.task_seed = task_seed
+        self.runtime.reset(task_seed)
+        self.runtime.collect_penalties()
+        self._credited = 0
+        self._scored = False
+
+    def observation(self, agent: str) -> dict[str, str]:
+        """The agent's text: its pending observation, the waiting note, or the end notice."""
+        runtime = self.runtime
+        if runtime.done or agent in runtime.ready_roles:
+            return {TEXT_KEY: to_charset(runtime.observe(agent))}
+        return {TEXT_KEY: WAITING}
+
+    def settle(self) -> dict[str, float]:
+        """Each role's reward since the last call (see the envs' Rewards section)."""
+        runtime = self.runtime
+        penalties = runtime.collect_penalties()
+        rewards = {a: float(penalties.get(a, 0.0)) for a in self.possible_agents}
+        for role in runtime.accepted[self._credited :]:
+            if role in rewards:
+                rewards[role] += self.subtask_credit
+        self._credited = len(runtime.accepted)
+        if runtime.done and not self._scored:
+            score = runtime.verdict.score if runtime.verdict else 0.0
+            for agent in rewards:
+                rewards[agent] += score
+            self._scored = True
+        return rewards
+
+    def info(self, agent: str) -> dict[str, Any]:
+        """The agent's info: role, whether it acts now, its tools, episode counters."""
+        runtime = self.runtime
+        info: dict[str, Any] = {
+            "role": agent,
+            "acting": agent in runtime.ready_roles,
+            "tools": runtime.tool_schemas(agent),
+            "task_seed": self.task_seed,
+            "turn": runtime.turns,
+            "cycle": runtime.cycles,
+            "clock": runtime.clock,
+        }
+        if runtime.done:
+            verdict = runtime.verdict
+            info.update(
+                stop_reason=runtime.stop_reason,
+                score=verdict.score if verdict else 0.0,
+                success=bool(verdict and verdict.solved),
+            )
+        return info
+
+    def render(self) -> str:
+        """The acting roles and their latest observations, as text."""
+        runtime = self.runtime
+        roles = runtime.ready_roles or (runtime.lead_role,)
+        parts = [f"[turn {runtime.turns} | cycle {runtime.cycles}]"]
+        for role in roles:
+            parts.append(f"-- {role} --\n{self.observation(role)[TEXT_KEY]}")
+        return "\n".join(parts) + "\n"
+
+    def close(self) -> None:
+        """End the backend's processes and the domain's services (idempotent)."""
+        self.runtime.backend.close()
+        self.domain.close()
