@@ -216,7 +216,7 @@ def admissible_actions(
     if room < 1:  # keep at least one domain call; drop answers first
         finishes = finishes[: max(1, len(finishes) + room - 1)]
         room = max_actions - len(delegations) - len(finishes)
-    domain_calls = _domain_calls(runtime, list(agent.tools))[: max(room, 0)]
+    domain_calls = _domain_calls(runtime, role, list(agent.tools))[: max(room, 0)]
     unique: dict[str, ToolCall] = {}
     for call in [*domain_calls, *delegations, *finishes]:
         unique.setdefault(call.to_text(), call)
@@ -224,14 +224,16 @@ def admissible_actions(
     return [unique[text] for text in sorted(unique)][:max_actions]
 
 
-def _domain_calls(runtime: Any, tool_names: list[str]) -> list[ToolCall]:
+def _domain_calls(runtime: Any, role: str, tool_names: list[str]) -> list[ToolCall]:
     if not tool_names:
         return []
     domain: Domain = runtime.domain
     worlds = getattr(runtime.backend, "worlds", None)
+    # Peers of parallel topologies may each act on their own copy of the world.
+    index = runtime.world_of(role) if hasattr(runtime, "world_of") else 0
     try:
-        if worlds:
-            calls = domain.admissible_calls(runtime.task, worlds[0], tool_names)
+        if worlds and 0 <= index < len(worlds):
+            calls = domain.admissible_calls(runtime.task, worlds[index], tool_names)
         else:  # the world lives elsewhere (an MCP server): offer the plan-derived calls
             calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
     except Exception:  # a domain bug must not escape step(): fall back to the plans
@@ -242,7 +244,12 @@ def _domain_calls(runtime: Any, tool_names: list[str]) -> list[ToolCall]:
 
 def _finish_calls(runtime: Any, role: str, observation: str, max_answers: int) -> list[ToolCall]:
     answers = ["Done."]
-    if role == runtime.spec.root:
+    answers_task = (
+        runtime.answers_task(role)
+        if hasattr(runtime, "answers_task")
+        else role == runtime.spec.root
+    )
+    if answers_task:
         # The newest result first, then earlier ones the role saw (comparisons need both).
         earlier = [
             f"<tool_response>\n{m.get('content', '')}\n</tool_response>"
