@@ -1,10 +1,12 @@
 """A synchronous handle on one MCP server process and its client session.
 
 The ``mcp`` client is asyncio-based while Gymnasium envs are synchronous. A
-:class:`ServerConnection` runs the ``ClientSession`` on a private event loop in a
-background thread and hands each call over with
-``asyncio.run_coroutine_threadsafe(...).result(timeout)``: a few tens of
-microseconds on top of the MCP round trip.
+:class:`ServerConnection` owns a private event loop and drives it from the caller's
+thread for the duration of each call (``loop.run_until_complete``): no thread hop,
+so a call costs what the MCP round trip costs. Between calls the loop is idle and
+the session waits, suspended. If the caller already runs an event loop in its thread
+(a notebook, async training code), the private loop moves to a thread of its own and
+calls are handed over with ``asyncio.run_coroutine_threadsafe``.
 
 Failures come back as :class:`CallFailure` (never a hang, never a crash): no
 answer within the timeout (the server is then killed), a dead server, or output
@@ -23,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,33 +71,60 @@ class CallFailure(Exception):
         self.timed_out = timed_out
 
 
-class _LoopThread:
-    """An event loop running forever in a daemon thread."""
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class _Driver:
+    """A private event loop, run inline by the caller or, if needed, by its own thread."""
 
     def __init__(self, name: str) -> None:
+        self.name = name
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name=f"nexgym-mcp-{name}", daemon=True
-        )
-        self.thread.start()
+        self.thread: threading.Thread | None = None
+
+    def run(self, coro: Any, timeout: float) -> Any:
+        """Run ``coro`` to completion within ``timeout`` seconds (TimeoutError after)."""
+        bounded = asyncio.wait_for(coro, timeout)
+        if self.thread is None and _loop_running_here():
+            self.thread = threading.Thread(
+                target=self.loop.run_forever, name=f"nexgym-mcp-{self.name}", daemon=True
+            )
+            self.thread.start()
+        if self.thread is None:
+            return self.loop.run_until_complete(bounded)
+        future = asyncio.run_coroutine_threadsafe(bounded, self.loop)
+        try:
+            return future.result(timeout + CLOSE_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError from None
 
     def stop(self) -> None:
+        """Stop the loop's thread, if any, and close the loop (when it is not running)."""
         if self.loop.is_closed():
             return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        if threading.current_thread() is not self.thread:
-            self.thread.join(timeout=CLOSE_TIMEOUT)
-        if not self.thread.is_alive():
+        if self.thread is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            if threading.current_thread() is not self.thread:
+                self.thread.join(timeout=CLOSE_TIMEOUT)
+            if self.thread.is_alive():
+                return
+        if not self.loop.is_running():
             self.loop.close()
 
 
-def _finalize(loop_thread: _LoopThread, pids: list[int]) -> None:
+def _finalize(driver: _Driver, pids: list[int]) -> None:
     """Kill the server and stop the loop (runs on close, on garbage collection, at exit)."""
     from nexgym.mcp.transport import kill_process_group
 
     for pid in pids:
         kill_process_group(pid)
-    loop_thread.stop()
+    driver.stop()
 
 
 class ServerConnection:
@@ -130,13 +158,12 @@ class ServerConnection:
         self._dead = False
         self._errlog = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self._pids: list[int] = []
-        self._threads = _LoopThread(spec.name)
-        self._finalizer = weakref.finalize(self, _finalize, self._threads, self._pids)
-        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._runner = asyncio.run_coroutine_threadsafe(self._run(ready), self._threads.loop)
+        self._driver = _Driver(spec.name)
+        self._runner: asyncio.Task[None] | None = None
+        self._finalizer = weakref.finalize(self, _finalize, self._driver, self._pids)
         try:
-            ready.result(timeout=start_timeout)
-        except concurrent.futures.TimeoutError:
+            self._driver.run(self._start(), start_timeout)
+        except TimeoutError:
             tail = self._stderr_tail()
             self.kill()
             raise BackendError(
@@ -159,7 +186,13 @@ class ServerConnection:
 
     # -- the session, on the loop thread -------------------------------------------------
 
-    async def _run(self, ready: concurrent.futures.Future[None]) -> None:
+    async def _start(self) -> None:
+        """Start the session task and wait until the handshake is done."""
+        ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._runner = asyncio.create_task(self._run(ready))
+        await ready
+
+    async def _run(self, ready: asyncio.Future[None]) -> None:
         from mcp import ClientSession
 
         from nexgym.mcp.transport import open_stdio_process
@@ -187,7 +220,7 @@ class ServerConnection:
         except BaseException as e:
             if not ready.done():
                 ready.set_exception(e if isinstance(e, Exception) else RuntimeError(repr(e)))
-            if not isinstance(e, Exception):
+            if not isinstance(e, Exception | asyncio.CancelledError):
                 raise
         finally:
             self._dead = True
@@ -235,10 +268,17 @@ class ServerConnection:
     def exit_status(self, wait: float = 0.5) -> int | None:
         """The server's exit status if it has exited (waiting briefly for the reaper)."""
         process = self._process
-        deadline = time.monotonic() + wait
-        while process is not None and process.returncode is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return None if process is None else process.returncode
+        if process is None:
+            return None
+
+        async def reaped() -> None:
+            while process.returncode is None:
+                await asyncio.sleep(0.01)
+
+        if process.returncode is None and not self._driver.loop.is_closed():
+            with contextlib.suppress(TimeoutError, RuntimeError):
+                self._driver.run(reaped(), wait)
+        return process.returncode
 
     def _process_alive(self) -> bool:
         process = self._process
@@ -256,13 +296,9 @@ class ServerConnection:
         """
         if self._dead:
             raise CallFailure("the tool server is not running")
-        future = asyncio.run_coroutine_threadsafe(
-            self._call(name, arguments, meta), self._threads.loop
-        )
         try:
-            return future.result(timeout=timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
+            return self._driver.run(self._call(name, arguments, meta), timeout)
+        except TimeoutError:
             self.kill()
             raise CallFailure(
                 f"the tool server did not answer within {timeout:g} s", timed_out=True
@@ -270,7 +306,7 @@ class ServerConnection:
         except CallFailure:
             self.kill()
             raise
-        except concurrent.futures.CancelledError:
+        except asyncio.CancelledError:
             self.kill()
             raise CallFailure("the tool server exited during the call") from None
         except Exception as e:  # MCPError (connection closed), invalid results, ...
@@ -303,13 +339,17 @@ class ServerConnection:
         self._errlog.close()
 
     def _shutdown(self, wait: float) -> None:
-        loop = self._threads.loop
-        if loop.is_closed() or self._stop_event is None:
+        runner, stop = self._runner, self._stop_event
+        if runner is None or stop is None or runner.done() or self._driver.loop.is_closed():
             return
-        loop.call_soon_threadsafe(self._stop_event.set)
-        # A session that ended badly is settled by the kill in the finalizer.
-        with contextlib.suppress(Exception):
-            self._runner.result(timeout=wait)
+
+        async def finish() -> None:
+            stop.set()
+            await runner
+
+        # A session that ends badly is settled by the kill in the finalizer.
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            self._driver.run(finish(), wait)
 
     def _command_line(self) -> str:
         return subprocess.list2cmdline([self.spec.command, *self.spec.args])

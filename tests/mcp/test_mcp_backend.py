@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import signal
@@ -193,3 +194,14 @@ def test_options_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("NEXGYM_MCP_TIMEOUT", "soon")
     with pytest.raises(ConfigError, match="NEXGYM_MCP_TIMEOUT"):
         MCPBackend(get_domain("files"))
+
+
+def test_steps_inside_a_running_event_loop_still_work(solo_env):
+    # A notebook or an async trainer already runs a loop in this thread: the backend
+    # moves its own loop to a thread and goes on.
+    async def play() -> float:
+        obs, info = solo_env.reset(seed=0, options={"task_seed": 23})
+        return finish(solo_env, OraclePolicy(solo_env), obs, info)
+
+    assert asyncio.run(play()) == pytest.approx(1.0)
+    assert solo_env.unwrapped.runtime.backend._connection._driver.thread is not None

@@ -34,7 +34,7 @@ SERVERS = {
 def remote(request):
     if request.param == "gitrepo" and shutil.which("git") is None:
         pytest.skip("git is not installed")
-    env = gym.make(ENVS[request.param], backend="mcp", difficulty=3)
+    env = gym.make(ENVS[request.param], backend="mcp", difficulty=2)
     yield request.param, env
     env.close()
 
@@ -82,7 +82,7 @@ def test_same_trajectory_as_inproc_where_the_domain_is_deterministic(remote):
     if name in NONDETERMINISTIC_DOMAINS:
         assert env.unwrapped.spec is None or env.spec.nondeterministic
         pytest.skip(f"{name} answers from the real clock")
-    local = gym.make(ENVS[name], backend="inproc", difficulty=3)
+    local = gym.make(ENVS[name], backend="inproc", difficulty=2)
     try:
         expected, _ = episode(local, 5)
         got, _ = episode(env, 5)
