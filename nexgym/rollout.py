@@ -215,6 +215,7 @@ def rollout(
     noise: str | os.PathLike[str] | None = "none",
     skip: Iterable[str] = (),
     env_kwargs: dict[str, Any] | None = None,
+    wrap: Callable[[gym.Env[str, str]], gym.Env[str, str]] | None = None,
 ) -> Iterator[EpisodeRecord]:
     """Play ``episodes`` episodes of each policy on each env; yields each record.
 
@@ -226,6 +227,7 @@ def rollout(
         noise: see :func:`apply_noise`.
         skip: record keys to leave out (episodes a resumed run already has).
         env_kwargs: passed to ``gym.make`` (``difficulty``, ``control``, ``backend``...).
+        wrap: more wrappers to put around each env, outside the noise.
     """
     from nexgym.policies import make_policy
 
@@ -239,6 +241,8 @@ def rollout(
             if not todo:
                 continue
             env = make_rollout_env(env_id, noise=noise, **(env_kwargs or {}))
+            if wrap is not None:
+                env = wrap(env)
             try:
                 policy = make_policy(policy_name, env)
                 for i in todo:

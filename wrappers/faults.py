@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
+from nexgym.envs.domains.base import Plan
 from nexgym.wrappers.latency import ProfileLike, load_profile
 from nexgym.wrappers.middleware import ToolCallWrapper, ToolHandler
 
@@ -12,10 +13,40 @@ from nexgym.error import ConfigError
 from nexgym.grounding.profile import NoiseProfile
 from nexgym.tools import ToolCall, ToolResult
 
-__all__ = ["ToolFaults"]
+__all__ = ["ToolFaults", "goal_alternatives", "task_routes"]
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 TRANSIENT_ERROR = "the tool server is temporarily unavailable (503); try again"
+
+
+def goal_alternatives(task: Any) -> list[tuple[Plan, ...]] | None:
+    """Each sub-goal's alternative routes, for a task composed of sub-goals.
+
+    None for a task that is not (its first plan is not its goals' first alternatives).
+    """
+    goals = list(getattr(task, "goals", None) or [])
+    if not goals or not all(g.plans for g in goals) or not task.plans:
+        return None
+    if tuple(c for g in goals for c in g.plans[0]) != tuple(task.plans[0]):
+        return None
+    return [tuple(g.plans) for g in goals]
+
+
+def task_routes(task: Any) -> list[Plan]:
+    """The routes through a task: its sub-goals' alternatives, else its whole plans."""
+    per_goal = goal_alternatives(task)
+    if per_goal is None:
+        return list(task.plans)
+    return [alt for alternatives in per_goal for alt in alternatives]
+
+
+def _found_before_changes(tool: str, routes: list[Plan], mutates: dict[str, bool]) -> bool:
+    """Whether every route using ``tool`` calls it before any world-changing step."""
+    for route in routes:
+        names = [step.name for step in route]
+        if tool in names and any(mutates.get(n, True) for n in names[: names.index(tool)]):
+            return False
+    return True
 
 
 class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
@@ -34,6 +65,10 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
       drawn so that one oracle plan the hierarchy can execute, picked at random, keeps
       every tool it needs (the task stays solvable, as in "Hell or High Water"), and
       preferably among the tools the other plans use, so the outage blocks a route.
+      A tool is only taken down if every route (a sub-goal's alternative, or a whole
+      plan for tasks without sub-goals) that uses it reaches it before any step that
+      changes the world: an agent learns of the outage before the blocked route has
+      changed anything, so falling back is always possible.
 
     Args:
         env: a nexgym env.
@@ -119,8 +154,11 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
             return
         kept = executable[int(self.rng.integers(len(executable)))]
         needed = {step.name for step in kept}
-        other_routes = sorted({s.name for p in task.plans for s in p} & held - needed)
-        candidates = other_routes or sorted(held - needed)
+        routes = task_routes(task)
+        mutates = {name: runtime.domain.tool(name).mutates for name in held}
+        eligible = {t for t in held - needed if _found_before_changes(t, routes, mutates)}
+        on_routes = sorted(eligible & {s.name for route in routes for s in route})
+        candidates = on_routes or sorted(eligible)
         if not candidates:
             return
         count = min(self.outage_tools, len(candidates))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
+from pathlib import Path
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
 from nexgym.wrappers.middleware import ToolCallWrapper, ToolHandler, end_after_step
 
 from nexgym.error import ConfigError
-from nexgym.grounding.profile import NoiseProfile
+from nexgym.grounding.profile import PROFILES_DIR, NoiseProfile
 from nexgym.tools import ToolCall, ToolResult
 
 __all__ = ["Latency", "load_profile"]
@@ -19,15 +21,30 @@ ProfileLike = NoiseProfile | str | os.PathLike[str] | dict[str, Any]
 
 
 def load_profile(profile: ProfileLike) -> NoiseProfile:
-    """A :class:`NoiseProfile` from itself, a shipped name, a YAML path or a dict."""
+    """A :class:`NoiseProfile` from itself, a shipped name, a YAML path or a dict.
+
+    Profiles read from files are cached (per path and modification time): a rollout
+    builds many wrapped envs, and the profile is only read.
+    """
     if isinstance(profile, NoiseProfile):
         return profile
     if isinstance(profile, dict):
         return NoiseProfile.from_dict(profile)
     text = os.fspath(profile)
     if text.endswith((".yaml", ".yml")) or os.sep in text:
-        return NoiseProfile.load(text)
-    return NoiseProfile.named(text)
+        path = Path(text)
+    else:
+        path = PROFILES_DIR / f"{text}.yaml"
+        if not path.is_file():
+            return NoiseProfile.named(text)  # raises, naming the shipped profiles
+    if not path.is_file():
+        return NoiseProfile.load(path)  # raises, saying what is missing
+    return _load_cached(path.resolve(), path.stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_cached(path: Path, mtime: float) -> NoiseProfile:
+    return NoiseProfile.load(path)
 
 
 class Latency(ToolCallWrapper, gym.utils.RecordConstructorArgs):

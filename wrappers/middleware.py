@@ -53,6 +53,13 @@ class ToolCallWrapper(gym.Wrapper[str, str, str, str]):
         if self._middleware not in middlewares:
             middlewares.insert(0, self._middleware)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # An unpickled env has a fresh runtime: hook into it again at once. (The env
+        # replays its episode while it is unpickled, before this runs: that replay is
+        # noise-free, so a stack is best pickled between episodes.)
+        self.__dict__.update(state)
+        self._install()
+
     def _middleware(self, call: ToolCall, role: str, call_next: ToolHandler) -> ToolResult:
         return self.on_tool_call(call, role, call_next)
 

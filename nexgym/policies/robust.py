@@ -66,19 +66,15 @@ class RobustOraclePolicy(OraclePolicy):
         return super().choose_plan(runtime)
 
     def _per_goal_plan(self, task: Any, usable: Any) -> Plan | None:
-        """For a task composed of sub-goals: each goal's first usable alternative, in order.
+        """Each sub-goal's first usable alternative, in goal order (None if not composed)."""
+        from nexgym.wrappers.faults import goal_alternatives
 
-        Used only when the task's first plan is exactly its goals' first alternatives
-        (tasks built by ``compose_task``); other tasks fall back to whole plans.
-        """
-        goals = list(getattr(task, "goals", []) or [])
-        if not goals or not all(g.plans for g in goals) or not task.plans:
-            return None
-        if tuple(c for g in goals for c in g.plans[0]) != tuple(task.plans[0]):
+        per_goal = goal_alternatives(task)
+        if per_goal is None:
             return None
         steps: list[Any] = []
-        for goal in goals:
-            options = list(goal.plans)
+        for alternatives in per_goal:
+            options = list(alternatives)
             if self.plan_index is not None:
                 first = min(self.plan_index, len(options) - 1)
                 options = [options[first], *options[:first], *options[first + 1 :]]

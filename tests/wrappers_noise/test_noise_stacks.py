@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import itertools
 import warnings
 
 import gymnasium as gym
@@ -86,31 +85,45 @@ def test_one_middleware_per_wrapper_across_resets(make_profile):
 
 
 def _catalog_sample() -> list[str]:
-    ids = nexgym.list_envs()
+    from nexgym.registry import load_catalog_spec
+
     # one env per domain keeps this quick as the catalog grows
     by_domain: dict[str, str] = {}
-    for env_id in ids:
-        from nexgym.registry import load_catalog_spec
-
+    for env_id in nexgym.list_envs():
         by_domain.setdefault(load_catalog_spec(env_id).domain, env_id)
-    return sorted(by_domain.values())[:8]
+    return sorted(by_domain.values())
 
 
-def test_robust_oracle_solves_everything_under_realistic_noise_plain_oracle_does_not(
-    play_episode,
-):
-    plain_failures = 0
-    for env_id, seeds in zip(_catalog_sample(), itertools.repeat(range(8))):
-        env = apply_noise(gym.make(env_id), "realistic")
-        robust = RobustOraclePolicy(env)
-        for seed in seeds:
-            out = play_episode(env, robust, seed, max_steps=200)
-            assert out["info"]["success"], f"{env_id} seed {seed}: {out['info']['stop_reason']}"
-        env.close()
-        plain_env = apply_noise(gym.make(env_id), "realistic")
-        plain = OraclePolicy(plain_env)
-        for seed in seeds:
-            out = play_episode(plain_env, plain, seed, max_steps=200)
-            plain_failures += not out["info"]["success"]
-        plain_env.close()
-    assert plain_failures > 0
+@pytest.mark.parametrize("env_id", _catalog_sample())
+def test_robust_oracle_solves_every_sampled_task_under_realistic_noise(env_id, play_episode):
+    env = apply_noise(gym.make(env_id), "realistic")
+    robust = RobustOraclePolicy(env)
+    for seed in range(3):
+        out = play_episode(env, robust, seed, max_steps=200)
+        assert out["info"]["success"], f"seed {seed}: {out['info']['stop_reason']}"
+    env.close()
+
+
+def test_plain_oracle_does_not_always_solve_under_realistic_noise(play_episode):
+    env = apply_noise(gym.make(ENV_ID), "realistic")
+    plain = OraclePolicy(env)
+    outcomes = [play_episode(env, plain, seed)["info"]["success"] for seed in range(40)]
+    assert 0 < outcomes.count(False) < len(outcomes)
+    # the episodes the plain oracle lost had an outage on its route
+    lost = [seed for seed, ok in enumerate(outcomes) if not ok]
+    for seed in lost:
+        _, info = env.reset(seed=seed)
+        assert info["unavailable_tools"]
+
+
+def test_a_pickled_stack_keeps_its_noise(make_profile, play_episode):
+    import pickle
+
+    env = _stack(ORDERS[1], make_profile(error_rate=0.3))
+    env.reset(seed=0)
+    copy = pickle.loads(pickle.dumps(env))
+    assert len(copy.unwrapped.runtime.middlewares) == 5
+    a = play_episode(env, RobustOraclePolicy(env), 7)
+    b = play_episode(copy, RobustOraclePolicy(copy), 7)
+    assert a["log"] == b["log"] and a["observations"] == b["observations"]
+    assert any(meta.get("fault") for *_, meta in a["log"])

@@ -117,3 +117,49 @@ def test_bad_rates_raise():
         ToolFaults(gym.make(ENV_ID), error_rate=0.6, timeout_rate=0.6)
     with pytest.raises(ConfigError, match="outage_tools"):
         ToolFaults(gym.make(ENV_ID), outage_tools=0)
+
+
+def _in_memory_domains() -> list[str]:
+    from nexgym.envs.domains import domain_class, list_domains
+
+    return [d for d in list_domains() if not hasattr(domain_class(d), "tool_server")]
+
+
+def _solo_spec(domain: str) -> dict:
+    from nexgym.envs.domains import domain_class
+
+    tools = [t.name for t in domain_class(domain).tools]
+    return {
+        "name": "Solo" + "".join(p.title() for p in domain.split("_")),
+        "description": f"One agent with every {domain} tool.",
+        "domain": domain,
+        "topology": "single",
+        "root": "solo",
+        "agents": [{"name": "solo", "role": "You do the task.", "tools": tools, "max_turns": 80}],
+    }
+
+
+@pytest.mark.parametrize("domain", _in_memory_domains())
+def test_every_domain_outage_is_met_before_the_blocked_route_changes_anything(domain, play_episode):
+    from nexgym.wrappers.faults import task_routes
+
+    import nexgym
+
+    env = ToolFaults(
+        nexgym.make_env(_solo_spec(domain), difficulty=2),
+        error_rate=0.15,
+        timeout_rate=0.05,
+        outage_rate=1.0,
+        outage_tools=2,
+    )
+    robust = RobustOraclePolicy(env)
+    for seed in range(6):
+        out = play_episode(env, robust, seed)
+        assert out["info"]["success"], f"seed {seed}: {out['info']['stop_reason']}"
+        runtime = env.unwrapped.runtime
+        mutates = {t.name: t.mutates for t in runtime.domain.tools}
+        for down in env.unavailable:
+            for route in task_routes(runtime.task):
+                names = [s.name for s in route]
+                if down in names:
+                    assert not any(mutates[n] for n in names[: names.index(down)])
