@@ -44,6 +44,8 @@ _ORCHESTRATION = frozenset(
         supervise manage check checks plan decide debate vote discuss agree
         compare collect gather consolidate aggregate approve sign assemble final
         finally together talk talks solve solves solving
+        parallel independent independently separately alone consensus majority cross
+        answer answers
         """
     )
 )

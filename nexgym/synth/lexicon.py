@@ -49,6 +49,8 @@ STOPWORDS = word_set(
     many much can could should would will shall may might must let lets let's make
     makes please i me my we us our you your yours one ones via per up down out off
     again once if else whether yet still even ever
+    until till before after during because since though although unless whenever
+    wherever whereas
     """
 )
 

@@ -22,6 +22,7 @@ domain's tasks through the hierarchy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ from nexgym.synth.assign import (
 from nexgym.synth.errors import SynthesisError
 from nexgym.synth.lexicon import COLLECTIVE_HEADS, word_set
 from nexgym.synth.matching import DomainIndex, domain_index, stem
-from nexgym.synth.outline import Outline, read_outline
+from nexgym.synth.outline import Duty, Outline, read_outline
 from nexgym.synth.structure import build_tree, deepen
 from nexgym.synth.wording import Node, camel_name, describe, role_prompt, snake_name
 
@@ -180,6 +181,7 @@ class _Builder:
         for duty in role.duties:
             duties.append(" ".join(duty.words))
             keeps = keeps or duty.keep
+        unmatched = self._unmatched_phrases(role.duties)
         # one run of words: "lists, gets, and sets devices" arrives in three pieces
         segments.extend(duty_segments([w for duty in role.duties for w in duty.words], self.index))
         title = (*role.modifiers, role.head)
@@ -198,6 +200,7 @@ class _Builder:
                     keeps=keeps,
                     exclusive=role.exclusive,
                     takes_rest=role.takes_rest,
+                    unmatched=unmatched,
                 )
             ]
         if role.count is not None:
@@ -216,9 +219,24 @@ class _Builder:
                 keeps=keeps,
                 exclusive=role.exclusive,
                 takes_rest=role.takes_rest,
+                unmatched=unmatched,
             )
             for _ in range(max(0, count))
         ]
+
+    def _unmatched_phrases(self, duties: Sequence[Duty]) -> list[tuple[str, list[str]]]:
+        """``(phrase, object words)`` for each duty phrase whose objects match no tool."""
+        words = [w for duty in duties for w in duty.words]
+        surface: dict[str, str] = {}
+        for w in words:
+            surface.setdefault(stem(w), w)
+        out = []
+        for verbs, objects in duty_segments(words, self.index):
+            if objects and self.index.unmatched_stems(objects) == objects:
+                named = [surface.get(o, o) for o in objects]
+                phrase = " ".join([surface.get(v, v) for v in verbs] + named)
+                out.append((phrase, named))
+        return out
 
     def build(self) -> tuple[Node, str]:
         """The root of the finished tree and the topology."""
@@ -226,6 +244,8 @@ class _Builder:
         vote = self.topology_vote()
         scope = self.scope()
         tops = self.nodes_from_roles()
+        for top in tops:
+            self.check_duties(top)
         if not tops:
             topology = vote or self._structure_vote()
             root = build_tree(self.index, scope, topology, outline.depth, self.rng)
@@ -324,13 +344,6 @@ class _Builder:
         for n in nodes:
             if n.segments:
                 ranked[id(n)], relative[id(n)] = self.index.segment_scores(n.segments)
-        problems = [
-            self._unmatched(n)
-            for n in nodes
-            if n.duties and id(n) in ranked and max(relative[id(n)].values()) <= 0.0
-        ]
-        if problems:
-            raise SynthesisError(problems, text=self.outline.text)
         for tool in scope:
             # among the agents for which the tool is a strong match, the one whose phrase
             # names the tool's object wins, then the best score; ties share the tool
@@ -350,20 +363,37 @@ class _Builder:
         if leftover:
             self._place_leftovers(root, nodes, leftover, relative)
 
-    def _unmatched(self, node: Node) -> str:
+    def check_duties(self, root: Node) -> None:
+        """Raise if a role's work names things no tool of the domain handles.
+
+        A phrase fails when none of its object words ("trains" in "books trains")
+        matches a tool of the domain, directly or through a synonym.
+        """
         from nexgym.synth.matching import catalog_index
 
+        problems = []
         catalog = catalog_index()
-        phrase = "; ".join(node.duties) or " ".join(node.title)
-        elsewhere = [
-            d for d in catalog.domains if d != self.index.name and catalog.explained(d, node.stems)
-        ]
-        hint = f" Domains that have such tools: {', '.join(elsewhere)}." if elsewhere else ""
         tools = ", ".join(t.name for t in self.index.tools)
-        return (
-            f"'{phrase}' ({' '.join(node.title)}): no tool of domain {self.index.name!r} "
-            f"matches; its tools are: {tools}.{hint}"
-        )
+        for node in root.walk():
+            for phrase, words in node.unmatched:
+                stems = [stem(w) for w in words]
+                elsewhere = [
+                    d
+                    for d in catalog.domains
+                    if d != self.index.name and catalog.explained(d, stems) == set(stems)
+                ]
+                hint = (
+                    f" Domains with such tools: {', '.join(elsewhere)}."
+                    if elsewhere
+                    else " No domain has such tools."
+                )
+                problems.append(
+                    f"'{phrase}' ({' '.join(node.title)}): no tool of domain "
+                    f"{self.index.name!r} works on {' '.join(words)!r}; its tools are: "
+                    f"{tools}.{hint}"
+                )
+        if problems:
+            raise SynthesisError(problems, text=self.outline.text)
 
     def _place_leftovers(
         self,

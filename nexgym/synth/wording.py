@@ -38,6 +38,7 @@ class Node:
         peer: one of several equals that each solve the whole task.
         tools: the tools it holds.
         name: its snake_case name (set once the tree is final).
+        unmatched: ``(phrase, object words)`` of its duties that match no tool.
     """
 
     title: tuple[str, ...]
@@ -53,6 +54,7 @@ class Node:
     peer: bool = False
     tools: list[str] = field(default_factory=list)
     name: str = ""
+    unmatched: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def stems(self) -> list[str]:
