@@ -106,9 +106,9 @@ def catalog_stats(specs: Iterable[HierarchySpec], *, max_pairs: int = 20_000) ->
             splits.setdefault(spec.domain, []).append(held)
     for domain, items in sorted(splits.items()):
         stats.distinct_tool_sets[domain] = len({s for split in items for s in split})
-        pairs = list(itertools.combinations(range(len(items)), 2))
-        step = max(1, len(pairs) // max_pairs)
-        for i, j in pairs[::step]:
+        index_pairs = list(itertools.combinations(range(len(items)), 2))
+        step = max(1, len(index_pairs) // max_pairs)
+        for i, j in index_pairs[::step]:
             stats.across_overlap.append(_split_similarity(items[i], items[j]))
     return stats
 
