@@ -147,9 +147,12 @@ def goal_book(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Go
 def _event_of(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Event:
     """An event none of whose attendees another goal has claimed."""
     events = sorted(world.events.values(), key=lambda e: e.id)
+    claimed = facts.setdefault("claimed", set())
+    events = [e for e in events if e.id not in claimed]
     free = [e for e in events if not set(e.attendees) & facts["touched"]]
     event = pick(rng, free or events)
     facts["touched"].update(event.attendees)
+    claimed.add(event.id)
     return event
 
 
@@ -205,6 +208,7 @@ def goal_out_of_office(rng: np.random.Generator, world: CalendarWorld, facts: di
         key=lambda e: e.id,
     )
     facts["touched"].update(a for e in events for a in e.attendees)
+    facts.setdefault("claimed", set()).update(e.id for e in events)
     rest = {e.id: [a for a in e.attendees if a != person] for e in events}
 
     def check(w: CalendarWorld, answer: str | None) -> bool:
@@ -230,15 +234,18 @@ def goal_out_of_office(rng: np.random.Generator, world: CalendarWorld, facts: di
 
 def goal_add_attendee(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
     """Invite someone who is free then to an existing meeting."""
-    events = sorted(world.events.values(), key=lambda e: e.id)
-    options = [
+    claimed = facts.setdefault("claimed", set())
+    events = [e for e in sorted(world.events.values(), key=lambda e: e.id) if e.id not in claimed]
+    pairs = [(e, p) for e in events for p in facts["emails"] if p not in e.attendees]
+    untouched = [(e, p) for e, p in pairs if p not in facts["touched"]]
+    ideal = [
         (e, p)
-        for e in events
+        for e, p in untouched
         if not set(e.attendees) & facts["touched"]
-        for p in facts["emails"]
-        if p not in facts["touched"] and e.start in world.free_starts([p], e.day, e.end - e.start)
+        and e.start in world.free_starts([p], e.day, e.end - e.start)
     ]
-    event, person = pick(rng, options)
+    event, person = pick(rng, ideal or untouched or pairs)
+    claimed.add(event.id)
     facts["touched"].update([*event.attendees, person])
 
     def check(w: CalendarWorld, answer: str | None) -> bool:

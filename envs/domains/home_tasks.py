@@ -105,8 +105,8 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[HomeWorld, dic
         for device in world.in_room(room):
             if device.kind in ("light", "speaker"):
                 actions[device.id] = (True, int(rng.integers(2, 10)) * 10)
-        first = world.devices[min(actions)]
-        first.on = False  # the scene is not active yet
+        first, (_, level) = world.devices[min(actions)], actions[min(actions)]
+        first.level = 10 if level == 50 else 100 - level  # the scene is not active yet
         world.scenes[scene] = actions
         days = list(DAYS[:5]) if rng.random() < 0.6 else list(DAYS[5:])
         hour, minute = int(rng.integers(6, 22)), pick(rng, (0, 15, 30, 45))
@@ -123,7 +123,8 @@ def _free_room(rng: np.random.Generator, facts: dict, rooms: list[str]) -> str:
 
 def goal_lights_off(rng: np.random.Generator, world: HomeWorld, facts: dict) -> Goal:
     """Switch off every light of a room."""
-    room = _free_room(rng, facts, facts["rooms"])
+    lit = [r for r in facts["rooms"] if any(d.on for d in world.in_room(r, "light"))]
+    room = _free_room(rng, facts, lit or facts["rooms"])
     lights = [d.id for d in world.in_room(room, "light")]
     rest = {d.id: (d.on, d.level) for d in world.in_room(room) if d.kind != "light"}
 
