@@ -63,8 +63,9 @@ def test_calendar_books_only_free_slots() -> None:
             world, title="Clash", attendees=people, day=event.day, duration_minutes=30, start=start
         )
     with pytest.raises(ToolError, match="working hours"):
-        domain.tool("create_event")(world, title="Late", day="Friday", start="16:45",
-                                    duration_minutes=60, attendees=people)  # fmt: skip
+        domain.tool("create_event")(
+            world, title="Late", day="Friday", start="16:45", duration_minutes=60, attendees=people
+        )
     with pytest.raises(ToolError, match="weekday"):
         domain.tool("list_events")(world, day="Saturday")
     made = book(world, title="Sync", attendees=people, day="wednesday", duration_minutes=30)
@@ -77,11 +78,13 @@ def test_travel_bookings_stay_within_budget() -> None:
     person = next(iter(world.travelers))
     hotel = max(world.hotels.values(), key=lambda h: h.nightly)
     with pytest.raises(ToolError, match="budget left"):
-        domain.tool("book_hotel")(world, hotel_id=hotel.id, traveler=person,
-                                  check_in="2026-06-01", nights=14)  # fmt: skip
+        domain.tool("book_hotel")(
+            world, hotel_id=hotel.id, traveler=person, check_in="2026-06-01", nights=14
+        )
     left = domain.tool("budget_status")(world, traveler=person)["remaining"]
-    stay = domain.tool("book_hotel")(world, hotel_id=hotel.id, traveler=person,
-                                     check_in="2026-06-01", nights=1)  # fmt: skip
+    stay = domain.tool("book_hotel")(
+        world, hotel_id=hotel.id, traveler=person, check_in="2026-06-01", nights=1
+    )
     assert domain.tool("budget_status")(world, traveler=person)["remaining"] == left - hotel.nightly
     other = next(h for h in world.hotels.values() if h.city != hotel.city)
     with pytest.raises(ToolError, match="hotel in"):
@@ -103,13 +106,15 @@ def test_finance_payments_and_ledger() -> None:
     assert invoice.status == "paid"
     with pytest.raises(ToolError, match="only open or overdue"):
         pay(world, invoice_id=invoice.id, amount=1, method="card")
-    future = domain.tool("create_invoice")(world, client=invoice.client, amount=100,
-                                           description="Extra work")  # fmt: skip
+    future = domain.tool("create_invoice")(
+        world, client=invoice.client, amount=100, description="Extra work"
+    )
     with pytest.raises(ToolError, match="can become overdue"):
         domain.tool("mark_overdue")(world, invoice_id=future["id"])
     with pytest.raises(ToolError, match="two different accounts"):
-        domain.tool("post_ledger_entry")(world, debit_account="cash", credit_account="cash",
-                                         amount=5, memo="x", reference="y")  # fmt: skip
+        domain.tool("post_ledger_entry")(
+            world, debit_account="cash", credit_account="cash", amount=5, memo="x", reference="y"
+        )
     cash = domain.tool("ledger_balance")(world, account="cash")["balance"]
     domain.tool("record_refund")(world, reference="ORD-1", amount=12.5, memo="refund")
     assert domain.tool("ledger_balance")(world, account="cash")["balance"] == round(cash - 12.5, 2)

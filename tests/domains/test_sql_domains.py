@@ -124,9 +124,15 @@ def test_sqldata_writes_take_structured_filters() -> None:
     )
     emails = [r["email"] for r in world.rows("SELECT email FROM customers")]
     assert all(e == e.strip().lower() for e in emails)
-    domain.tool("create_summary_table")(world, name="by_region", source_table="sales",
-                                        group_by=["region"], aggregate="sum", column="amount",
-                                        value_name="total")  # fmt: skip
+    domain.tool("create_summary_table")(
+        world,
+        name="by_region",
+        source_table="sales",
+        group_by=["region"],
+        aggregate="sum",
+        column="amount",
+        value_name="total",
+    )
     with pytest.raises(ToolError, match="already exists"):
         domain.tool("save_query_as_table")(world, name="by_region", sql="SELECT 1")
     totals = {r["region"]: r["total"] for r in world.rows("SELECT * FROM by_region")}
