@@ -71,7 +71,7 @@ def _cli(*args: str) -> list[str]:
 def test_kill_minus_9_leaves_no_torn_record_and_resume_adds_no_duplicates(tmp_path):
     out_dir = tmp_path / "run"
     path = out_dir / TRAJECTORIES_FILE
-    episodes = 400
+    episodes = 150
     argv = _cli("nex/FileOps-v0", "--episodes", str(episodes), "--out", str(out_dir), "--quiet")
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -113,3 +113,15 @@ def test_parquet_format_writes_both_files(tmp_path, capsys):
     pq = pytest.importorskip("pyarrow.parquet")
     table = pq.read_table(Path(tmp_path) / "trajectories.parquet")
     assert table.num_rows == 3 and "transcripts" in table.column_names
+
+
+def test_worker_processes_write_the_same_episodes(tmp_path, capsys):
+    argv = ["rollout", "nex/FileSolo-v0", "nex/FileOps-v0", "--episodes", "3", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "one")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "two"), "--workers", "2"]) == 0
+    capsys.readouterr()
+
+    def summary(name: str) -> list[tuple[str, int | None, bool, int]]:
+        return [(r.key, r.task_seed, r.success, r.turns) for r in read_records(tmp_path / name)]
+
+    assert summary("one") == summary("two")

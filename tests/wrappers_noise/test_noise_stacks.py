@@ -98,7 +98,9 @@ def _catalog_sample() -> list[str]:
 def test_robust_oracle_solves_every_sampled_task_under_realistic_noise(env_id, play_episode):
     env = apply_noise(gym.make(env_id), "realistic")
     robust = RobustOraclePolicy(env)
-    for seed in range(3):
+    # domains backed by host processes (git, a web site) are slow: fewer episodes there
+    host_backed = hasattr(env.unwrapped.domain, "tool_server")
+    for seed in range(1 if host_backed else 3):
         out = play_episode(env, robust, seed, max_steps=200)
         assert out["info"]["success"], f"seed {seed}: {out['info']['stop_reason']}"
     env.close()
