@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from nexgym.parsing import MAX_ACTION_CHARS, InvalidAction, parse_action
+from nexgym.parsing import MAX_ACTION_CHARS, InvalidAction, _tool_call_bodies, parse_action
 from nexgym.tools import ToolCall
 
 READ = ToolCall("read_file", {"path": "/etc/app/web.conf"})
@@ -216,3 +219,16 @@ def test_lone_surrogates_and_control_characters_never_raise() -> None:
 def test_a_deeply_nested_function_argument_never_raises() -> None:
     text = "f(x=" + "[" * 10_000 + "]" * 10_000 + ")"
     assert isinstance(parse_action(text), InvalidAction)
+
+
+# -- the tag scanner agrees with the regular expression it replaces -----------------------
+
+_TAG_PIECES = ["<tool_call>", "</tool_call>", "<tool_call", "tool_call>", "{", "}", "a", "\n", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TAG_PIECES), max_size=12).map("".join))
+def test_tool_call_bodies_match_the_regular_expression(text: str) -> None:
+    stripped = text.strip()
+    expected = re.findall(r"<tool_call>(.*?)(?:</tool_call>|$)", stripped, re.DOTALL)
+    assert _tool_call_bodies(stripped) == expected
