@@ -217,6 +217,32 @@ def plot(results: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def report(results: dict[str, Any]) -> None:
+    """Print the final table: random, final and best learned, oracle success."""
+    print(f"\n{'env':28} {'random':>7} {'final':>7} {'best':>7} {'oracle':>7}")
+    for label, entry in results["envs"].items():
+        curve = entry["curves"]["MaskablePPO"]
+        print(
+            f"{label:28} {entry['random']['success']:7.2f} {curve[-1]['success']:7.2f} "
+            f"{max(p['success'] for p in curve):7.2f} {entry['oracle']['success']:7.2f}"
+        )
+
+
+def merge(paths: list[str], target: str) -> None:
+    """One results file (and plot) from runs made separately (e.g. one process per env)."""
+    merged: dict[str, Any] = {}
+    for path in paths:
+        part = json.loads(Path(path).read_text())
+        if not merged:
+            merged = {**part, "envs": {}, "runs": []}
+        merged["envs"].update(part["envs"])
+        merged["runs"].append({"file": Path(path).name, "config": part["config"]})
+    Path(f"{target}.json").write_text(json.dumps(merged, indent=2) + "\n")
+    plot(merged, Path(f"{target}.png"))
+    report(merged)
+    print(f"wrote {target}.json and .png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="*", default=None, help="env ids (default: by domain)")
@@ -237,7 +263,13 @@ def main() -> None:
     parser.add_argument("--ppo", action="store_true", help="also train plain PPO on the first env")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--results", default=str(HERE / "results" / "sb3_learning"))
+    parser.add_argument(
+        "--merge", nargs="*", default=None, help="combine these results JSON files; no training"
+    )
     args = parser.parse_args()
+    if args.merge:
+        merge(args.merge, args.results)
+        return
 
     out_dir = HERE / "out" / "sb3_learning"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -271,13 +303,7 @@ def main() -> None:
         Path(f"{args.results}.json").parent.mkdir(parents=True, exist_ok=True)
         Path(f"{args.results}.json").write_text(json.dumps(results, indent=2) + "\n")
 
-    print(f"\n{'env':28} {'random':>7} {'final':>7} {'best':>7} {'oracle':>7}")
-    for label, entry in results["envs"].items():
-        curve = entry["curves"]["MaskablePPO"]
-        print(
-            f"{label:28} {entry['random']['success']:7.2f} {curve[-1]['success']:7.2f} "
-            f"{max(p['success'] for p in curve):7.2f} {entry['oracle']['success']:7.2f}"
-        )
+    report(results)
     plot(results, Path(f"{args.results}.png"))
     print(f"wrote {args.results}.json and .png")
 
