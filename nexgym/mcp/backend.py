@@ -121,8 +121,9 @@ class MCPBackend(ToolBackend):
             )
         self._local = InProcessBackend(domain) if self.external is not None else None
         self._connection: ServerConnection | None = None
-        # The connection's loop thread keeps it alive, so the finalizer hangs on the
-        # backend: an env dropped without close() still ends its server.
+        # A live session (and its loop's thread, if it has one) holds references to its
+        # connection, so the finalizer hangs on the backend: an env dropped without
+        # close() still ends its server.
         self._live: list[ServerConnection] = []
         self._finalizer = weakref.finalize(self, _kill_all, self._live)
         self._task: Task | None = None
