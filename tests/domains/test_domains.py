@@ -8,8 +8,14 @@ with their servers in ``tests/mcp``.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import os
 import pickle
+import subprocess
+import sys
 from functools import cache
+from pathlib import Path
 
 import pytest
 from nexgym.envs.domains import DOMAINS, domain_class, get_domain
@@ -138,3 +144,30 @@ def test_worlds_copy_and_pickle(name: str) -> None:
 def test_bad_difficulty_is_rejected(name: str) -> None:
     with pytest.raises(ValueError, match="difficulty"):
         domain(name).generate_task(0, 7)
+
+
+def fingerprint(names: list[str]) -> str:
+    """A digest of the instructions and plans of a few tasks of each domain."""
+    digest = hashlib.sha256()
+    for name in names:
+        for seed in range(2):
+            task = get_domain(name).generate_task(seed, 3)
+            digest.update(task.instruction.encode())
+            digest.update(json.dumps([[c.key() for c in plan] for plan in task.plans]).encode())
+    return digest.hexdigest()
+
+
+def test_tasks_are_the_same_in_another_process() -> None:
+    """An MCP server process regenerates a task from its seed: string hashing must not matter."""
+    script = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        "from test_domains import fingerprint; print(fingerprint(sys.argv[1:]))"
+    )
+    there = subprocess.run(
+        [sys.executable, "-c", script, *NAMES],
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert there == fingerprint(NAMES)
