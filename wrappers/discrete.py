@@ -63,9 +63,9 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
     :meth:`action_masks` is True exactly for them.
 
     ## Candidates
-    * the domain's ``admissible_calls`` of the role's tools on the current world
-      (in-process backend; other backends get the plan-derived default of
-      :class:`~nexgym.envs.domains.base.Domain`);
+    * the domain's ``admissible_calls`` of the role's tools on the current world (with
+      the MCP backend the world lives in the server, and the task's initial world
+      stands in for it);
     * one delegation per sub-agent, forwarding the role's own assignment;
     * ``finish`` with "Done." and, for the root, with each scalar the current
       observation shows (JSON values, numbers, list lengths); a sub-agent instead
@@ -228,14 +228,15 @@ def _domain_calls(runtime: Any, role: str, tool_names: list[str]) -> list[ToolCa
     if not tool_names:
         return []
     domain: Domain = runtime.domain
-    worlds = getattr(runtime.backend, "worlds", None)
+    worlds: list[Any] = getattr(runtime.backend, "worlds", None) or []
     # Peers of parallel topologies may each act on their own copy of the world.
     index = runtime.world_of(role) if hasattr(runtime, "world_of") else 0
+    # Where the world lives elsewhere (an MCP server), the task's initial world, its local
+    # twin, stands in for it: the plan's calls still hide among others.
+    in_process = 0 <= index < len(worlds)
+    world = worlds[index] if in_process else runtime.task.world
     try:
-        if worlds and 0 <= index < len(worlds):
-            calls = domain.admissible_calls(runtime.task, worlds[index], tool_names)
-        else:  # the world lives elsewhere (an MCP server): offer the plan-derived calls
-            calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
+        calls = domain.admissible_calls(runtime.task, world, tool_names)
     except Exception:  # a domain bug must not escape step(): fall back to the plans
         calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
     renames: dict[str, str] = getattr(runtime, "renames", {})

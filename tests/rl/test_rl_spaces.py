@@ -253,3 +253,21 @@ def test_maskable_ppo_runs_on_a_vector_of_wrapped_envs() -> None:
     actions, _ = model.predict(venv.reset(), action_masks=masks, deterministic=True)
     assert all(masks[i, a] for i, a in enumerate(actions)), "masked actions are never chosen"
     venv.close()
+
+
+def test_mcp_backend_offers_the_same_actions_as_in_process() -> None:
+    """Tools behind a real MCP server: candidates come from the task's initial world."""
+    pytest.importorskip("mcp")
+    over_mcp = DiscreteActions(gym.make("nex/FileSolo-v0", backend="mcp"))
+    in_process = DiscreteActions(gym.make("nex/FileSolo-v0"))
+    try:
+        _, a = over_mcp.reset(seed=3)
+        _, b = in_process.reset(seed=3)
+        assert a["action_texts"] == b["action_texts"]
+        for _ in range(2):
+            *_, a = over_mcp.step(0)
+            *_, b = in_process.step(0)
+            assert a["action_kind"] == b["action_kind"] == "tool"
+    finally:
+        over_mcp.close()
+        in_process.close()
