@@ -200,9 +200,9 @@ def prepare_spec(
 ) -> HierarchySpec:
     """The spec a view runs: re-shaped when ``topology`` is given, else as written.
 
-    A spec written with a peer topology whose root does not list peers (for example a
-    tree labelled ``decentralized``) is re-shaped too, so that the DSL field alone
-    selects the topology.
+    A spec written with a peer topology that is not a team of peers (a root holding no
+    tools over peers that hold the same tools and no sub-agents), for example a tree
+    labelled ``decentralized``, is re-shaped too: the DSL field alone selects the topology.
     """
     if isinstance(topology_params, TopologyParams):
         topology_params = topology_params.model_dump(exclude_none=True)
@@ -227,9 +227,12 @@ def _full(extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_peer_shaped(spec: HierarchySpec) -> bool:
+    """A root that holds no tools over peers without sub-agents that share one tool set."""
     root = spec.agent(spec.root)
+    peers = [spec.agent(p) for p in root.sub_agents]
     return (
         not root.tools
-        and bool(root.sub_agents)
-        and all(not spec.agent(p).sub_agents for p in root.sub_agents)
+        and bool(peers)
+        and all(not p.sub_agents for p in peers)
+        and len({frozenset(p.tools) for p in peers}) == 1
     )
