@@ -101,13 +101,14 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[HomeWorld, dic
     for number, (scene, room) in enumerate(
         zip(sample(rng, SCENE_NAMES, 3), sample(rng, rooms, 3), strict=True)
     ):
-        actions: dict[str, tuple[bool | None, int | None]] = {}
-        for device in world.in_room(room):
-            if device.kind in ("light", "speaker"):
-                actions[device.id] = (True, int(rng.integers(2, 10)) * 10)
-        first, (_, level) = world.devices[min(actions)], actions[min(actions)]
-        first.level = 10 if level == 50 else 100 - level  # the scene is not active yet
-        world.scenes[scene] = actions
+        levels = {
+            d.id: int(rng.integers(2, 10)) * 10
+            for d in world.in_room(room)
+            if d.kind in ("light", "speaker")
+        }
+        first = min(levels)
+        world.devices[first].level = 10 if levels[first] == 50 else 100 - levels[first]
+        world.scenes[scene] = {i: (True, level) for i, level in levels.items()}  # not active yet
         days = list(DAYS[:5]) if rng.random() < 0.6 else list(DAYS[5:])
         hour, minute = int(rng.integers(6, 22)), pick(rng, (0, 15, 30, 45))
         world.schedules[number + 1] = Schedule(number + 1, scene, f"{hour:02d}:{minute:02d}", days)
