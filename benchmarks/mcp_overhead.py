@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -131,6 +132,13 @@ def oracle_episode(env: Any, task_seed: int) -> list[Any]:
     return steps
 
 
+def _group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
 def equality_and_starts(env_ids: list[str], seeds: list[int]) -> dict[str, Any]:
     rows = []
     me = psutil.Process()
@@ -138,11 +146,13 @@ def equality_and_starts(env_ids: list[str], seeds: list[int]) -> dict[str, Any]:
         started = time.perf_counter()
         local = gym.make(env_id, backend="inproc")
         remote = gym.make(env_id, backend="mcp")
-        before = {p.pid for p in me.children(recursive=True)}
+        before = {p.pid for p in me.children()}
         try:
             equal = [oracle_episode(local, s) == oracle_episode(remote, s) for s in seeds]
             backend = remote.unwrapped.runtime.backend
-            owned = {p.pid for p in me.children(recursive=True)} - before
+            # Server processes lead their own process group; git helpers and the like
+            # that a server or an in-process tool starts do not.
+            owned = {p.pid for p in me.children() if p.pid == _group_of(p.pid)} - before
             rows.append(
                 {
                     "env": env_id,

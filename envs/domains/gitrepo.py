@@ -98,9 +98,13 @@ def _run(name: str, world: GitWorld, fn_name: str, *args: Any, prefix: str = "")
     server = require("mcp_server_git.server", "mcp", "the gitrepo domain")
     import git as gitpython
 
-    with _agent_environment(), server._GIT_LOCK:
+    with (
+        _agent_environment(),
+        server._GIT_LOCK,
+        contextlib.closing(gitpython.Repo(world.path)) as repo,
+    ):
         try:
-            value = getattr(server, fn_name)(gitpython.Repo(world.path), *args)
+            value = getattr(server, fn_name)(repo, *args)
         except server.ANTICIPATED_ERRORS as e:
             raise ToolError(_hide_paths(f"Error executing tool {name}: {e}", world)) from None
         except Exception:  # the server hides a crash's text too
