@@ -51,7 +51,11 @@ def bounded_calls(
     tool_names: Sequence[str],
     limit: int = MAX_CANDIDATES,
 ) -> list[ToolCall]:
-    """Plan steps first, then candidates: deduplicated, only ``tool_names``, at most ``limit``."""
+    """Plan steps, then candidates, up to ``limit`` distinct calls of ``tool_names``.
+
+    The calls come back sorted by name and arguments, so that a call's position in the
+    list says nothing about whether it belongs to a plan.
+    """
     allowed = set(tool_names)
     seen: dict[str, ToolCall] = {}
     steps = [call for plan in plans for call in plan]
@@ -60,7 +64,7 @@ def bounded_calls(
             seen[call.key()] = call
             if len(seen) >= limit:
                 break
-    return list(seen.values())
+    return [seen[key] for key in sorted(seen)]
 
 
 class GeneratedDomain(Domain):
