@@ -271,3 +271,21 @@ def test_mcp_backend_offers_the_same_actions_as_in_process() -> None:
     finally:
         over_mcp.close()
         in_process.close()
+
+
+def test_rllib_example_env_carries_the_mask_in_its_observation() -> None:
+    """The single-agent env of examples/rllib_ppo.py, without starting Ray."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "rllib_ppo.py"
+    spec = importlib.util.spec_from_file_location("rllib_ppo_example", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    env = example.make_single_agent({"env_id": "nex/FileSolo-v0"})
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    assert obs["action_mask"].sum() == len(env.get_wrapper_attr("action_texts"))
+    obs, *_ = env.step(int(np.flatnonzero(obs["action_mask"])[0]))
+    assert env.observation_space.contains(obs)
