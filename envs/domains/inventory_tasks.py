@@ -145,7 +145,7 @@ def goal_restock(rng: np.random.Generator, world: InventoryWorld, facts: dict) -
         "AND stock < reorder_level"
     )
     return Goal(
-        text=f"Restock the {category} category: every {category} product whose stock is "
+        text=f"Restock the {category} category: every product in it whose stock is "
         "below its reorder level must end with at least its reorder level in stock. "
         "Do not change the stock of any other product.",
         check=check,
