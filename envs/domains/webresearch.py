@@ -37,6 +37,9 @@ __all__ = ["SITE", "WebResearchDomain", "WebWorld"]
 #: The address the agent sees for the generated site.
 SITE = "http://atlas.test"
 MARKDOWN = "text/markdown; charset=utf-8"
+#: Path prefix of the stand-ins for URLs off the site (they answer 503).
+OFFLINE = "offline"
+OFFLINE_STATUS = 503
 #: Sites kept on the loopback server per domain instance.
 KEEP_SITES = 16
 FETCH_TIMEOUT = 30.0
@@ -51,13 +54,30 @@ class WebWorld:
     prefix: str = ""
     base: str = ""  # the loopback address, e.g. http://127.0.0.1:41234/s3
     search_index: dict[str, str] = field(default_factory=dict)  # page path -> title
+    offline: dict[str, str] = field(default_factory=dict)  # loopback stand-in -> URL
+
+    @staticmethod
+    def on_site(url: str) -> bool:
+        """Whether ``url`` is a page of the generated site (``http://atlas.test/...``)."""
+        parts = urlsplit(url)
+        return parts.scheme == "http" and parts.netloc == SITE[len("http://") :]
 
     def to_loopback(self, url: str) -> str:
-        """The real address of an ``atlas.test`` URL (other URLs are left alone)."""
-        return self.base + url[len(SITE) :] if url.startswith(SITE) else url
+        """The loopback address of a URL.
+
+        A page of the site maps to the loopback server; any other URL maps to a
+        loopback stand-in that answers 503, since the sandbox reaches no other host.
+        """
+        if self.on_site(url):
+            return self.base + url[len(SITE) :]
+        stand_in = f"{self.base}/{OFFLINE}/{len(self.offline)}"
+        self.offline[stand_in] = url
+        return stand_in
 
     def from_loopback(self, text: str) -> str:
-        """Text with the loopback address shown as ``atlas.test``."""
+        """Text with loopback addresses shown as the URLs the agent asked for."""
+        for stand_in, url in sorted(self.offline.items(), key=lambda kv: -len(kv[0])):
+            text = text.replace(stand_in, url)
         return text.replace(self.base, SITE) if self.base else text
 
 
@@ -91,6 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
         page = f"/{rest}"
         if world is None:
             return self._send(404, "# Not found\n", MARKDOWN)
+        if page.startswith(f"/{OFFLINE}/"):
+            return self._send(OFFLINE_STATUS, "# No network in this sandbox\n", MARKDOWN)
         if page == "/search":
             query = parse_qs(parts.query).get("q", [""])[0]
             return self._send(200, search_page(world, query), MARKDOWN)
@@ -142,6 +164,10 @@ def fetch(
     if not 1 <= max_length <= 999_999 or start_index < 0:
         raise ToolError(
             "Error executing tool fetch: expected 1 <= max_length <= 999999 and start_index >= 0"
+        )
+    if not world.on_site(url):  # the sandbox reaches no other host
+        raise ToolError(
+            f"Error executing tool fetch: Failed to fetch {url} - status code {OFFLINE_STATUS}"
         )
     status, content_type, page = _fetch_text(world.to_loopback(url))
     if status >= 400:
@@ -232,6 +258,10 @@ class WebResearchDomain(Domain):
             url = call.arguments.get("url")
             if not isinstance(url, str):
                 return call
+            try:
+                url = str(_URL.validate_python(url))
+            except ValidationError:
+                return call  # the server rejects it without fetching anything
             return ToolCall(call.name, {**call.arguments, "url": world.to_loopback(url)})
 
         def from_server(text: str, world: WebWorld) -> str:

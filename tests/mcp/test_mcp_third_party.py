@@ -102,3 +102,17 @@ def test_gitrepo_errors_read_the_same_and_hide_the_temporary_folder(remote):
     missing = backend.call(ToolCall("git_show", {"revision": "no-such-ref"}))
     assert missing.error.startswith("Error executing tool git_show")
     assert env.unwrapped.runtime.task.world.path not in missing.error + outside.error
+
+
+def test_webresearch_reaches_no_host_but_its_own_site(remote):
+    name, env = remote
+    if name != "webresearch":
+        pytest.skip("webresearch only")
+    env.reset(seed=0, options={"task_seed": 7})
+    backend = env.unwrapped.runtime.backend
+    for url in ("http://example.com/", "http://atlas.test.example.com/", "http://10.1.2.3/x"):
+        result = backend.call(ToolCall("fetch", {"url": url}))
+        assert not result.ok
+        assert result.error == f"Error executing tool fetch: Failed to fetch {url} - status code 503"
+    page = backend.call(ToolCall("fetch", {"url": "http://atlas.test/index.md"}))
+    assert page.ok and "Contents of http://atlas.test/index.md:\n# Company Atlas" in page.content
