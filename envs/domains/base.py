@@ -20,7 +20,7 @@ import numpy as np
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.tools import Tool, ToolCall
 
-__all__ = ["Domain", "Goal", "Task", "Verdict", "answer_has", "compose_task"]
+__all__ = ["Domain", "Goal", "Plan", "Task", "Verdict", "answer_has", "compose_task"]
 
 Plan = tuple[ToolCall, ...]
 
@@ -150,7 +150,9 @@ def compose_task(
     )
 
 
-_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?")
+# A standalone number: digits inside times (09:00), dates (2026-03-01), paths or words
+# (step_3) are not answers to a "how many" question.
+_NUMBER = re.compile(r"(?<![\w:/.-])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\w:/-]|\.\d)")
 
 
 def answer_has(answer: str | None, expected: str | float | int) -> bool:
