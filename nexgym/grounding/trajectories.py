@@ -86,7 +86,7 @@ class EpisodeRecord(BaseModel):
         env_id: the Gymnasium id.
         policy: the policy's name.
         episode: the episode's index within the run for this env and policy.
-        seed: the ``reset`` seed.
+        seed: the ``reset`` seed (-1 for a reset without one).
         task_seed: the seed of the task the env generated.
         difficulty, control, backend: how the env was made.
         noise: the noise configuration.
