@@ -113,6 +113,7 @@ def test_webresearch_reaches_no_host_but_its_own_site(remote):
     for url in ("http://example.com/", "http://atlas.test.example.com/", "http://10.1.2.3/x"):
         result = backend.call(ToolCall("fetch", {"url": url}))
         assert not result.ok
-        assert result.error == f"Error executing tool fetch: Failed to fetch {url} - status code 503"
+        expected = f"Error executing tool fetch: Failed to fetch {url} - status code 503"
+        assert result.error == expected
     page = backend.call(ToolCall("fetch", {"url": "http://atlas.test/index.md"}))
     assert page.ok and "Contents of http://atlas.test/index.md:\n# Company Atlas" in page.content
