@@ -88,9 +88,22 @@ def duty_segments(
     """
     verb_stems: frozenset[str] | set[str] = _VERB_STEMS
     if index is not None:
-        leading = {t.name_stems[0] for t in index.tools if t.name_stems}
-        objects_named = {s for t in index.tools for s in t.object_stems}
-        verb_stems = leading | (_VERB_STEMS - objects_named)
+        # a word is a verb where it starts more tool names than it ends as an object:
+        # "book" (book_flight, book_hotel) but not "file" (file_info, read_file, ...)
+        leads: dict[str, int] = {}
+        ends: dict[str, int] = {}
+        for t in index.tools:
+            if "_" in t.name:
+                first = stem(t.name.split("_")[0])
+                leads[first] = leads.get(first, 0) + 1
+            for s in t.object_stems:
+                ends[s] = ends.get(s, 0) + 1
+        verb_stems = {
+            s
+            for s in set(leads) | _VERB_STEMS
+            if leads.get(s, 0) > ends.get(s, 0)
+            or (leads.get(s, 0) == ends.get(s, 0) and s in _VERB_STEMS)
+        }
     segments: list[tuple[list[str], list[str]]] = []
     verbs: list[str] = []
     objects: list[str] = []

@@ -232,7 +232,10 @@ class DomainIndex:
         """
         rank = {t.name: (0.0, 0.0) for t in self.tools}
         relative = {t.name: 0.0 for t in self.tools}
-        for verbs, objects in segments:
+        # "books and changes hotels" is two phrases: a rare verb must not hide a common one
+        phrases = [([v], objects) for verbs, objects in segments for v in verbs]
+        phrases += [([], objects) for verbs, objects in segments if not verbs]
+        for verbs, objects in phrases:
             scores = self.segment_score(verbs, objects)
             best = max(scores.values(), default=0.0)
             if best <= 0.0:
