@@ -55,6 +55,8 @@ class OraclePolicy:
         runtime = base.runtime
         role = info.get("role") or runtime.active_role
         if self.error_rate > 0 and base.np_random.random() < self.error_rate:
+            if isinstance(observation, dict):  # the PettingZoo views' {"text": ...}
+                observation = observation.get("text", "")
             text = observation if isinstance(observation, str) else ""
             return random_call(base.np_random, runtime.tool_schemas(role), text)
         return self.plan_call(runtime, role)

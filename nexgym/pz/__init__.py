@@ -11,6 +11,9 @@ Both take a catalog id (``"nex/FileOps-v0"``) or a spec, plus ``max_cycles``,
     import nexgym
 
     env = nexgym.pz.parallel_env("nex/FileOps-v0", topology="hybrid", max_cycles=100)
+
+:class:`NumericRoles` gives every role ``Discrete`` actions and ``Box`` observations for
+RL libraries (SuperSuit and SB3, RLlib); ``examples/train_pettingzoo.py`` trains with it.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from nexgym.pz.aec import NexAECEnv
+from nexgym.pz.numeric import NumericRoles
 from nexgym.pz.parallel import NexParallelEnv
 from nexgym.spec import HierarchySpec
 
-__all__ = ["NexAECEnv", "NexParallelEnv", "env", "parallel_env"]
+__all__ = ["NexAECEnv", "NexParallelEnv", "NumericRoles", "env", "parallel_env"]
 
 
 def env(env_id: str | HierarchySpec | dict[str, Any] | Path, **kwargs: Any) -> NexAECEnv:
