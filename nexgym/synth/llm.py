@@ -158,7 +158,8 @@ class GrammarLogitsProcessor:
         """Token ids allowed next, best-scored first (at most ``top_k`` plus EOS)."""
         import torch
 
-        candidates = [i for c in self.grammar.next_chars(self.state) for i in self.buckets.get(c, [])]
+        firsts = self.grammar.next_chars(self.state)
+        candidates = [i for c in firsts for i in self.buckets.get(c, [])]
         keep: list[int] = []
         if candidates:
             index = torch.tensor(candidates, dtype=torch.long)
@@ -290,7 +291,9 @@ class LLMSynthesizer:
             try:
                 data = extract_yaml(attempt.output)
                 if self.repair:
-                    data, attempt.repairs = repair(data, domains=domains, text=text, cover=self.cover)
+                    data, attempt.repairs = repair(
+                        data, domains=domains, text=text, cover=self.cover
+                    )
                 data["metadata"] = {
                     "source": " ".join(text.split()),
                     "seed": seed,
