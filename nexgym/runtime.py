@@ -24,6 +24,7 @@ import json
 from typing import Any
 
 from nexgym.backends import InProcessBackend, ToolBackend
+from nexgym.callstack import CallStack
 from nexgym.envs.domains.base import Domain, Task, Verdict
 from nexgym.error import ArgumentError
 from nexgym.execution import Middleware, run_call
@@ -39,10 +40,10 @@ from nexgym.frames import (
 from nexgym.menus import build_menus, siblings
 from nexgym.messaging import MessageBoard, MessageRecord
 from nexgym.parsing import InvalidAction, parse_action
-from nexgym.prompts import invalid_action_text, task_text, tool_result_text
-from nexgym.spec import AgentSpec, HierarchySpec
+from nexgym.prompts import invalid_action_text
+from nexgym.spec import HierarchySpec
 from nexgym.tools import ToolCall, ToolResult
-from nexgym.trace import SpanKind, Trace
+from nexgym.trace import Trace
 
 __all__ = [
     "ActOutcome",
@@ -61,7 +62,7 @@ MAX_ECHO_CHARS = 2_000
 _ORCHESTRATED = frozenset({"centralized", "hybrid"})
 
 
-class Runtime:
+class Runtime(CallStack):
     """Executes a :class:`HierarchySpec` on a domain.
 
     Args:
@@ -171,11 +172,6 @@ class Runtime:
         self.backend.reset(self.task)
         self._push(self._agents[self.spec.root], self.task.instruction, None, None)
         return self.task
-
-    @property
-    def done(self) -> bool:
-        """Whether the episode has ended."""
-        return self.stop_reason is not None
 
     @property
     def truncated(self) -> bool:
@@ -382,85 +378,6 @@ class Runtime:
 
     def _out_of_budget(self, frame: Frame) -> None:
         self._end("error_budget")
-
-    # -- frames and messages ----------------------------------------------------------
-
-    def _push(
-        self, agent: AgentSpec, message: str, call_id: str | None, parent: int | None
-    ) -> None:
-        kind: SpanKind = "agent" if parent is None else "subagent"
-        span = self.trace.open(kind, agent.name, agent.name, self.clock, parent, task=message)
-        prompt = self._menus[agent.name].prompt
-        opening = task_text(message) + self.board.take(agent.name)
-        messages = [{"role": "system", "content": prompt}, {"role": "user", "content": opening}]
-        self.stack.append(Frame(agent, span, messages, f"{prompt}\n\n{opening}", call_id))
-        self.transcripts.append((agent.name, messages))
-
-    def _pop(self, frame: Frame, result: str, outcome: str) -> None:
-        self.stack.pop()
-        frame.span.end = self.clock
-        frame.span.attributes.update(turns=frame.turns, outcome=outcome)
-        caller = self.stack[-1]
-        assert frame.call_id is not None  # only the root frame has no call id
-        self._log_message(frame.agent.name, caller.agent.name, "result")
-        self._deliver(caller, frame.call_id, frame.agent.name, result)
-        if outcome == "finished":
-            caller.result_from = frame.agent.name
-        self._enforce_turn_limit(caller)
-
-    def _deliver(self, frame: Frame, call_id: str, name: str, text: str) -> None:
-        frame.messages.append(
-            {"role": "tool", "tool_call_id": call_id, "name": name, "content": text}
-        )
-        notes = self.board.take(frame.agent.name)
-        if notes:
-            frame.messages.append({"role": "user", "content": notes.lstrip()})
-        frame.pending = tool_result_text(ToolCall(name), text) + notes
-
-    def _log_message(self, sender: str, recipient: str, kind: Any) -> None:
-        self.board.record(sender, recipient, kind, self.clock, self.turns)
-
-    @property
-    def messages(self) -> list[MessageRecord]:
-        """Every message between agents this episode (delegations, results, notes)."""
-        return self.board.log
-
-    def _finish(self, frame: Frame, answer: str) -> None:
-        if len(self.stack) > 1:
-            self._pop(frame, answer, "finished")
-        else:
-            self._lead_finished(frame, answer)
-
-    def _lead_finished(self, frame: Frame, answer: str) -> None:
-        self.answer = answer
-        self._end("finished")
-
-    def _limit(self, agent: AgentSpec) -> int:
-        return self.max_turns if self.max_turns is not None else agent.max_turns
-
-    def _enforce_turn_limit(self, frame: Frame) -> None:
-        limit = self._limit(frame.agent)
-        if self.done or frame.turns < limit:
-            return
-        if len(self.stack) > 1:
-            self._pop(
-                frame,
-                f"Error: {frame.agent.name} stopped after {limit} turns without calling finish",
-                "turn_limit",
-            )
-        else:
-            self._lead_out_of_turns(frame)
-
-    def _lead_out_of_turns(self, frame: Frame) -> None:
-        self._end("turn_limit")
-
-    def _end(self, reason: str) -> None:
-        self.stop_reason = reason
-        assert self.task is not None
-        self.verdict = self.backend.verify(self.task, self.answer, 0)
-        for frame in reversed(self.stack):
-            frame.span.end = self.clock
-            frame.span.attributes.update(turns=frame.turns, outcome=reason)
 
 
 _PEERS = frozenset({"independent", "decentralized"})

@@ -1,0 +1,123 @@
+"""How agent invocations open and close: the call stack under :class:`~nexgym.runtime.Runtime`.
+
+Calling a sub-agent pushes a frame; its ``finish`` (or its turn limit) pops it and
+delivers the result to the caller as a tool result. The lead frame's ``finish`` or turn
+limit is a hook (:meth:`CallStack._lead_finished`, :meth:`CallStack._lead_out_of_turns`):
+it ends a tree's episode, and ends one peer's work in a peer team.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nexgym.backends import ToolBackend
+from nexgym.envs.domains.base import Task, Verdict
+from nexgym.frames import Frame
+from nexgym.menus import RoleMenu
+from nexgym.messaging import MessageBoard, MessageKind, MessageRecord
+from nexgym.prompts import task_text, tool_result_text
+from nexgym.spec import AgentSpec
+from nexgym.tools import ToolCall
+from nexgym.trace import SpanKind, Trace
+
+__all__ = ["CallStack"]
+
+
+class CallStack:
+    """The frame mechanics of the runtime (a base class; :class:`Runtime` sets the state)."""
+
+    stack: list[Frame]
+    trace: Trace
+    board: MessageBoard
+    transcripts: list[tuple[str, list[dict[str, Any]]]]
+    clock: float
+    turns: int
+    max_turns: int | None
+    answer: str | None
+    verdict: Verdict | None
+    stop_reason: str | None
+    task: Task | None
+    backend: ToolBackend
+    _menus: dict[str, RoleMenu]
+
+    @property
+    def done(self) -> bool:
+        """Whether the episode has ended."""
+        return self.stop_reason is not None
+
+    def _push(
+        self, agent: AgentSpec, message: str, call_id: str | None, parent: int | None
+    ) -> None:
+        kind: SpanKind = "agent" if parent is None else "subagent"
+        span = self.trace.open(kind, agent.name, agent.name, self.clock, parent, task=message)
+        prompt = self._menus[agent.name].prompt
+        opening = task_text(message) + self.board.take(agent.name)
+        messages = [{"role": "system", "content": prompt}, {"role": "user", "content": opening}]
+        self.stack.append(Frame(agent, span, messages, f"{prompt}\n\n{opening}", call_id))
+        self.transcripts.append((agent.name, messages))
+
+    def _pop(self, frame: Frame, result: str, outcome: str) -> None:
+        self.stack.pop()
+        frame.span.end = self.clock
+        frame.span.attributes.update(turns=frame.turns, outcome=outcome)
+        caller = self.stack[-1]
+        assert frame.call_id is not None  # only the root frame has no call id
+        self._log_message(frame.agent.name, caller.agent.name, "result")
+        self._deliver(caller, frame.call_id, frame.agent.name, result)
+        if outcome == "finished":
+            caller.result_from = frame.agent.name
+        self._enforce_turn_limit(caller)
+
+    def _deliver(self, frame: Frame, call_id: str, name: str, text: str) -> None:
+        frame.messages.append(
+            {"role": "tool", "tool_call_id": call_id, "name": name, "content": text}
+        )
+        notes = self.board.take(frame.agent.name)
+        if notes:
+            frame.messages.append({"role": "user", "content": notes.lstrip()})
+        frame.pending = tool_result_text(ToolCall(name), text) + notes
+
+    def _log_message(self, sender: str, recipient: str, kind: MessageKind) -> None:
+        self.board.record(sender, recipient, kind, self.clock, self.turns)
+
+    @property
+    def messages(self) -> list[MessageRecord]:
+        """Every message between agents this episode (delegations, results, notes)."""
+        return self.board.log
+
+    def _finish(self, frame: Frame, answer: str) -> None:
+        if len(self.stack) > 1:
+            self._pop(frame, answer, "finished")
+        else:
+            self._lead_finished(frame, answer)
+
+    def _lead_finished(self, frame: Frame, answer: str) -> None:
+        self.answer = answer
+        self._end("finished")
+
+    def _limit(self, agent: AgentSpec) -> int:
+        return self.max_turns if self.max_turns is not None else agent.max_turns
+
+    def _enforce_turn_limit(self, frame: Frame) -> None:
+        limit = self._limit(frame.agent)
+        if self.done or frame.turns < limit:
+            return
+        if len(self.stack) > 1:
+            self._pop(
+                frame,
+                f"Error: {frame.agent.name} stopped after {limit} turns without calling finish",
+                "turn_limit",
+            )
+        else:
+            self._lead_out_of_turns(frame)
+
+    def _lead_out_of_turns(self, frame: Frame) -> None:
+        self._end("turn_limit")
+
+    def _end(self, reason: str) -> None:
+        self.stop_reason = reason
+        assert self.task is not None
+        self.verdict = self.backend.verify(self.task, self.answer, 0)
+        for frame in reversed(self.stack):
+            frame.span.end = self.clock
+            frame.span.attributes.update(turns=frame.turns, outcome=reason)
