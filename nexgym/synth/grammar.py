@@ -27,7 +27,7 @@ None if the text leaves the grammar. It is pure Python: the logits processor of
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from nexgym.spec import TOPOLOGIES
@@ -104,7 +104,7 @@ class DSLGrammar:
 
     def __init__(
         self,
-        domains: dict[str, Sequence[str]],
+        domains: Mapping[str, Sequence[str]],
         *,
         max_agents: int = 6,
         max_role_chars: int = 160,

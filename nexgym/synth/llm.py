@@ -21,7 +21,7 @@ torch and transformers are imported only when a synthesizer is built.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ sub-agent of exactly one agent; "single" means one agent holding the tools."""
 
 def build_prompt(
     text: str,
-    domains: dict[str, Sequence[str]],
+    domains: Mapping[str, Sequence[str]],
     *,
     previous: str | None = None,
     problems: Sequence[str] = (),

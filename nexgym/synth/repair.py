@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -103,7 +103,7 @@ def _agents(value: Any, notes: list[str]) -> list[dict[str, Any]]:
 def repair(
     data: dict[str, Any],
     *,
-    domains: dict[str, Sequence[str]],
+    domains: Mapping[str, Sequence[str]],
     text: str = "",
     cover: bool = True,
 ) -> tuple[dict[str, Any], list[str]]:
