@@ -70,10 +70,10 @@ class _History:
         mark = self._mark()
         email = author.lower().replace(" ", ".") + "@example.com"
         stamp = f"{author} <{email}> {1709287200 + (day - 1) * 86400} +0000"  # 2024-03-01 10:00
-        text = (message + "\n").encode("utf-8")
+        note = (message + "\n").encode("utf-8")
         lines = [f"commit refs/heads/{branch}", f"mark :{mark}", f"author {stamp}"]
-        lines += [f"committer {stamp}", f"data {len(text)}"]
-        body = ("\n".join(lines) + "\n").encode("utf-8") + text
+        lines += [f"committer {stamp}", f"data {len(note)}"]
+        body = ("\n".join(lines) + "\n").encode("utf-8") + note
         if parent is not None:
             body += b"from :%d\n" % parent
         body += b"".join(b"M 100644 :%d %s\n" % (m, n.encode()) for n, m in blobs.items())
