@@ -24,14 +24,29 @@ Policy = Callable[[Any, dict[str, Any]], Any]
 MAX_TEAMMATE_ACTIONS = 5_000
 
 
-def make_backend(name: str, domain: Any) -> ToolBackend:
-    """The tool backend called ``name``: "inproc" or "mcp" (needs ``nexgym[mcp]``)."""
+def make_backend(name: str, domain: Any, **options: Any) -> ToolBackend:
+    """The tool backend called ``name``: "inproc" or "mcp" (needs ``nexgym[mcp]``).
+
+    ``options`` go to the backend (for "mcp": ``timeout``, ``start_timeout``, ``call_log``,
+    ``max_result_bytes``); the in-process backend takes none.
+    """
     if name == "inproc":
+        if options:
+            raise ConfigError(
+                f"the in-process backend takes no backend_options, got {sorted(options)}; "
+                "use backend='mcp' or drop them"
+            )
         return InProcessBackend(domain)
     if name == "mcp":
         from nexgym.mcp.backend import MCPBackend
 
-        return MCPBackend(domain)
+        try:
+            return MCPBackend(domain, **options)
+        except TypeError as e:
+            raise ConfigError(
+                f"unknown backend_options for 'mcp' ({e}); expected some of timeout, "
+                "start_timeout, call_log, max_result_bytes"
+            ) from None
     raise UnknownNameError("backend", name, ["inproc", "mcp"])
 
 
@@ -72,6 +87,8 @@ class NexEnv(gym.Env[str, str]):
     * ``control``: ``"root"``, ``"all"``, a role name, or a list of role names.
     * ``difficulty``: 1 (easy) to 3 (hard).
     * ``backend``: ``"inproc"`` (default) or ``"mcp"`` (tools served by a real MCP server).
+    * ``backend_options``: for ``"mcp"``, ``timeout`` (seconds per call), ``start_timeout``,
+      ``call_log`` (path of an append-only JSONL log of every call), ``max_result_bytes``.
     * ``max_turns``: overrides every agent's per-invocation turn limit.
     * ``teammate_error_rate``: probability that an oracle teammate makes a random call.
     * ``teammates``: ``{role: policy}`` to replace the oracle for some roles.
@@ -117,6 +134,7 @@ class NexEnv(gym.Env[str, str]):
         render_mode: str | None = None,
         topology: str | None = None,
         topology_params: dict[str, Any] | None = None,
+        backend_options: dict[str, Any] | None = None,
     ) -> None:
         written = load_spec(spec)
         self.hierarchy = prepare_spec(written, topology, topology_params)
@@ -134,6 +152,7 @@ class NexEnv(gym.Env[str, str]):
             render_mode=render_mode,
             topology=topology,
             topology_params=topology_params,
+            backend_options=backend_options,
         )
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ConfigError(
@@ -150,7 +169,7 @@ class NexEnv(gym.Env[str, str]):
         self.runtime = Runtime(
             self.hierarchy,
             self.domain,
-            make_backend(backend, self.domain),
+            make_backend(backend, self.domain, **(backend_options or {})),
             difficulty=difficulty,
             invalid_penalty=invalid_penalty,
             max_turns=max_turns,
