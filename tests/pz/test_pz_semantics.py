@@ -232,3 +232,20 @@ def test_render_ansi_shows_the_acting_role() -> None:
     env.reset(options={"task_seed": 0})
     text = env.render()
     assert text is not None and "-- lead --" in text and "# Task" in text
+
+
+def test_the_runtime_refuses_an_action_from_the_wrong_agent() -> None:
+    """What the AEC view relies on: only the selected role may act; nothing changes otherwise."""
+    env = nexgym.pz.env(FILE_OPS)
+    env.reset(options={"task_seed": 0})
+    with pytest.raises(EpisodeOver, match="expected role 'lead'"):
+        env.runtime.act("reader", SET_POOL)
+    peers = nexgym.pz.env(FILE_OPS, topology="decentralized")
+    peers.reset(options={"task_seed": 0})
+    peers.step(call("finish", answer="early"))  # peer_0 now waits for the others
+    with pytest.raises(EpisodeOver, match="working peers"):
+        peers.runtime.act("peer_0", SET_POOL)
+    with pytest.raises(EpisodeOver, match="working peers"):
+        peers.runtime.act("team", SET_POOL)
+    assert env.runtime.turns == 0 and peers.runtime.turns == 1
+    assert peers.agent_selection == "peer_1"
