@@ -76,8 +76,9 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
 
     Args:
         env: a nexgym env (``gym.make("nex/...")``) with text actions, possibly wrapped.
-        max_actions: size of the action space; candidates beyond it are dropped
-            (plan steps are kept, as domains list them first).
+        max_actions: size of the action space. The default fits every domain's
+            candidates (at most 64) with room for delegations and answers; with a smaller
+            one, domain calls beyond it are dropped, the plans' calls last.
         max_answers: most ``finish`` answers offered per step.
 
     Example:
@@ -89,7 +90,7 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
         >>> obs, reward, terminated, truncated, info = env.step(int(mask.argmax()))
     """
 
-    def __init__(self, env: gym.Env[ObsType, str], max_actions: int = 64, max_answers: int = 16):
+    def __init__(self, env: gym.Env[ObsType, str], max_actions: int = 96, max_answers: int = 16):
         if not isinstance(max_actions, int) or max_actions < MIN_ACTIONS:
             raise ConfigError(f"expected max_actions >= {MIN_ACTIONS}, got {max_actions!r}")
         if not isinstance(max_answers, int) or max_answers < 0:
@@ -190,7 +191,7 @@ def admissible_actions(
     role: str,
     observation: str,
     *,
-    max_actions: int = 64,
+    max_actions: int = 96,
     max_answers: int = 16,
 ) -> list[ToolCall]:
     """What ``role`` may sensibly do now, sorted by action text (see :class:`DiscreteActions`).
@@ -202,7 +203,8 @@ def admissible_actions(
         runtime: the env's :class:`~nexgym.runtime.Runtime`.
         role: the role that acts.
         observation: the text the role sees now (``finish`` answers are read from it).
-        max_actions: most calls returned (plan steps are kept: domains list them first).
+        max_actions: most calls returned (if the domain offers more than fit, the plans'
+            calls are the ones kept).
         max_answers: most ``finish`` answers offered.
     """
     if runtime.task is None or runtime.done:
@@ -216,7 +218,7 @@ def admissible_actions(
     if room < 1:  # keep at least one domain call; drop answers first
         finishes = finishes[: max(1, len(finishes) + room - 1)]
         room = max_actions - len(delegations) - len(finishes)
-    domain_calls = _domain_calls(runtime, role, list(agent.tools))[: max(room, 0)]
+    domain_calls = _domain_calls(runtime, role, list(agent.tools), max(room, 0))
     unique: dict[str, ToolCall] = {}
     for call in [*domain_calls, *delegations, *finishes]:
         unique.setdefault(call.to_text(), call)
@@ -224,8 +226,8 @@ def admissible_actions(
     return [unique[text] for text in sorted(unique)][:max_actions]
 
 
-def _domain_calls(runtime: Any, role: str, tool_names: list[str]) -> list[ToolCall]:
-    if not tool_names:
+def _domain_calls(runtime: Any, role: str, tool_names: list[str], room: int) -> list[ToolCall]:
+    if not tool_names or room < 1:
         return []
     domain: Domain = runtime.domain
     worlds: list[Any] = getattr(runtime.backend, "worlds", None) or []
@@ -239,6 +241,12 @@ def _domain_calls(runtime: Any, role: str, tool_names: list[str]) -> list[ToolCa
         calls = domain.admissible_calls(runtime.task, world, tool_names)
     except Exception:  # a domain bug must not escape step(): fall back to the plans
         calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
+    if len(calls) > room:
+        # Too many to offer: keep the plans' calls so the task stays solvable. With the
+        # default max_actions every domain (at most 64 calls) fits and nothing is dropped,
+        # so whether a call is offered says nothing about the plan.
+        planned = {c.key() for plan in runtime.task.plans for c in plan}
+        calls = sorted(calls, key=lambda c: c.key() not in planned)[:room]
     renames: dict[str, str] = getattr(runtime, "renames", {})
     return [ToolCall(renames.get(c.name, c.name), dict(c.arguments)) for c in calls]
 

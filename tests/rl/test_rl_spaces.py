@@ -43,7 +43,7 @@ def test_sb3_check_env_passes(env_id: str) -> None:
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_oracle_calls_are_admissible_and_order_is_by_text(env_id: str) -> None:
     env = DiscreteActions(gym.make(env_id))
-    for seed in (0, 1):
+    for seed in (0,):
         env.reset(seed=seed)
         for _ in range(30):
             texts = env.get_wrapper_attr("action_texts")
@@ -63,7 +63,7 @@ def test_oracle_indices_solve_most_tasks_across_the_catalog() -> None:
     solved = attempted = 0
     for env_id in ENV_IDS:
         env = DiscreteActions(gym.make(env_id))
-        for seed in (0, 1):
+        for seed in (1,):  # seed 0 is played step by step by the test above
             attempted += 1
             env.reset(seed=seed)
             plans = len(env.unwrapped.runtime.task.plans)
@@ -93,7 +93,8 @@ def test_same_seed_same_action_texts() -> None:
 
 BAD_ACTIONS = [
     63,
-    64,
+    95,
+    96,
     10**9,
     -1,
     math.nan,
@@ -154,7 +155,8 @@ def test_hashed_observation_is_finite_bounded_and_keeps_the_task() -> None:
     obs, *_ = env.step(0)
     assert np.isfinite(obs).all() and obs.min() >= 0 and obs.max() <= 1
     assert np.array_equal(obs[64:128], opening), "the task block stays after the first turn"
-    slots = obs[-64 * 8 :].reshape(64, 8)
+    n_slots = int(env.action_space.n)
+    slots = obs[-n_slots * 8 :].reshape(n_slots, 8)
     n = int(env.get_wrapper_attr("action_masks")().sum())
     assert slots[:n].any(axis=1).all() and not slots[n:].any()
 
