@@ -27,6 +27,7 @@ from nexgym.synth.lexicon import (
     DELEGATION_VERBS,
     DETERMINERS,
     EXCLUSION_CUES,
+    GENERIC,
     NUMBERS,
     OWNERSHIP_VERBS,
     REFLEXIVES,
@@ -246,6 +247,8 @@ class _Reader:
 
     def mention_at(self, i: int) -> _Mention | None:
         """The role mention starting at token ``i``, if any."""
+        if i >= len(self.tokens):
+            return None
         # only "one" depends on an open group, and only a bare head on the previous mention
         group_open = self.tokens[i] == "one" and self._group_open()
         key = (i, group_open, self.last_mention is not None and self.last_mention[1] == i)
@@ -740,7 +743,37 @@ def read_outline(text: str) -> Outline:
         difficulty=difficulty,
     )
     _fix_cycles(outline)
+    _drop_phantoms(outline)
     return outline
+
+
+_PHANTOM_HEADS = frozenset({"agent", "assistant", "worker", "bot"})
+
+
+def _drop_phantoms(outline: Outline) -> None:
+    """Drop roles that only describe the team ("a single agent team where a planner ...").
+
+    Such a role has a generic noun, no work and no relation, beside roles that do work.
+    """
+    roles = outline.roles
+    related = {r.parent for r in roles} | {i for i, r in enumerate(roles) if r.parent is not None}
+    phantoms = [
+        i
+        for i, r in enumerate(roles)
+        if r.head in _PHANTOM_HEADS
+        and not r.modifiers
+        and not r.is_group
+        and i not in related
+        and all(w in GENERIC or w in TEAM_NOUNS for d in r.duties for w in d.words)
+    ]
+    if not phantoms or len(phantoms) == len(roles):
+        return
+    keep = [i for i in range(len(roles)) if i not in phantoms]
+    renumber = {old: new for new, old in enumerate(keep)}
+    outline.roles = [roles[i] for i in keep]
+    for r in outline.roles:
+        r.parent = renumber.get(r.parent) if r.parent is not None else None
+        r.group = renumber.get(r.group) if r.group is not None else None
 
 
 def _fix_cycles(outline: Outline) -> None:
