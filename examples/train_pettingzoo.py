@@ -11,7 +11,7 @@ It prints the team's mean reward and success rate on the training tasks before a
 after training (the untrained policy, then the trained one, both greedy), next to a
 random choice among the admissible calls:
 
-    python examples/train_pettingzoo.py                           # ~2 minutes on a CPU
+    python examples/train_pettingzoo.py                           # ~4 CPU-minutes
     python examples/train_pettingzoo.py --topology centralized --timesteps 60000
 
 Needs ``pip install "nexgym[rl]"``.
@@ -111,7 +111,8 @@ def main() -> None:
     print(f"before training:         reward {before[0]:+.3f}, success {before[1]:.0%}")
     model.learn(total_timesteps=args.timesteps)
     after = evaluate(args, greedy, args.episodes)
-    print(f"after {args.timesteps} steps:    reward {after[0]:+.3f}, success {after[1]:.0%}")
+    label = f"after {args.timesteps} steps:"
+    print(f"{label:<25}reward {after[0]:+.3f}, success {after[1]:.0%}")
     vec.close()
 
 
