@@ -257,7 +257,7 @@ def main() -> None:
     parser.add_argument("--ent-coef", type=float, default=0.01)
     parser.add_argument("--max-turns", type=int, default=6)
     parser.add_argument("--difficulty", type=int, default=1)
-    parser.add_argument("--max-actions", type=int, default=64)
+    parser.add_argument("--max-actions", type=int, default=96)
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--action-dim", type=int, default=16)
     parser.add_argument("--ppo", action="store_true", help="also train plain PPO on the first env")

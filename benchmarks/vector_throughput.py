@@ -4,8 +4,11 @@ Part 1, scaling: ``gym.make_vec(id, num_envs=n, vectorization_mode="sync" | "asy
 for n in 1, 2, 4, 8, 16, with tools in-process or behind a real MCP server per sub-env
 (``backend="mcp"``). Every sub-env plays random well-formed tool calls drawn from its
 own seeded generator. Throughput is env steps per wall-clock second after a warm-up
-(MCP servers started). With MCP tools a step waits on the server's replies, so async
-workers overlap those waits and throughput can grow past the number of CPU cores.
+(MCP servers started). A third series, ``mcp+latency``, adds the latency of remote
+tools: each call also sleeps for a latency drawn from the shipped ``realistic``
+profile (fitted to real MCP calls; median about 20 ms), as a server across a network
+would make it wait. Async workers overlap those waits, so throughput grows past the
+number of CPU cores; a sync vector env waits for each call in turn.
 
 Part 2, batched vs generic: nexgym's ``vector_entry_point`` (:class:`NexVectorEnv`)
 against Gymnasium's ``SyncVectorEnv`` over the same envs, replaying one recorded action
@@ -50,14 +53,23 @@ def random_actions(
     return tuple(actions)
 
 
+def with_real_latency(env: gym.Env) -> gym.Env:
+    """Sleep each tool call's latency, drawn from the shipped profile of real MCP calls."""
+    from nexgym.wrappers import Latency
+
+    return Latency(env, "realistic", real_time=True)
+
+
 def scaling_point(env_id: str, n: int, mode: str, backend: str, steps: int) -> dict[str, Any]:
     vector_kwargs = {"shared_memory": False} if mode == "async" else {}
+    wrappers = [with_real_latency] if backend == "mcp+latency" else []
     envs = gym.make_vec(
         env_id,
         num_envs=n,
         vectorization_mode=mode,
         vector_kwargs=vector_kwargs,
-        backend=backend,
+        wrappers=wrappers,
+        backend="inproc" if backend == "inproc" else "mcp",
         max_turns=8,
     )
     rngs = [np.random.default_rng(1_000 + i) for i in range(n)]
@@ -142,7 +154,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for backend, style in (("inproc", "-"), ("mcp", "--")):
+    for backend, style in (("inproc", "-"), ("mcp", "--"), ("mcp+latency", ":")):
         for mode, color in (("sync", "tab:blue"), ("async", "tab:orange")):
             points = [
                 p for p in results["scaling"] if p["backend"] == backend and p["mode"] == mode
@@ -191,8 +203,8 @@ def main() -> None:
     parser.add_argument("--env", default="nex/FileOps-v0", help="env of the scaling part")
     parser.add_argument("--batched-envs", nargs="*", default=["nex/FileOps-v0", "nex/FileSolo-v0"])
     parser.add_argument("--num-envs", nargs="*", type=int, default=[1, 2, 4, 8, 16])
-    parser.add_argument("--inproc-steps", type=int, default=60, help="vector steps per point")
-    parser.add_argument("--mcp-steps", type=int, default=12, help="vector steps per MCP point")
+    parser.add_argument("--inproc-steps", type=int, default=150, help="vector steps per point")
+    parser.add_argument("--mcp-steps", type=int, default=40, help="vector steps per MCP point")
     parser.add_argument("--batched-num-envs", type=int, default=8)
     parser.add_argument("--batched-steps", type=int, default=150)
     parser.add_argument("--split", type=int, default=64, help="task seeds of the training split")
@@ -215,15 +227,15 @@ def main() -> None:
         "scaling": [],
         "batched_vs_sync": [],
     }
-    backends = ["inproc"] if args.no_mcp else ["inproc", "mcp"]
-    print(f"{'backend':8} {'mode':6} {'envs':>5} {'steps/s':>9}")
+    backends = ["inproc"] if args.no_mcp else ["inproc", "mcp", "mcp+latency"]
+    print(f"{'backend':12} {'mode':6} {'envs':>5} {'steps/s':>9}")
     for backend in backends:
         steps = args.inproc_steps if backend == "inproc" else args.mcp_steps
         for mode in ("sync", "async"):
             for n in args.num_envs:
                 point = scaling_point(args.env, n, mode, backend, steps)
                 results["scaling"].append(point)
-                print(f"{backend:8} {mode:6} {n:5d} {point['steps_per_second']:9.1f}", flush=True)
+                print(f"{backend:12} {mode:6} {n:5d} {point['steps_per_second']:9.1f}", flush=True)
 
     print(f"\n{'env':22} {'setting':14} {'sync/s':>8} {'batched/s':>9} {'wall x':>7} {'cpu x':>6}")
     for env_id in args.batched_envs:

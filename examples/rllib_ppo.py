@@ -11,7 +11,8 @@ Single-agent (a local Ray instance, a few minutes on a laptop CPU)::
     python examples/rllib_ppo.py --env nex/FileSolo-v0 --iterations 5
 
 Multi-agent: every role of the hierarchy is an agent of the PettingZoo parallel view
-(``nexgym.pz.parallel_env``), each with its own policy::
+(``nexgym.pz.parallel_env`` with ``nexgym.pz.numeric.NumericRoles``, the per-role
+counterpart of the two wrappers), each with its own policy::
 
     python examples/rllib_ppo.py --env nex/FileOps-v0 --multi-agent --iterations 5
 
@@ -27,8 +28,6 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from nexgym.wrappers import DiscreteActions, HashedObservation
-from nexgym.wrappers.discrete import admissible_actions, as_index
-from nexgym.wrappers.observations import hash_features
 
 import nexgym  # noqa: F401  (registers the catalog)
 
@@ -63,65 +62,45 @@ def make_single_agent(config: dict[str, Any]) -> gym.Env:
 
 
 def make_multi_agent(config: dict[str, Any]) -> Any:
-    """The PettingZoo parallel view with a discrete, masked action space per role."""
+    """The PettingZoo parallel view, each role with masked discrete actions (NumericRoles)."""
     from pettingzoo.utils import BaseParallelWrapper
     from ray.rllib.env.wrappers.pettingzoo_env import ParallelPettingZooEnv
 
     import nexgym.pz
+    from nexgym.pz.numeric import NumericRoles
 
-    class DiscreteRoles(BaseParallelWrapper):
-        """Each role: admissible calls as indices, hashed observation text plus mask."""
+    class MaskAsDict(BaseParallelWrapper):
+        """NumericRoles' ``[features | mask]`` Box as RLlib's ``{observations, action_mask}``."""
 
         def __init__(self, env: Any) -> None:
             super().__init__(env)
-            self._calls: dict[str, list[Any]] = {}
-            box = spaces.Box(0.0, 1.0, (FEATURES,), np.float32)
-            mask = spaces.Box(0.0, 1.0, (MAX_ACTIONS,), np.float32)
-            self._obs_space = spaces.Dict({"action_mask": mask, "observations": box})
-            self._act_space = spaces.Discrete(MAX_ACTIONS)
+            self._space = spaces.Dict(
+                {
+                    "action_mask": spaces.Box(0.0, 1.0, (MAX_ACTIONS,), np.float32),
+                    "observations": spaces.Box(0.0, 1.0, (FEATURES,), np.float32),
+                }
+            )
 
         def observation_space(self, agent: str) -> spaces.Space:
-            return self._obs_space
+            return self._space
 
-        def action_space(self, agent: str) -> spaces.Space:
-            return self._act_space
-
-        def _convert(self, observations: dict[str, Any]) -> dict[str, Any]:
-            runtime = self.env.unwrapped.runtime
-            out = {}
-            for agent, observation in observations.items():
-                text = _text(observation)
-                calls = admissible_actions(runtime, agent, text, max_actions=MAX_ACTIONS)
-                self._calls[agent] = calls
-                mask = np.zeros(MAX_ACTIONS, dtype=np.float32)
-                mask[: max(1, len(calls))] = 1.0
-                out[agent] = {"action_mask": mask, "observations": hash_features(text, FEATURES)}
-            return out
+        def _split(self, observations: dict[str, np.ndarray]) -> dict[str, Any]:
+            return {
+                agent: {"action_mask": obs[FEATURES:], "observations": obs[:FEATURES]}
+                for agent, obs in observations.items()
+            }
 
         def reset(self, seed: int | None = None, options: dict | None = None) -> Any:
             observations, infos = self.env.reset(seed=seed, options=options)
-            return self._convert(observations), infos
+            return self._split(observations), infos
 
         def step(self, actions: dict[str, Any]) -> Any:
-            texts = {}
-            for agent, action in actions.items():
-                calls = self._calls.get(agent, [])
-                index = as_index(action)
-                ok = index is not None and 0 <= index < len(calls)
-                texts[agent] = calls[index].to_text() if ok else f"(index {action} not admissible)"
-            observations, rewards, terminations, truncations, infos = self.env.step(texts)
-            return self._convert(observations), rewards, terminations, truncations, infos
+            observations, *rest = self.env.step(actions)
+            return (self._split(observations), *rest)
 
     env = nexgym.pz.parallel_env(config["env_id"], max_turns=config.get("max_turns", 8))
-    return ParallelPettingZooEnv(DiscreteRoles(env))
-
-
-def _text(observation: Any) -> str:
-    if isinstance(observation, str):
-        return observation
-    if isinstance(observation, dict):  # the PettingZoo view holds the text in a Dict space
-        return next((v for v in observation.values() if isinstance(v, str)), "")
-    return ""
+    env = NumericRoles(env, max_actions=MAX_ACTIONS, features=FEATURES)
+    return ParallelPettingZooEnv(MaskAsDict(env))
 
 
 def main() -> None:
