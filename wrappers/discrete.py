@@ -3,7 +3,8 @@
 Each step the wrapper lists what the acting role may sensibly do now: the domain's
 admissible calls of the role's tools in the current state (plan steps among
 distractors, as TextWorld's admissible commands), one delegation per sub-agent, and
-``finish`` with answers read from the current observation. Index *i* stands for the
+``finish`` with answers read from the tool results the role has seen (never from the
+task's expected answer). Index *i* stands for the
 *i*-th call of that list; the list is sorted by its text, so the position of a call
 says nothing about whether an oracle plan uses it. ``info["action_texts"]`` holds the
 text each admissible index stands for and :meth:`DiscreteActions.action_masks` marks
@@ -67,9 +68,10 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
       the MCP backend the world lives in the server, and the task's initial world
       stands in for it);
     * one delegation per sub-agent, forwarding the role's own assignment;
-    * ``finish`` with "Done." and, for the root, with each scalar the current
-      observation shows (JSON values, numbers, list lengths); a sub-agent instead
-      reports the last result back to its caller, as the oracle does.
+    * ``finish`` with "Done." and, for the role that answers the task, with short
+      answers the latest tool results show (:func:`answer_candidates`: JSON values,
+      list lengths, numbers, times, URLs, paths, names); a sub-agent instead reports
+      its last result back to its caller, as the oracle does.
 
     The expected answer of the task is never read: answers come from what the agent
     has seen.
