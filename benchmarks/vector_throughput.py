@@ -206,9 +206,12 @@ def main() -> None:
     parser.add_argument("--inproc-steps", type=int, default=150, help="vector steps per point")
     parser.add_argument("--mcp-steps", type=int, default=40, help="vector steps per MCP point")
     parser.add_argument("--batched-num-envs", type=int, default=8)
-    parser.add_argument("--batched-steps", type=int, default=150)
+    parser.add_argument("--batched-steps", type=int, default=600)
     parser.add_argument("--split", type=int, default=64, help="task seeds of the training split")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--skip-scaling", action="store_true", help="keep part 1 from the existing results file"
+    )
     parser.add_argument("--no-mcp", action="store_true")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
     parser.add_argument("--results", default=str(HERE / "results" / "vector_throughput"))
@@ -228,6 +231,11 @@ def main() -> None:
         "batched_vs_sync": [],
     }
     backends = ["inproc"] if args.no_mcp else ["inproc", "mcp", "mcp+latency"]
+    if args.skip_scaling:
+        previous = json.loads(Path(f"{args.results}.json").read_text())
+        results["scaling"] = previous["scaling"]
+        results["machine"]["scaling_measured_under_load"] = previous["machine"]
+        backends = []
     print(f"{'backend':12} {'mode':6} {'envs':>5} {'steps/s':>9}")
     for backend in backends:
         steps = args.inproc_steps if backend == "inproc" else args.mcp_steps
