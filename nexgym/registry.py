@@ -16,7 +16,6 @@ from nexgym.error import UnknownNameError
 from nexgym.spec import HierarchySpec, load_spec
 
 __all__ = [
-    "CATALOG_DIR",
     "NAMESPACE",
     "catalog_paths",
     "list_envs",

@@ -1,0 +1,1 @@
+"""The `nexgym` command line: one module per sub-command (see main.py)."""
