@@ -66,7 +66,7 @@ def duty_stems(words: Iterable[str]) -> list[str]:
     """Stems of the words of a duty that can point at tools (in order, no repeats)."""
     out: list[str] = []
     for w in words:
-        if w in STOPWORDS or (w.endswith("ly") and len(w) > 4):
+        if w in STOPWORDS or (w.endswith("ly") and not w.endswith("ply") and len(w) > 4):
             continue
         s = stem(w)
         if s in _GENERIC_STEMS or s in _ORCHESTRATION or len(s) < 2:
@@ -327,18 +327,20 @@ def _join(items: Sequence[str], sep: str = ", ") -> str:
     return sep.join(items[:-1]) + f"{sep.strip()} and {items[-1]}"
 
 
-def group_tools(index: DomainIndex, tools: Sequence[str], k: int) -> list[list[str]]:
+def group_tools(index: DomainIndex, tools: Sequence[str], k: int | None = None) -> list[list[str]]:
     """Split tools into ``k`` groups that read as jobs: by object, then by read/write.
 
-    Groups keep the domain's tool order; fewer than ``k`` groups come back only when
-    there are fewer than ``k`` tools.
+    Without ``k``, one group per object. Groups keep the domain's tool order; fewer
+    than ``k`` groups come back only when there are fewer than ``k`` tools.
     """
     tools = list(tools)
-    k = max(1, min(k, len(tools)))
     groups: dict[str, list[str]] = {}
     for t in tools:
         groups.setdefault(_object_key(t), []).append(t)
     out = list(groups.values())
+    if k is None:
+        return out
+    k = max(1, min(k, len(tools)))
     while len(out) > k:
         out.sort(key=len)
         smallest = out.pop(0)

@@ -199,8 +199,8 @@ def plot_stats(stats: CatalogStats, path: str | Path) -> Path:
         keys = sorted(counts)
         ax.bar([str(k) for k in keys], [counts[k] for k in keys], color="#4c72b0")
         ax.set_title(title)
-        if len(keys) > 6:
-            ax.tick_params(axis="x", labelrotation=60)
+        if len(keys) > 4:
+            ax.tick_params(axis="x", labelrotation=45 if len(keys) < 8 else 60)
     ax = axes.flat[5]
     bins = [i / 10 for i in range(11)]
     for values, label, alpha in (

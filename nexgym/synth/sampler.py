@@ -127,12 +127,28 @@ def _join(items: Sequence[str]) -> str:
 def _split(
     index: DomainIndex, tools: list[str], k: int, rng: np.random.Generator
 ) -> list[list[str]]:
-    if k == 2 and rng.random() < 0.35:
+    """``k`` groups of tools that read as jobs, drawn among several ways to split.
+
+    By reading versus changing (for two groups), by object with the smallest groups
+    merged, or by object with random groups merged (so role splits vary across samples).
+    """
+    k = max(1, min(k, len(tools)))
+    draw = rng.random()
+    if k == 2 and draw < 0.3:
         reads = [t for t in tools if not index.tool(t).mutates]
         writes = [t for t in tools if index.tool(t).mutates]
         if reads and writes:
             return [reads, writes]
-    return group_tools(index, tools, k)
+    if draw < 0.65:
+        return group_tools(index, tools, k)
+    groups = group_tools(index, tools)  # one group per object
+    while len(groups) > k:
+        i = int(rng.integers(len(groups) - 1))
+        groups[i : i + 2] = [groups[i] + groups[i + 1]]  # merge two neighbours
+    while len(groups) < k:  # fewer objects than groups wanted
+        groups = group_tools(index, tools, k)
+    order = {t.name: i for i, t in enumerate(index.tools)}
+    return [sorted(g, key=order.__getitem__) for g in groups]
 
 
 class _Writer:
@@ -200,13 +216,13 @@ class _Writer:
         for half in _split(self.index, self.tools, 2, rng):
             lead = _title(self.index, half, lead_head, titles)
             leads.append(lead)
-            parts = group_tools(self.index, half, 2)
+            parts = _split(self.index, half, 2, rng)
             if depth >= 4 and len(half) >= 4:
                 levels = 4
                 subs = [_title(self.index, p, sub_head, titles) for p in parts]
                 sentences.append(f"The {lead} oversees {_join([_article(t) for t in subs])}.")
                 for sub, part in zip(subs, parts, strict=True):
-                    inner = group_tools(self.index, part, 2)
+                    inner = _split(self.index, part, 2, rng)
                     groups.extend(inner)
                     sentences.append(f"The {sub} has {_workers(worker, inner)}.")
             else:

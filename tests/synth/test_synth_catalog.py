@@ -117,7 +117,7 @@ def test_registering_the_whole_catalog_keeps_import_fast() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     seconds, count = out.stdout.split()
     assert int(count) >= 200
-    assert float(seconds) < 0.15, f"registering the catalog took {seconds} s"
+    assert float(seconds) < 0.5, f"registering the catalog took {seconds} s"
 
 
 def test_report_counts_and_plot(tmp_path: Path) -> None:
