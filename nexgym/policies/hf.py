@@ -114,6 +114,9 @@ class HFPolicy:
         device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"``, ``"cuda"``...
         max_prompt_tokens: longest prompt; older turns are dropped beyond it (default: the
             model's context length minus ``max_new_tokens``).
+        tools_in_template: pass ``info["tools"]`` to the chat template. The env's system
+            prompt already lists the tools; templates that add their own tools block
+            (Qwen, Hermes) then show them twice, which ``False`` avoids.
 
     The chat comes from ``info["history"]`` when the env was made with
     ``return_history=True``, otherwise from the observations the policy has seen
@@ -139,6 +142,7 @@ class HFPolicy:
         top_p: float = 1.0,
         device: str = "auto",
         max_prompt_tokens: int | None = None,
+        tools_in_template: bool = True,
     ) -> None:
         transformers = require("transformers", "llm", "HFPolicy")
         from nexgym.training.generation import resolve_device
@@ -175,6 +179,7 @@ class HFPolicy:
         self.top_p = top_p
         context = getattr(model.config, "max_position_embeddings", None) or 2048
         self.max_prompt_tokens = max_prompt_tokens or max(16, int(context) - max_new_tokens)
+        self.tools_in_template = tools_in_template
         self.chat = RunningChat()
         self.last_prompts: list[list[int]] = []
 
@@ -197,7 +202,7 @@ class HFPolicy:
         prompts = []
         for index, (observation, info) in enumerate(zip(observations, rows, strict=True)):
             messages = self.messages(index, observation, info)
-            tools = info.get("tools") or None
+            tools = info.get("tools") if self.tools_in_template else None
             prompts.append(
                 fit_messages(self.tokenizer, messages, _as_list(tools), self.max_prompt_tokens)
             )

@@ -144,8 +144,7 @@ class EpisodeRollouts:
         model = trainer.accelerator.unwrap_model(trainer.model)
         was_training = model.training
         model.eval()
-        in_use: dict[str, int] = {}
-        episodes = [self._start(str(p), i, in_use) for i, p in enumerate(prompts)]
+        episodes = [self._start(str(p), i) for i, p in enumerate(prompts)]
         budget = self.settings.max_completion_tokens
         try:
             for _ in range(self.settings.max_turns):
@@ -178,14 +177,14 @@ class EpisodeRollouts:
             "success": [float(e.success) for e in episodes],
         }
 
-    def _start(self, prompt: str, index: int, in_use: dict[str, int]) -> _Episode:
+    def _start(self, prompt: str, index: int) -> _Episode:
         from nexgym.training.generation import encode_chat
 
         match = _PROMPT.match(prompt.strip())
         if not match:
             raise ConfigError(f"expected a prompt 'ENV_ID task_seed=N', got {prompt[:80]!r}")
         env_id, task_seed = match["env"], int(match["seed"])
-        env = self._take(env_id, in_use)
+        env = self._take(env_id)
         reset_seed = (self.settings.seed * 1_000_003 + self._calls * 10_007 + index) % (2**31 - 1)
         _, info = env.reset(seed=reset_seed, options={"task_seed": task_seed})
         messages = list(info["history"])
@@ -195,13 +194,13 @@ class EpisodeRollouts:
             episode.done = True
         return episode
 
-    def _take(self, env_id: str, in_use: dict[str, int]) -> Any:
+    def _take(self, env_id: str) -> Any:
+        """An idle env of ``env_id`` from the pool, or a new one (envs are reused across calls)."""
         import gymnasium as gym
 
         pool = self._pool.setdefault(env_id, [])
         if pool:
             return pool.pop()
-        in_use[env_id] = in_use.get(env_id, 0) + 1
         kwargs = {**self.settings.env_kwargs, "control": "root", "return_history": True}
         return gym.make(env_id, **kwargs)
 

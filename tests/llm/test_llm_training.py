@@ -21,57 +21,34 @@ from nexgym.training.data import (
 from nexgym.training.grpo import EpisodeRollouts, GRPOSettings, match_env_ids, task_prompts
 
 
-def _episode_records(env_id: str, episodes: int, control: str = "all") -> list[dict]:
-    """Episode records as `nexgym rollout --out` writes them (the exporter's own builder
-    when it is installed, else the same layout from the runtime)."""
-    try:
-        from nexgym.rollout import rollout
-    except ImportError:
-        rollout = None
-    if rollout is not None:
-        records = rollout([env_id], ["oracle"], episodes, env_kwargs={"control": control})
-        return [json.loads(r.model_dump_json()) for r in records]
-    from nexgym.policies import OraclePolicy
-
-    env = gym.make(env_id, control=control)
-    policy, out = OraclePolicy(env), []
-    for episode in range(episodes):
-        obs, info = env.reset(seed=episode)
-        while True:
-            obs, _, terminated, truncated, info = env.step(policy(obs, info))
-            if terminated or truncated:
-                break
-        runtime = env.unwrapped.runtime
-        out.append(
-            {
-                "env_id": env_id,
-                "success": info["success"],
-                "score": info["score"],
-                "task_seed": env.unwrapped.task_seed,
-                "transcripts": [
-                    {"role": r, "messages": m, "tools": json.dumps(runtime.tool_schemas(r))}
-                    for r, m in runtime.transcripts
-                ],
-            }
-        )
-    env.close()
-    return out
-
-
 @pytest.fixture(scope="module")
 def trajectory_dir(tmp_path_factory) -> Path:
+    """Oracle trajectories exported by `nexgym rollout --out DIR` (every role played)."""
     out = tmp_path_factory.mktemp("trajectories")
-    records = _episode_records("nex/FileOps-v0", 3) + _episode_records("nex/FileSolo-v0", 2)
-    with (out / "trajectories.jsonl").open("w") as handle:
-        for record in records:
-            handle.write(json.dumps(record) + "\n")
+    code = main(
+        [
+            "rollout",
+            "nex/FileOps-v0",
+            "nex/FileSolo-v0",
+            "--policy",
+            "oracle",
+            "--episodes",
+            "3",
+            "--control",
+            "all",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
     return out
 
 
 def test_exported_trajectories_become_per_agent_examples(trajectory_dir):
     examples = read_examples(trajectory_dir)
     roles = {e["role"] for e in examples}
-    assert {"lead", "reader", "engineer"} <= roles  # every agent's chat, not only the root's
+    assert {"lead", "reader", "editor", "engineer"} <= roles  # every agent, not only the root
     for example in examples:
         assert example["messages"][0]["role"] == "system"
         assert any(m["role"] == "assistant" for m in example["messages"])
@@ -84,6 +61,37 @@ def test_exported_trajectories_become_per_agent_examples(trajectory_dir):
         )
     )
     assert only_lead and {e["role"] for e in only_lead} == {"lead"}
+
+
+def test_exported_file_loads_straight_into_sft_trainer(trajectory_dir, tiny_dir, tmp_path):
+    """The rollout file itself is an SFT dataset: its messages and tools columns."""
+    from datasets import load_dataset
+    from transformers import AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    dataset = load_dataset(
+        "json", data_files=str(trajectory_dir / "trajectories.jsonl"), split="train"
+    ).select_columns(["messages", "tools"])
+    config = SFTConfig(
+        output_dir=str(tmp_path / "out"),
+        max_steps=1,
+        per_device_train_batch_size=2,
+        assistant_only_loss=True,
+        max_length=2048,
+        report_to="none",
+        save_strategy="no",
+        use_cpu=True,
+        disable_tqdm=True,
+    )
+    trainer = SFTTrainer(
+        model=str(tiny_dir),
+        args=config,
+        train_dataset=dataset,
+        processing_class=AutoTokenizer.from_pretrained(tiny_dir),
+    )
+    assert len(trainer.train_dataset) == 6
+    trainer.train()
+    assert trainer.state.global_step == 1
 
 
 def test_examples_load_into_datasets_and_sft_trainer(trajectory_dir, tiny_dir, tmp_path):
