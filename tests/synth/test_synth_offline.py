@@ -274,3 +274,17 @@ def test_any_text_gives_an_error_or_a_spec_that_resets(words: list[str], seed: i
     assert obs and info["role"] in spec.agent_names
     env.step('<tool_call>{"name": "finish", "arguments": {"answer": "x"}}</tool_call>')
     env.close()
+
+
+def test_synthesis_imports_no_heavy_package() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nexgym\n"
+        "nexgym.synthesize('a file team where a lead hands edits to an editor')\n"
+        "import nexgym.synth.catalog, nexgym.synth.report, nexgym.synth.llm\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'matplotlib') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
