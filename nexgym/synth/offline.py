@@ -34,17 +34,16 @@ from nexgym.synth.assign import (
     duty_segments,
     duty_stems,
     explicit_tool_names,
-    group_tools,
     head_stems,
-    object_label,
     unknown_tool_problems,
 )
+from nexgym.synth.dealing import deal_tools, duty_problems
 from nexgym.synth.errors import SynthesisError
 from nexgym.synth.lexicon import COLLECTIVE_HEADS, word_set
 from nexgym.synth.matching import DomainIndex, domain_index, stem
 from nexgym.synth.outline import Duty, Outline, read_outline
 from nexgym.synth.structure import build_tree, deepen
-from nexgym.synth.wording import Node, camel_name, describe, role_prompt, snake_name
+from nexgym.synth.wording import Node, describe, env_name, name_nodes, role_prompt
 
 __all__ = ["synthesize"]
 
@@ -58,8 +57,6 @@ _GROUP_NOUNS = word_set(
     guild network collective agency bureau firm
     """
 )
-#: A tool goes to a role when its score reaches this share of the role's best score.
-MATCH_RATIO = 0.5
 
 
 def synthesize(
@@ -108,7 +105,7 @@ def synthesize(
         raise SynthesisError(problems, text=source)
     builder = _Builder(outline, index, rng)
     root, topology = builder.build()
-    spec_name = name or outline.name or _env_name(outline, chosen, root, topology)
+    spec_name = name or outline.name or env_name(outline.team, chosen, root, topology)
     return _to_spec(
         outline, index, root, topology, spec_name, rng, seed=int(seed), notes=builder.notes
     )
@@ -244,8 +241,9 @@ class _Builder:
         vote = self.topology_vote()
         scope = self.scope()
         tops = self.nodes_from_roles()
-        for top in tops:
-            self.check_duties(top)
+        problems = [p for top in tops for p in duty_problems(self.index, top)]
+        if problems:
+            raise SynthesisError(problems, text=self.outline.text)
         if not tops:
             topology = vote or self._structure_vote()
             root = build_tree(self.index, scope, topology, outline.depth, self.rng)
@@ -291,7 +289,9 @@ class _Builder:
             else:
                 for child in root.children:
                     child.peer = True
-        self.deal(root, scope, peers=topology in ("decentralized", "independent"))
+        self.notes += deal_tools(
+            self.index, root, scope, peers=topology in ("decentralized", "independent")
+        )
         if outline.depth and root.depth() < outline.depth:
             deepen(self.index, root, outline.depth)
             if topology == "centralized":
@@ -314,7 +314,7 @@ class _Builder:
         return "single"
 
     def _finish(self, root: Node, topology: str) -> tuple[Node, str]:
-        _name_nodes(root)
+        name_nodes(root)
         return root, topology
 
     # -- tools ------------------------------------------------------------------------
@@ -331,177 +331,6 @@ class _Builder:
                 self.notes.append(f"'{' '.join(words)}' matched no tool to leave out")
             excluded.update(hit)
         return [t.name for t in self.index.tools if t.name not in excluded]
-
-    def deal(self, root: Node, scope: list[str], *, peers: bool) -> None:
-        """Give every tool in scope to the agents whose duties match it best."""
-        nodes = root.walk()
-        if peers:
-            for child in root.children:
-                child.tools = list(scope)
-            return
-        ranked: dict[int, dict[str, tuple[float, float]]] = {}
-        relative: dict[int, dict[str, float]] = {}
-        for n in nodes:
-            if n.segments:
-                ranked[id(n)], relative[id(n)] = self.index.segment_scores(n.segments)
-        for tool in scope:
-            # among the agents for which the tool is a strong match, the one whose phrase
-            # names the tool's object wins, then the best score; ties share the tool
-            claims = [
-                (ranked[id(n)][tool], n)
-                for n in nodes
-                if id(n) in relative and relative[id(n)][tool] >= MATCH_RATIO
-            ]
-            if not claims:
-                continue
-            top = max(rank for rank, _ in claims)
-            for rank, n in claims:
-                if rank[0] == top[0] and rank[1] >= top[1] - 1e-9:
-                    n.tools.append(tool)
-        held = {t for n in nodes for t in n.tools}
-        leftover = [t for t in scope if t not in held]
-        if leftover:
-            self._place_leftovers(root, nodes, leftover, relative)
-
-    def check_duties(self, root: Node) -> None:
-        """Raise if a role's work names things no tool of the domain handles.
-
-        A phrase fails when none of its object words ("trains" in "books trains")
-        matches a tool of the domain, directly or through a synonym.
-        """
-        from nexgym.synth.matching import catalog_index
-
-        problems = []
-        catalog = catalog_index()
-        tools = ", ".join(t.name for t in self.index.tools)
-        for node in root.walk():
-            for phrase, words in node.unmatched:
-                stems = [stem(w) for w in words]
-                elsewhere = [
-                    d
-                    for d in catalog.domains
-                    if d != self.index.name and catalog.explained(d, stems) == set(stems)
-                ]
-                hint = (
-                    f" Domains with such tools: {', '.join(elsewhere)}."
-                    if elsewhere
-                    else " No domain has such tools."
-                )
-                problems.append(
-                    f"'{phrase}' ({' '.join(node.title)}): no tool of domain "
-                    f"{self.index.name!r} works on {' '.join(words)!r}; its tools are: "
-                    f"{tools}.{hint}"
-                )
-        if problems:
-            raise SynthesisError(problems, text=self.outline.text)
-
-    def _place_leftovers(
-        self,
-        root: Node,
-        nodes: list[Node],
-        leftover: list[str],
-        relative: dict[int, dict[str, float]],
-    ) -> None:
-        takers = [n for n in nodes if n.takes_rest]
-        if takers:
-            for n in takers:
-                n.tools.extend(leftover)
-            return
-        empty_leaves = [n for n in nodes if not n.children and not n.tools and not n.exclusive]
-        if empty_leaves:
-            groups = group_tools(self.index, leftover, len(empty_leaves))
-            for n, group in zip(empty_leaves, groups, strict=False):
-                n.tools.extend(group)
-            leftover = [t for t in leftover if not any(t in n.tools for n in empty_leaves)]
-        open_nodes = [n for n in nodes if not n.exclusive and (n.tools or n is root)]
-        for tool in leftover:
-            target = self._affinity_target(tool, open_nodes, relative) or root
-            target.tools.append(tool)
-            if target.exclusive:
-                self.notes.append(f"gave {tool} to {' '.join(target.title)} (nobody else could)")
-
-    def _affinity_target(
-        self, tool: str, nodes: list[Node], relative: dict[int, dict[str, float]]
-    ) -> Node | None:
-        """The agent whose tools are most like ``tool`` (shared words, same access)."""
-        profile = self.index.tool(tool)
-        best, target = 0.0, None
-        for n in nodes:
-            if not n.tools:
-                continue
-            total = 0.0
-            for held in n.tools:
-                other = self.index.tool(held)
-                shared = len(profile.bag.keys() & other.bag.keys())
-                union = len(profile.bag.keys() | other.bag.keys()) or 1
-                total += shared / union + (0.25 if other.mutates == profile.mutates else 0.0)
-            score = total / len(n.tools) + 0.5 * relative.get(id(n), {}).get(tool, 0.0)
-            if score > best + 1e-12:
-                best, target = score, n
-        return target
-
-
-def _name_nodes(root: Node) -> None:
-    nodes = root.walk()
-    generic = {
-        "specialist",
-        "expert",
-        "agent",
-        "worker",
-        "assistant",
-        "helper",
-        "clerk",
-        "member",
-        "peer",
-        "analyst",
-        "lead",
-        "associate",
-        "operator",
-        "teammate",
-    }
-    heads: dict[tuple[str, ...], int] = {}
-    for n in nodes:
-        heads[n.title] = heads.get(n.title, 0) + 1
-    for n in nodes:
-        words = list(n.title)
-        shared = heads[n.title] > 1 or n.anonymous
-        if (
-            len(words) == 1
-            and words[0] in generic
-            and n.tools
-            and not n.peer
-            and n is not root
-            and shared
-        ):
-            label = object_label(n.tools)
-            if label and label != words[0]:
-                words = [label, *words]
-                n.title = tuple(words)
-        n.name = snake_name(words)
-    seen: dict[str, list[Node]] = {}
-    for n in nodes:
-        seen.setdefault(n.name, []).append(n)
-    for name, same in seen.items():
-        if len(same) > 1:
-            for k, n in enumerate(same, 1):
-                n.name = f"{name[:44]}_{k}"
-
-
-_TEAM_BY_TOPOLOGY = {
-    "single": "solo",
-    "centralized": "team",
-    "tree": "hierarchy",
-    "decentralized": "council",
-    "independent": "panel",
-    "hybrid": "network",
-}
-
-
-def _env_name(outline: Outline, domain: str, root: Node, topology: str) -> str:
-    words = list(outline.team) or [domain.replace("_", " "), _TEAM_BY_TOPOLOGY[topology]]
-    if not root.anonymous and not any(stem(w) == stem(root.head) for w in words):
-        words.extend(root.title[-2:])
-    return camel_name(words)
 
 
 def _to_spec(

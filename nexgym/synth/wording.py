@@ -12,9 +12,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nexgym.synth.assign import tool_phrase
+from nexgym.synth.assign import object_label, tool_phrase
+from nexgym.synth.matching import stem
 
-__all__ = ["Node", "camel_name", "describe", "role_prompt", "snake_name"]
+__all__ = [
+    "Node",
+    "camel_name",
+    "describe",
+    "env_name",
+    "name_nodes",
+    "role_prompt",
+    "snake_name",
+]
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _YAML_WORDS = frozenset(["yes", "no", "on", "off", "true", "false", "null", "y", "n"])
@@ -207,3 +216,68 @@ def role_prompt(
     else:
         parts.append(_CLOSINGS["worker"][int(rng.integers(3))])
     return " ".join(parts)
+
+
+def name_nodes(root: Node) -> None:
+    """Give every node a unique snake_case name (object-prefixed where a noun repeats)."""
+    nodes = root.walk()
+    generic = {
+        "specialist",
+        "expert",
+        "agent",
+        "worker",
+        "assistant",
+        "helper",
+        "clerk",
+        "member",
+        "peer",
+        "analyst",
+        "lead",
+        "associate",
+        "operator",
+        "teammate",
+    }
+    heads: dict[tuple[str, ...], int] = {}
+    for n in nodes:
+        heads[n.title] = heads.get(n.title, 0) + 1
+    for n in nodes:
+        words = list(n.title)
+        shared = heads[n.title] > 1 or n.anonymous
+        if (
+            len(words) == 1
+            and words[0] in generic
+            and n.tools
+            and not n.peer
+            and n is not root
+            and shared
+        ):
+            label = object_label(n.tools)
+            if label and label != words[0]:
+                words = [label, *words]
+                n.title = tuple(words)
+        n.name = snake_name(words)
+    seen: dict[str, list[Node]] = {}
+    for n in nodes:
+        seen.setdefault(n.name, []).append(n)
+    for name, same in seen.items():
+        if len(same) > 1:
+            for k, n in enumerate(same, 1):
+                n.name = f"{name[:44]}_{k}"
+
+
+_TEAM_BY_TOPOLOGY = {
+    "single": "solo",
+    "centralized": "team",
+    "tree": "hierarchy",
+    "decentralized": "council",
+    "independent": "panel",
+    "hybrid": "network",
+}
+
+
+def env_name(team: Sequence[str], domain: str, root: Node, topology: str) -> str:
+    """A CamelCase env name from the team words (or domain and topology) and the root."""
+    words = list(team) or [domain.replace("_", " "), _TEAM_BY_TOPOLOGY[topology]]
+    if not root.anonymous and not any(stem(w) == stem(root.head) for w in words):
+        words.extend(root.title[-2:])
+    return camel_name(words)
