@@ -29,6 +29,7 @@ __all__ = [
     "catalog_domains",
     "check_spec",
     "load_catalog",
+    "rebuild_command",
     "write_catalog",
 ]
 
@@ -222,7 +223,9 @@ def build_catalog(
             + "; ".join(reason for _, reason in build.rejected[:3])
         )
     if write:
-        build.written = write_catalog([spec for _, spec in build.entries], out_dir, seed=seed)
+        build.written = write_catalog(
+            [spec for _, spec in build.entries], out_dir, seed=seed, domains=names
+        )
     build.seconds = time.perf_counter() - start
     return build
 
@@ -273,11 +276,19 @@ def _hand_written_names(out_dir: Path) -> set[str]:
     return {p.stem for p in out_dir.glob("*/*.yaml") if not _is_generated(p)}
 
 
-def write_catalog(specs: Iterable[HierarchySpec], out: str | Path, *, seed: int) -> list[Path]:
+def write_catalog(
+    specs: Iterable[HierarchySpec],
+    out: str | Path,
+    *,
+    seed: int,
+    domains: Sequence[str] = (),
+) -> list[Path]:
     """Replace the generated files under ``out`` by ``specs`` (hand-written files stay).
 
+    Each file's second line is the command that rebuilds it (seed, count, domains).
     Returns the paths written, one ``<domain>/<Name>.yaml`` per spec.
     """
+    specs = list(specs)
     out_dir = Path(out)
     for old in out_dir.glob("*/*.yaml"):
         if _is_generated(old):
@@ -286,13 +297,37 @@ def write_catalog(specs: Iterable[HierarchySpec], out: str | Path, *, seed: int)
     for spec in specs:
         path = out_dir / spec.domain / f"{spec.name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        header = f"{GENERATED_HEADER}\n# nexgym synth --catalog --seed {seed}\n"
+        header = (
+            f"{GENERATED_HEADER}\n# nexgym synth --catalog --seed {seed} --count {len(specs)}"
+            + (f" --domains {' '.join(domains)}" if domains else "")
+            + "\n"
+        )
         path.write_text(header + spec.to_yaml(), encoding="utf-8")
         written.append(path)
     for folder in out_dir.iterdir():
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
     return written
+
+
+def rebuild_command(path: str | Path) -> dict[str, Any] | None:
+    """``{seed, count, domains}`` from a generated file's header (None if hand-written)."""
+    with Path(path).open(encoding="utf-8") as f:
+        if f.readline().rstrip("\n") != GENERATED_HEADER:
+            return None
+        words = f.readline().split()
+    options: dict[str, Any] = {"seed": 0, "count": None, "domains": None}
+    key = None
+    for word in words:
+        if word.startswith("--"):
+            key = word[2:]
+            if key == "domains":
+                options["domains"] = []
+        elif key in ("seed", "count"):
+            options[key] = int(word)
+        elif key == "domains":
+            options["domains"].append(word)
+    return options
 
 
 def load_catalog(root: str | Path | None = None) -> dict[str, HierarchySpec]:

@@ -22,6 +22,7 @@ from nexgym.synth.catalog import (
     build_catalog,
     check_spec,
     load_catalog,
+    rebuild_command,
     write_catalog,
 )
 from nexgym.synth.report import catalog_stats, plot_stats, render_markdown
@@ -65,12 +66,19 @@ def test_catalog_size_spread_and_readable_names() -> None:
         assert catalog_paths()[spec.name].parent.name == spec.domain
 
 
-def test_the_committed_catalog_is_what_the_seed_builds() -> None:
-    build = build_catalog(8, seed=0, write=False)
+def test_the_committed_catalog_is_what_its_seed_builds() -> None:
+    """The first entries rebuild byte for byte from the command in the files' header."""
+    command = rebuild_command(next(iter(GENERATED.values())))
+    assert command is not None and command["count"] == len(GENERATED)
+    build = build_catalog(8, seed=command["seed"], domains=command["domains"], write=False)
     for _, spec in build.entries:
         path = GENERATED[spec.name]
+        assert rebuild_command(path) == command
         body = path.read_text(encoding="utf-8").split("\n", 2)[2]
-        assert body == spec.to_yaml()
+        assert body == spec.to_yaml(), (
+            f"{path} is stale; rebuild the catalog: nexgym synth --catalog --seed "
+            f"{command['seed']} --count {command['count']} --domains {' '.join(command['domains'])}"
+        )
 
 
 def test_builder_is_reproducible_and_keeps_hand_written_files(tmp_path: Path) -> None:
