@@ -44,7 +44,7 @@ import gymnasium as gym
 from nexgym.envs.domains import domain_class, get_domain, list_domains
 
 import nexgym
-from nexgym.error import ToolError
+from nexgym.error import NexgymError, ToolError
 from nexgym.policies import OraclePolicy
 from nexgym.registry import load_catalog_spec
 from nexgym.spec import load_spec
@@ -397,14 +397,15 @@ def main() -> None:
     args = parser.parse_args()
 
     rows, skipped = [], {}
-    for label, target in choose_envs(args.per_domain):
+    targets = choose_envs(args.per_domain)
+    for label, target in targets:
         if not fnmatch.fnmatch(label, args.only):
             continue
         print(f"measuring {label} ...", file=sys.stderr, flush=True)
         try:
             rows.append(measure(label, target, args))
-        except RuntimeError as e:  # an env the oracle cannot solve is reported, not timed
-            skipped[label] = str(e)
+        except (RuntimeError, OSError, NexgymError) as e:  # reported, not timed
+            skipped[label] = f"{type(e).__name__}: {e}"
             print(f"skipped {label}: {e}", file=sys.stderr)
     imports = time_import(args.import_runs)
     print(table(rows))
@@ -443,9 +444,7 @@ def main() -> None:
     for name, ok in checks.items():
         print(f"  {'ok  ' if ok else 'MISS'} {name}")
     if args.profile:
-        label, target = next(
-            (lbl, t) for lbl, t in choose_envs(args.per_domain) if lbl == worst["env"]
-        )
+        label, target = next((lbl, t) for lbl, t in targets if lbl == worst["env"])
         episodes, _, _ = record(target, args.episodes, args.difficulty, args.seconds_per_env)
         print(f"\nprofile of the env loop for {label} (sorted by own time):")
         print(profile_env(target, episodes, args.difficulty, args.top))

@@ -250,7 +250,8 @@ class NexEnv(gym.Env[str, str]):
         outcome = runtime.act(runtime.active_role or "", action)
         self._advance()
         penalties = runtime.collect_penalties()
-        reward = sum(penalties[r] for r in self.controlled)
+        # penalties are rare: skip the sum over every controlled role when all are zero
+        reward = sum(penalties[r] for r in self.controlled) if any(penalties.values()) else 0.0
         if runtime.done and runtime.verdict is not None:
             reward += runtime.verdict.score
         info = self._info()
