@@ -210,8 +210,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
         ax.set_xlabel("training env steps")
         ax.set_ylim(-0.03, 1.03)
         ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 0.1))
     axes[0][0].set_ylabel(f"success on {results['config']['eval_episodes']} held-out tasks")
-    axes[0][-1].legend(fontsize=8, loc="lower right")
     fig.suptitle("MaskablePPO on nexgym envs (DiscreteActions + HashedObservation)", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -235,6 +235,9 @@ def merge(paths: list[str], target: str) -> None:
         part = json.loads(Path(path).read_text())
         if not merged:
             merged = {**part, "envs": {}, "runs": []}
+            merged["config"] = {**part["config"], "domains": [], "envs": []}
+        merged["config"]["domains"] += part["config"]["domains"] or []
+        merged["config"]["envs"] += list(part["envs"])
         merged["envs"].update(part["envs"])
         merged["runs"].append({"file": Path(path).name, "config": part["config"]})
     Path(f"{target}.json").write_text(json.dumps(merged, indent=2) + "\n")
