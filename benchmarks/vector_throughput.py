@@ -174,7 +174,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
     left.set_xlabel("num_envs")
     left.set_ylabel("env steps / s")
     left.set_title(f"make_vec scaling ({results['config']['env']})", fontsize=10)
-    left.legend(fontsize=8)
+    left.set_ylim(bottom=20)  # room for the legend under the curves
+    left.legend(fontsize=7, ncol=2, loc="lower left")
     left.grid(alpha=0.3, which="both")
     rows = results["batched_vs_sync"]
     labels = [f"{r['env_id'].removeprefix('nex/')}\n{r['setting']}" for r in rows]
