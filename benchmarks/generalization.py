@@ -99,7 +99,9 @@ class Outcome:
 
     ``oracle_agreement`` is the share of the model's actions that call the tool (or
     sub-agent) the oracle would call in the same state: a dense measure of routing that
-    moves before whole episodes succeed.
+    moves before whole episodes succeed. ``answer_visible`` is a ceiling: the share of
+    the same tasks whose expected answer (each part of it) appears in what the root
+    sees when the oracle plays it; the rest need facts the sub-agents' reports leave out.
     """
 
     envs: int
@@ -109,6 +111,7 @@ class Outcome:
     valid_actions: float
     oracle_agreement: float
     actions_per_episode: float
+    answer_visible: float
 
 
 def eligible_envs(pattern: str | None) -> list[str]:
@@ -179,6 +182,30 @@ def split_envs(envs: list[str], heldout: int, seed: int) -> tuple[list[str], lis
     return order[:heldout], order[heldout:]
 
 
+def answer_visible(env_ids: list[str], episodes: int) -> float:
+    """Share of the evaluation tasks whose answer the root can read in its observations."""
+    from nexgym.policies import OraclePolicy
+
+    visible = []
+    for env_id in env_ids:
+        env = gym.make(env_id, control="root")
+        policy = OraclePolicy(env)
+        for j in range(episodes):
+            obs, info = env.reset(seed=100_000 + j)
+            seen = [obs]
+            while True:
+                obs, _, terminated, truncated, info = env.step(policy(obs, info))
+                seen.append(obs)
+                if terminated or truncated:
+                    break
+            answer = env.unwrapped.runtime.task.answer
+            text = "\n".join(seen).lower()
+            parts = [] if answer is None else [p.strip().lower() for p in answer.split(";")]
+            visible.append(all(p in text for p in parts if p))
+        env.close()
+    return float(np.mean(visible)) if visible else 0.0
+
+
 def evaluate(
     model_dir: Path,
     env_ids: list[str],
@@ -232,6 +259,7 @@ def evaluate(
         valid_actions=float(valid.sum() / total),
         oracle_agreement=float(agree.sum() / total),
         actions_per_episode=float(actions.mean()),
+        answer_visible=answer_visible(env_ids, episodes),
     )
 
 
