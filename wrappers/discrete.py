@@ -31,6 +31,7 @@ from gymnasium.utils import RecordConstructorArgs
 from nexgym.envs.domains.base import Domain
 
 from nexgym.error import ConfigError
+from nexgym.policies.oracle import report
 from nexgym.tools import ToolCall
 
 __all__ = ["DiscreteActions", "admissible_actions", "answer_candidates", "as_index"]
@@ -43,7 +44,7 @@ MIN_ACTIONS = 4
 MAX_ANSWER_CHARS = 80
 #: Earlier tool results (besides the current observation) that ``finish`` answers come from.
 EARLIER_RESULTS = 3
-#: Longest tool result a sub-agent's ``finish`` report carries back to its caller.
+#: Longest report (tool results included) a sub-agent's ``finish`` carries back to its caller.
 MAX_REPORT_CHARS = 500
 _NUMBER = re.compile(
     r"(?<![\w.,:])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w,])|(?<![\w.,:])-?\d+(?:\.\d+)?(?![\w:])"
@@ -274,7 +275,7 @@ def _finish_calls(runtime: Any, role: str, observation: str, max_answers: int) -
                     found.setdefault(answer, None)
         answers += list(found)
     else:
-        answers.append(_report(runtime.history(role)))
+        answers.append(report(runtime.history(role), MAX_REPORT_CHARS))
     return [ToolCall("finish", {"answer": a}) for a in dict.fromkeys(answers)]
 
 
@@ -390,16 +391,6 @@ def _assignment(runtime: Any, role: str) -> str:
         if message.get("role") == "user":
             return str(message.get("content", "")).removeprefix("# Task\n").strip()
     return str(runtime.task.instruction)
-
-
-def _report(messages: list[dict[str, Any]]) -> str:
-    results = [str(m.get("content", "")) for m in messages if m.get("role") == "tool"]
-    if not results:
-        return "Nothing to report."
-    last = results[-1]
-    if len(last) > MAX_REPORT_CHARS:
-        last = last[: MAX_REPORT_CHARS - 3] + "..."
-    return "Done. Last result: " + last
 
 
 def _is_nan(action: Any) -> bool:

@@ -18,7 +18,7 @@ from nexgym.menus import siblings
 from nexgym.policies.random import random_call
 from nexgym.tools import ToolCall, render_result
 
-__all__ = ["OraclePolicy", "plan_progress"]
+__all__ = ["OraclePolicy", "plan_progress", "report"]
 
 
 def plan_progress(plan: Plan, succeeded: list[ToolCall]) -> int:
@@ -101,7 +101,7 @@ class OraclePolicy:
         if runtime.answers_task(role) and done >= len(plan):
             answer = runtime.task.answer
             return ToolCall("finish", {"answer": answer if answer is not None else "Done."})
-        return ToolCall("finish", {"answer": _report(runtime.history(role))})
+        return ToolCall("finish", {"answer": report(runtime.history(role))})
 
 
 def _canonical(domain: Any, call: ToolCall) -> ToolCall:
@@ -133,9 +133,38 @@ def _describe(steps: list[ToolCall]) -> str:
     return "Please do the following, in order:\n" + "\n".join(parts) + "\nThen report the results."
 
 
-def _report(messages: list[dict[str, Any]]) -> str:
-    results = [m["content"] for m in messages if m.get("role") == "tool"]
+REPORT_CHARS = 1200
+"""The longest report a sub-agent's oracle gives its caller (each result gets a share)."""
+
+
+def report(messages: list[dict[str, Any]], limit: int = REPORT_CHARS) -> str:
+    """A sub-agent's report of its work: every tool call it made and what came back.
+
+    The caller sees only this answer, not the sub-agent's tool results, so the report
+    carries each result (the last ones in full where ``limit`` allows, earlier ones
+    shortened) rather than only the last: an answer that rests on an earlier lookup
+    stays visible to the agent that has to give it.
+
+    Args:
+        messages: the sub-agent's chat history (OpenAI tool-calling format).
+        limit: the report's length bound in characters, results included.
+    """
+    names: dict[Any, str] = {}
+    results: list[tuple[str, str]] = []
+    for message in messages:
+        if message.get("role") == "assistant":
+            for call in message.get("tool_calls") or ():
+                names[call.get("id")] = call.get("function", {}).get("name", "tool")
+        elif message.get("role") == "tool":
+            name = names.get(message.get("tool_call_id"), "tool")
+            results.append((name, render_result(message.get("content", ""))))
     if not results:
         return "Nothing to do."
-    last = render_result(results[-1])
-    return "Done. Last result: " + (last if len(last) <= 500 else last[:497] + "...")
+    share = max(120, limit // len(results))
+    lines = []
+    for i, (name, text) in enumerate(results[-(limit // 120) :], 1):
+        text = " ".join(text.split())
+        lines.append(f"{i}. {name}: " + (text if len(text) <= share else text[: share - 3] + "..."))
+    return "Done. Results:\n" + "\n".join(lines)
+
+
