@@ -22,15 +22,25 @@ def __getattr__(name: str) -> Any:
 
 
 def make_policy(name: str, env: Any, **kwargs: Any) -> Any:
-    """Build a policy by name ("oracle", "random", "robust-oracle") for ``env``."""
+    """Build a policy by name for ``env``.
+
+    Names: ``"oracle"``, ``"random"``, ``"robust-oracle"``, or ``"hf:DIR"`` for
+    :class:`HFPolicy` on the local checkpoint folder ``DIR`` (loaded once per process
+    and shared by the envs that use it; needs ``nexgym[llm]``).
+    """
     from nexgym.error import UnknownNameError
     from nexgym.policies.robust import RobustOraclePolicy
 
+    if name.startswith("hf:"):
+        from nexgym.policies.hf import HFPolicy, load_checkpoint
+
+        model, tokenizer = load_checkpoint(name.removeprefix("hf:"))
+        return HFPolicy(env, model, tokenizer, **kwargs)
     factories = {
         "oracle": OraclePolicy,
         "random": RandomPolicy,
         "robust-oracle": RobustOraclePolicy,
     }
     if name not in factories:
-        raise UnknownNameError("policy", name, factories)
+        raise UnknownNameError("policy", name, [*factories, "hf:DIR"])
     return factories[name](env, **kwargs)

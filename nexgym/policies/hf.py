@@ -8,6 +8,7 @@ invalid-action observation like any other agent, never an exception.
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 from nexgym.error import ConfigError, require
 from nexgym.parsing import InvalidAction, parse_action
 
-__all__ = ["HFPolicy", "RunningChat"]
+__all__ = ["HFPolicy", "RunningChat", "load_checkpoint"]
 
 _TOOL_OPEN, _TOOL_CLOSE = "<tool_response>\n", "\n</tool_response>"
 _INVALID = "Invalid action:"
@@ -99,6 +100,23 @@ def _assistant_call(action: str, index: int) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=4)
+def load_checkpoint(path: str | Path) -> tuple[Any, Any]:
+    """The model and tokenizer saved in the local folder ``path`` (loaded once per process).
+
+    Nothing is downloaded: ``path`` must hold ``config.json`` (``save_pretrained``).
+    """
+    transformers = require("transformers", "llm", "HFPolicy")
+    folder = Path(path)
+    if not (folder / "config.json").is_file():
+        raise ConfigError(
+            f"expected a local checkpoint folder with config.json, got {str(path)!r}; "
+            "save one with model.save_pretrained(DIR) (nothing is downloaded)"
+        )
+    model = transformers.AutoModelForCausalLM.from_pretrained(folder)
+    return model, transformers.AutoTokenizer.from_pretrained(folder)
+
+
 class HFPolicy:
     """A local causal LM as a policy: ``policy(observation, info) -> action text``.
 
@@ -156,15 +174,8 @@ class HFPolicy:
         self.env = env
         self.device = resolve_device(device)
         if isinstance(model, str | Path):
-            path = Path(model)
-            if not (path / "config.json").is_file():
-                raise ConfigError(
-                    f"expected a local checkpoint folder with config.json, got {str(model)!r}; "
-                    "save one with model.save_pretrained(DIR) (nothing is downloaded)"
-                )
-            model = transformers.AutoModelForCausalLM.from_pretrained(path)
-            if tokenizer is None:
-                tokenizer = transformers.AutoTokenizer.from_pretrained(path)
+            model, own_tokenizer = load_checkpoint(model)
+            tokenizer = own_tokenizer if tokenizer is None else tokenizer
         if tokenizer is None:
             source = getattr(model, "name_or_path", "")
             if not source or not Path(source).is_dir():

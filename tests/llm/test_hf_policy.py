@@ -248,3 +248,22 @@ def test_hf_policy_is_exposed_lazily():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert callable(HFPolicy)
+
+
+def test_make_policy_loads_a_local_checkpoint_once_for_every_env(tiny_dir):
+    from nexgym.error import UnknownNameError
+    from nexgym.policies import make_policy
+
+    envs = [gym.make(env_id, control="root") for env_id in ("nex/FileOps-v0", "nex/FileSolo-v0")]
+    policies = [make_policy(f"hf:{tiny_dir}", env, max_new_tokens=8) for env in envs]
+    assert all(isinstance(p, HFPolicy) for p in policies)
+    assert policies[0].model is policies[1].model  # one load per process
+    obs, info = envs[0].reset(seed=3)
+    obs, _reward, _terminated, _truncated, info = envs[0].step(policies[0](obs, info))
+    assert info["action_kind"] in {"invalid", "tool", "subagent", "finish"}
+    with pytest.raises(ConfigError, match="config.json"):
+        make_policy(f"hf:{tiny_dir}/missing", envs[0])
+    with pytest.raises(UnknownNameError, match="hf:DIR"):
+        make_policy("gpt", envs[0])
+    for env in envs:
+        env.close()
