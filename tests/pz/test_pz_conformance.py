@@ -4,7 +4,8 @@
 * on one env per domain, for each coordination topology that applies to it:
   both API tests, ``seed_test`` and ``parallel_seed_test`` (deterministic domains),
   and ``max_cycles_test`` (domains of real git repositories: as written only, to
-  bound the time).
+  bound the time). ``NEXGYM_PZ_ALL=1`` runs these on every catalog env instead
+  (``NEXGYM_PZ_ALL=1 pytest -n 2 tests/pz/test_pz_conformance.py``, a longer run).
 
 ``max_cycles_test`` counts how often each agent is selected and expects the median
 agent to act every cycle. The default AEC turn order follows the call stack, where an
@@ -17,6 +18,7 @@ topology runs it with ``turn_order="cycle"``, and
 from __future__ import annotations
 
 import functools
+import os
 import types
 import warnings
 from collections.abc import Callable, Iterator
@@ -54,6 +56,9 @@ HEAVY_DOMAINS = {"gitrepo": (None,)}
 
 
 def _first_per_domain() -> list[str]:
+    """The first env of each domain; every env with ``NEXGYM_PZ_ALL=1`` (a longer run)."""
+    if os.environ.get("NEXGYM_PZ_ALL") == "1":
+        return list(ENV_IDS)
     chosen: dict[str, str] = {}
     for env_id in ENV_IDS:
         chosen.setdefault(load_catalog_spec(env_id).domain, env_id)
