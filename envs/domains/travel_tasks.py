@@ -9,6 +9,7 @@ whole dollars and distinct, so "the cheapest" is always one option.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ AIRLINES = (("SK", "Skylark Air"), ("AU", "Aurora Airways"), ("BG", "Blue Gull")
             ("ME", "Meridian"))  # fmt: skip
 HOTELS = ("Grand Plaza", "Harbor View", "Old Town Inn", "Park Residence", "Riverside Lodge",
           "Central Suites", "Garden House")  # fmt: skip
+#: Every "First Last" name, in the order travelers are drawn from.
+FULL_NAMES = tuple(f"{f} {la}" for f in FIRST_NAMES for la in LAST_NAMES)
 
 
 class Listing:
@@ -43,6 +46,22 @@ class Flight(Listing):
     day: str
     depart: str
     price: int
+
+
+def _flight(
+    number: str, airline: str, origin: str, destination: str, day: str, depart: str, price: int
+) -> Flight:
+    """``Flight(...)`` without the frozen dataclass's ``__init__`` (a few times faster).
+
+    A world holds hundreds of flights; the object is the same: same fields in the same
+    order, equal and hashed alike.
+    """
+    flight = object.__new__(Flight)
+    fields = flight.__dict__
+    fields["id"], fields["airline"], fields["origin"] = number, airline, origin
+    fields["destination"], fields["day"], fields["depart"] = destination, day, depart
+    fields["price"] = price
+    return flight
 
 
 @dataclass(frozen=True)
@@ -81,6 +100,20 @@ class TravelWorld:
     rooms: dict[str, int] = field(default_factory=dict)
     travelers: dict[str, tuple[str, int]] = field(default_factory=dict)
     bookings: dict[str, Booking] = field(default_factory=dict)
+
+    def copy(self) -> TravelWorld:
+        """An independent copy (what ``copy.deepcopy`` gives, much faster).
+
+        Flights and hotels are immutable and shared; bookings are copied.
+        """
+        return TravelWorld(
+            dict(self.flights),
+            dict(self.hotels),
+            dict(self.seats),
+            dict(self.rooms),
+            dict(self.travelers),
+            {i: copy.copy(b) for i, b in self.bookings.items()},
+        )
 
     def spent(self, traveler: str) -> int:
         """What a traveler's confirmed bookings cost."""
@@ -125,15 +158,17 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, d
         rng.integers(6, 21, size=(len(slots), 3)),
         rng.integers(0, 4, size=(len(slots), 3)),
     )
-    for i, (origin, destination, day) in enumerate(slots):
-        for j in range(int(counts[i])):
-            code, airline = AIRLINES[int(carriers[i, j])]
-            number = f"{code}{100 + len(world.flights)}"
-            depart = f"{int(hours[i, j]):02d}:{('05', '20', '40', '55')[int(minutes[i, j])]}"
-            world.flights[number] = Flight(
-                number, airline, origin, destination, day, depart, int(fares[i, j])
-            )
-            world.seats[number] = 9
+    # plain Python ints: indexing numpy arrays element by element is slow
+    columns = (counts, carriers, fares, hours, minutes)
+    rows = zip(slots, *(c.tolist() for c in columns), strict=True)
+    flights, quarter = world.flights, ("05", "20", "40", "55")
+    for (origin, destination, day), count, carrier, fare, hour, minute in rows:
+        for j in range(count):
+            code, airline = AIRLINES[carrier[j]]
+            number = f"{code}{100 + len(flights)}"
+            depart = f"{hour[j]:02d}:{quarter[minute[j]]}"
+            flights[number] = _flight(number, airline, origin, destination, day, depart, fare[j])
+    world.seats.update(dict.fromkeys(flights, 9))
     nightly = iter(sample(rng, range(55, 390), 300))
     for city in cities:
         for name in sample(rng, HOTELS, 3 + int(rng.integers(0, 3))):
@@ -142,7 +177,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, d
                 hotel_id, f"{name} {city}", city, int(rng.integers(2, 6)), next(nightly)
             )
             world.rooms[hotel_id] = 5
-    people = sample(rng, [f"{f} {la}" for f in FIRST_NAMES for la in LAST_NAMES], 3 + difficulty)
+    people = sample(rng, FULL_NAMES, 3 + difficulty)
     for person in people:
         world.travelers[person] = (pick(rng, cities), 0)
     trips: dict[str, str] = {}
@@ -165,7 +200,7 @@ def _flights(world: TravelWorld, origin: str, destination: str, day: str) -> lis
     return [
         f
         for f in world.flights.values()
-        if (f.origin, f.destination, f.day) == (origin, destination, day)
+        if f.day == day and f.origin == origin and f.destination == destination
     ]
 
 
