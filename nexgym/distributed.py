@@ -21,8 +21,10 @@ nexgym installed.
 from __future__ import annotations
 
 import os
+import socket
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from nexgym.error import ConfigError, require
@@ -30,13 +32,80 @@ from nexgym.error import ConfigError, require
 if TYPE_CHECKING:
     from nexgym.grounding.trajectories import EpisodeRecord
 
-__all__ = ["EPISODES_PER_TASK", "plan_chunks", "play_chunk", "rollout_ray"]
+__all__ = [
+    "EPISODES_PER_TASK",
+    "check_address",
+    "plan_chunks",
+    "play_chunk",
+    "ray_session",
+    "rollout_ray",
+]
 
 #: Episodes one Ray task plays (one env is built per task, so fewer, larger tasks
 #: spend less on env construction; more, smaller ones balance better).
 EPISODES_PER_TASK = 20
 
 Chunk = tuple[str, str, list[int]]
+#: Addresses Ray resolves itself: "auto" joins the cluster on this machine, "local"
+#: starts a new instance.
+SPECIAL_ADDRESSES = ("auto", "local")
+
+
+def check_address(address: str | None, timeout: float = 5.0) -> None:
+    """Raise :class:`ConfigError` unless a Ray cluster's port answers at ``address``.
+
+    ``ray.init`` retries an unreachable address for minutes before it gives up, so a
+    typo would hang a run; a TCP connect answers in at most ``timeout`` seconds.
+    ``None``, ``"auto"`` and ``"local"`` are left to Ray (they fail fast there).
+    """
+    if address is None or address in SPECIAL_ADDRESSES:
+        return
+    target = address.removeprefix("ray://")
+    host, _, port = target.rpartition(":")
+    host = host.strip("[]")  # an IPv6 literal: [::1]:6379
+    if not host or not port.isdigit():
+        raise ConfigError(
+            f"expected a Ray address like auto, host:6379 or ray://host:10001, got {address!r}"
+        )
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise ConfigError(
+            f"expected a Ray cluster at {address!r}, got no answer there "
+            f"({e.strerror or e}); start one with `ray start --head`, use the address it "
+            "prints, or leave the address out to start a local Ray instance"
+        ) from e
+
+
+@contextmanager
+def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iterator[Any]:
+    """Ray initialised for the ``with`` block; yields the ``ray`` module.
+
+    Joins ``address`` (see :func:`rollout_ray`) or starts a local instance of
+    ``num_cpus`` CPUs, and shuts it down at the end. Where Ray is already initialised
+    in this process it is used as is, and left running.
+    """
+    ray = require("ray", "dist", "rollouts on Ray")
+    if ray.is_initialized():
+        yield ray
+        return
+    check_address(address)
+    try:
+        ray.init(
+            address=address,
+            num_cpus=num_cpus if address in (None, "local") else None,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    except ConnectionError as e:
+        raise ConfigError(
+            f"expected a running Ray cluster for address {address!r}, got none: {e}"
+        ) from e
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
 
 
 def plan_chunks(
@@ -118,16 +187,17 @@ def rollout_ray(
         skip: record keys to leave out (episodes a resumed run already has).
         env_kwargs: passed to ``gym.make`` on the workers.
         episodes_per_task: episodes one Ray task plays.
-        address: the Ray cluster to join (``"auto"``, ``"ray://host:port"``); None
-            starts a local instance unless Ray is already initialised in this process.
+        address: the Ray cluster to join (``"auto"``, ``"host:6379"``,
+            ``"ray://host:10001"``); None starts a local instance unless Ray is already
+            initialised in this process. An address that does not answer raises
+            :class:`~nexgym.error.ConfigError` within seconds.
         num_cpus: CPUs of a local instance (None: all of this machine's).
         max_in_flight: most tasks submitted and not yet collected (default: twice the
             cluster's CPUs), so a huge run does not hold every result in memory.
     """
-    ray = require("ray", "dist", "rollouts on Ray")
-
     from nexgym.grounding.trajectories import EpisodeRecord
 
+    require("ray", "dist", "rollouts on Ray")  # before any work: the error names the extra
     noise_arg = None if noise is None else os.fspath(noise)
     if noise_arg is not None and os.path.exists(noise_arg):
         noise_arg = os.path.abspath(noise_arg)  # workers may start in another directory
@@ -136,16 +206,7 @@ def rollout_ray(
     )
     if not chunks:
         return
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(
-            address=address,
-            num_cpus=num_cpus if address is None else None,
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-        )
-    try:
+    with ray_session(address, num_cpus) as ray:
         remote_play = ray.remote(play_chunk)
         window = max_in_flight or max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
         pending: deque[Any] = deque()
@@ -161,6 +222,3 @@ def rollout_ray(
                 break
             for line in lines:
                 yield EpisodeRecord.model_validate_json(line)
-    finally:
-        if started_here:
-            ray.shutdown()

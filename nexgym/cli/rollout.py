@@ -6,6 +6,10 @@ Examples::
     nexgym rollout --envs 'nex/*' --policy oracle,random --episodes 3
     nexgym rollout --envs 'nex/File*' --policy robust-oracle --noise realistic \
         --episodes 100 --out runs/files --only-success
+    nexgym rollout --envs 'nex/*' --policy oracle,random --episodes 100 \
+        --backend ray --out runs/catalog            # a local Ray instance, all CPUs
+    nexgym rollout --envs 'nex/*' --episodes 1000 --backend ray --ray-address auto \
+        --tools mcp --out runs/catalog             # the Ray cluster this machine is in
 
 Episode ``i`` of every env and policy is reset with seed ``--seed + i``, so the
 policies of one table play the same tasks. With ``--out DIR`` each episode becomes one
@@ -14,6 +18,14 @@ tool-calling format with their tool schemas, spans, timings, reward, success), w
 crash-safe: a run killed at any moment is continued with ``--resume`` and no episode is
 written twice. ``--format parquet`` also writes ``DIR/trajectories.parquet`` at the end.
 Load either with ``datasets.load_dataset("json", data_files="DIR/trajectories.jsonl")``.
+
+``--backend`` says where episodes run: ``local`` (this machine, ``--workers``
+processes) or ``ray`` (a Ray cluster, ``pip install "nexgym[dist]"``: a local instance
+of ``--workers`` CPUs, or the cluster at ``--ray-address``). Both write the same
+records (timings aside) in the same order, so ``--out``, ``--resume`` and the table
+work alike. ``--tools`` says how tools run: ``inproc`` (in the episode's process) or
+``mcp`` (each domain behind an MCP server over stdio). ``--backend inproc`` and
+``--backend mcp``, the older spelling of ``--tools``, still work and run locally.
 """
 
 from __future__ import annotations
@@ -27,9 +39,14 @@ from typing import Any
 
 from nexgym.error import ConfigError, UnknownNameError
 
-__all__ = ["add_parser", "run", "select_envs"]
+__all__ = ["add_parser", "resolve_backends", "run", "select_envs"]
 
 POLICIES = ("oracle", "random", "robust-oracle")
+#: Where episodes run (``--backend``).
+BACKENDS = ("local", "ray")
+#: How tools run (``--tools``), passed to ``gym.make(..., backend=)``. ``--backend``
+#: named these before Ray came; it still accepts them, meaning local execution.
+TOOL_BACKENDS = ("inproc", "mcp")
 #: Episodes per job handed to a worker process (the progress bar moves per job).
 EPISODES_PER_JOB = 20
 
@@ -61,7 +78,26 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--control", default="root", help="roles the policy plays: root, all, or role,role"
     )
-    parser.add_argument("--backend", default="inproc", choices=["inproc", "mcp"])
+    parser.add_argument(
+        "--backend",
+        default="local",
+        metavar="{local,ray}",
+        help="where episodes run: local (default) or ray (a Ray cluster; "
+        'pip install "nexgym[dist]"); inproc and mcp still mean local with that --tools',
+    )
+    parser.add_argument(
+        "--tools",
+        default=None,
+        choices=TOOL_BACKENDS,
+        help="how tools run: inproc (in-process, default) or mcp (MCP servers over stdio)",
+    )
+    parser.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="ADDRESS",
+        help="with --backend ray: the cluster to join (auto, host:6379, ray://host:10001); "
+        "default: start a local Ray instance for the run",
+    )
     parser.add_argument("--max-turns", type=int, default=None, help="per-agent turn limit")
     parser.add_argument(
         "--noise",
@@ -74,7 +110,13 @@ def add_parser(sub: Any) -> None:
         "--only-success", action="store_true", help="write only episodes that solved the task"
     )
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
-    parser.add_argument("--workers", type=int, default=1, help="processes playing episodes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="episodes played at once: processes (local, default 1), CPUs of the local "
+        "Ray instance (default: all), or Ray tasks in flight (with --ray-address)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -107,6 +149,25 @@ def select_envs(ids: Sequence[str], patterns: Sequence[str]) -> list[str]:
     return chosen
 
 
+def resolve_backends(backend: str, tools: str | None) -> tuple[str, str]:
+    """``(where episodes run, tool backend)`` from ``--backend`` and ``--tools``."""
+    if backend in TOOL_BACKENDS:  # the older spelling: --backend named the tool backend
+        if tools not in (None, backend):
+            raise ConfigError(
+                f"expected --backend {backend} (the older spelling of --tools {backend}) or "
+                f"--tools {tools}, got both; use --backend local --tools {tools}"
+            )
+        return "local", backend
+    if backend not in BACKENDS:
+        raise UnknownNameError(
+            "backend",
+            backend,
+            BACKENDS,
+            hint="--backend says where episodes run; --tools (inproc, mcp) how tools run.",
+        )
+    return backend, tools or "inproc"
+
+
 def _env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     control: Any = args.control
     if control not in ("root", "all"):
@@ -114,7 +175,7 @@ def _env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "difficulty": args.difficulty,
         "control": control,
-        "backend": args.backend,
+        "backend": args.tools,
     }
     if args.max_turns is not None:
         kwargs["max_turns"] = args.max_turns
@@ -140,11 +201,34 @@ def _play_job(job: tuple[str, str, list[int], int, str, dict[str, Any]]) -> list
     return [r.model_dump_json() for r in _iter_job(job)]
 
 
-def _records(args: argparse.Namespace, jobs: list[tuple[str, str, list[int]]]) -> Iterator[Any]:
+def _records(
+    args: argparse.Namespace,
+    jobs: list[tuple[str, str, list[int]]],
+    env_ids: Sequence[str],
+    policies: Sequence[str],
+    done: set[str],
+) -> Iterator[Any]:
     from nexgym.rollout import EpisodeRecord
 
+    if args.backend == "ray":
+        from nexgym.distributed import rollout_ray
+
+        yield from rollout_ray(
+            env_ids,
+            policies,
+            args.episodes,
+            seed=args.seed,
+            noise=args.noise,
+            skip=done,
+            env_kwargs=_env_kwargs(args),
+            episodes_per_task=EPISODES_PER_JOB,
+            address=args.ray_address,
+            num_cpus=args.workers if args.ray_address is None else None,
+            max_in_flight=args.workers if args.ray_address is not None else None,
+        )
+        return
     payloads = [(e, p, idx, args.seed, args.noise, _env_kwargs(args)) for e, p, idx in jobs]
-    if args.workers <= 1:
+    if (args.workers or 1) <= 1:
         for payload in payloads:
             yield from _iter_job(payload)
         return
@@ -194,8 +278,19 @@ def run(args: argparse.Namespace) -> int:
             raise UnknownNameError("policy", policy, POLICIES)
     if args.episodes < 1:
         raise ConfigError(f"expected --episodes >= 1, got {args.episodes}")
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise ConfigError(f"expected --workers >= 1, got {args.workers}")
+    args.backend, args.tools = resolve_backends(args.backend, args.tools)
+    if args.backend == "ray":
+        from nexgym.distributed import check_address
+        from nexgym.error import require
+
+        require("ray", "dist", "nexgym rollout --backend ray")
+        check_address(args.ray_address)  # fail now, not minutes into ray.init
+    elif args.ray_address is not None:
+        raise ConfigError(
+            f"expected --backend ray with --ray-address, got --backend {args.backend}"
+        )
     if args.out is None and (args.resume or args.only_success or args.format != "jsonl"):
         raise ConfigError(
             "expected --out DIR with --resume, --only-success or --format parquet, got no --out"
@@ -214,11 +309,12 @@ def run(args: argparse.Namespace) -> int:
         else None
     )
     already = len(writer.done) if writer else 0
-    jobs = _jobs(env_ids, policies, args.episodes, writer.done if writer else set())
+    done = writer.done if writer else set()
+    jobs = _jobs(env_ids, policies, args.episodes, done)
     bar = _progress(sum(len(j[2]) for j in jobs), args.quiet)
     outcomes = []
     try:
-        for record in _records(args, jobs):
+        for record in _records(args, jobs, env_ids, policies, done):
             if writer is not None:
                 writer.write(record)
             outcomes.append(episode_outcome(record))
