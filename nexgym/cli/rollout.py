@@ -70,7 +70,10 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--policy",
         default="oracle",
-        help=f"comma-separated policies compared in one table ({', '.join(POLICIES)})",
+        help=(
+            f"comma-separated policies compared in one table ({', '.join(POLICIES)}, "
+            "or hf:DIR for a local checkpoint folder, needs nexgym[llm])"
+        ),
     )
     parser.add_argument("--episodes", type=int, default=10, help="episodes per env and policy")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first episode")
@@ -274,8 +277,8 @@ def run(args: argparse.Namespace) -> int:
 
     policies = [p.strip() for p in args.policy.split(",") if p.strip()]
     for policy in policies:
-        if policy not in POLICIES:
-            raise UnknownNameError("policy", policy, POLICIES)
+        if policy not in POLICIES and not policy.startswith("hf:"):
+            raise UnknownNameError("policy", policy, [*POLICIES, "hf:DIR"])
     if args.episodes < 1:
         raise ConfigError(f"expected --episodes >= 1, got {args.episodes}")
     if args.workers is not None and args.workers < 1:

@@ -267,3 +267,18 @@ def test_make_policy_loads_a_local_checkpoint_once_for_every_env(tiny_dir):
         make_policy("gpt", envs[0])
     for env in envs:
         env.close()
+
+
+def test_rollout_cli_plays_a_local_checkpoint(tiny_dir, tmp_path, capsys):
+    from nexgym.cli.main import main
+    from nexgym.grounding.trajectories import TRAJECTORIES_FILE, read_records
+
+    out = tmp_path / "runs"
+    code = main(
+        ["rollout", "nex/FileSolo-v0", "--policy", f"hf:{tiny_dir},oracle", "--episodes", "2"]
+        + ["--max-turns", "4", "--out", str(out), "--quiet"]
+    )
+    assert code == 0
+    records = list(read_records(out / TRAJECTORIES_FILE))
+    assert sorted(r.policy for r in records) == ["hf:" + str(tiny_dir)] * 2 + ["oracle"] * 2
+    assert f"hf:{tiny_dir}" in capsys.readouterr().out
