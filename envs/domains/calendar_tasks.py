@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
-from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES
+from nexgym.envs.domains.names import NAME_PAIRS
 from nexgym.envs.domains.taskgen import call, pick, sample
 
 MONDAY = dt.date(2026, 5, 4)
@@ -25,8 +25,6 @@ OPEN, CLOSE = 9 * 60, 17 * 60
 TITLES = ("Budget sync", "Design review", "Sprint planning", "Hiring panel", "Customer call",
           "Roadmap planning", "Security review", "Team lunch", "Vendor demo", "Retrospective",
           "Analytics deep dive", "Board prep")  # fmt: skip
-#: Every (first, last) name pair, in the order people are drawn from.
-FULL_NAMES = tuple((f, la) for f in FIRST_NAMES for la in LAST_NAMES)
 NEW_TITLES = ("Q3 roadmap review", "Launch readiness", "Pricing workshop", "Onboarding plan",
               "Incident postmortem", "Partner kickoff")  # fmt: skip
 
@@ -115,7 +113,7 @@ def day_label(day: str) -> str:
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[CalendarWorld, dict]:
     """5 + 2 * difficulty people and a conflict-free week of meetings."""
     world = CalendarWorld()
-    for first, last in sample(rng, FULL_NAMES, 5 + 2 * difficulty):
+    for first, last in sample(rng, NAME_PAIRS, 5 + 2 * difficulty):
         world.people[f"{first.lower()}.{last.lower()}@example.com"] = f"{first} {last}"
     emails = list(world.people)
     for day in WEEK:

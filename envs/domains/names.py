@@ -6,7 +6,15 @@ modules; these lists are the ones several domains share.
 
 from __future__ import annotations
 
-__all__ = ["CITIES", "COMPANIES", "FIRST_NAMES", "LAST_NAMES", "TEAMS", "email_address"]
+__all__ = [
+    "CITIES",
+    "COMPANIES",
+    "FIRST_NAMES",
+    "LAST_NAMES",
+    "NAME_PAIRS",
+    "TEAMS",
+    "email_address",
+]
 
 FIRST_NAMES = (
     "Alice", "Bruno", "Chloe", "Daniel", "Elena", "Farid", "Grace", "Hugo", "Imani", "Jonas",
@@ -19,6 +27,9 @@ LAST_NAMES = (
     "Novak", "Patel", "Dubois", "Jensen", "Rossi", "Chen", "Walsh", "Kaur", "Mendes", "Berg",
     "Hughes", "Sato", "Ibrahim", "Costa", "Larsen", "Murphy", "Zhang", "Alvarez",
 )  # fmt: skip
+
+#: Every (first, last) pair, first names outermost: the pool generators draw people from.
+NAME_PAIRS = tuple((first, last) for first in FIRST_NAMES for last in LAST_NAMES)
 
 COMPANIES = (
     "Acme Logistics", "Bluebird Bakery", "Cedar Dental", "Delta Robotics", "Evergreen Farms",

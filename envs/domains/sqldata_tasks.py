@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
-from nexgym.envs.domains.names import CITIES, FIRST_NAMES, LAST_NAMES
+from nexgym.envs.domains.names import CITIES, NAME_PAIRS
 from nexgym.envs.domains.sqlworld import SqlWorld
 from nexgym.envs.domains.taskgen import call, pick, sample
 
@@ -27,6 +27,7 @@ PRODUCTS = ("Espresso beans", "Ceramic mug", "French press", "Milk frother", "Te
             "Burr grinder", "Travel tumbler")  # fmt: skip
 REGIONS = ("North", "South", "East", "West")
 MONTHS = {"2026-01": "January 2026", "2026-02": "February 2026", "2026-03": "March 2026"}
+MONTH_KEYS = tuple(sorted(MONTHS))
 DUPLICATE_KEY = ["customer_id", "product", "amount", "sale_date"]
 #: (group column, aggregate, aggregated column, value column, what it means)
 SUMMARIES = (
@@ -47,7 +48,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
     """Customers and sales with missing regions, duplicates and untidy text."""
     world = SalesWorld()
     cities = [c for c, _ in sample(rng, CITIES, 4)]
-    people = sample(rng, [(f, la) for f in FIRST_NAMES for la in LAST_NAMES], 8 + 4 * difficulty)
+    people = sample(rng, NAME_PAIRS, 8 + 4 * difficulty)
     customers, messy_email, messy_city = [], [], []  # ids of untidy rows
     for i, (first, last) in enumerate(people, 1):
         email, city = f"{first.lower()}.{last.lower()}@example.com", pick(rng, cities)
@@ -68,7 +69,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
     world.insert("customers", customers)
     sales = []
     for i in range(1, 21 + 10 * difficulty):
-        month = pick(rng, sorted(MONTHS))
+        month = pick(rng, MONTH_KEYS)
         sales.append(
             {
                 "id": i,
@@ -239,7 +240,7 @@ def goal_summary(rng: np.random.Generator, world: SalesWorld, facts: dict) -> Go
 
 def question_month_total(rng: np.random.Generator, world: SalesWorld, facts: dict) -> Goal:
     """Total sales of a region in a month."""
-    region, month = pick(rng, REGIONS), pick(rng, sorted(MONTHS))
+    region, month = pick(rng, REGIONS), pick(rng, MONTH_KEYS)
     where = f"region = '{region}' AND sale_date LIKE '{month}-%'"
     total = round(world.scalar(f"SELECT COALESCE(SUM(amount), 0) FROM sales WHERE {where}"), 2)
     lead = _after(facts) or "In the sales table, "

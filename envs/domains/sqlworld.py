@@ -29,6 +29,10 @@ _READ_ACTIONS = frozenset(
 )
 
 
+#: schema script -> the serialized database it creates (see :meth:`SqlWorld.__init__`).
+_SCHEMA_IMAGES: dict[str, bytes] = {}
+
+
 def _read_only(
     action: int, arg1: str | None, arg2: str | None, db: str | None, src: str | None
 ) -> int:
@@ -45,13 +49,22 @@ class SqlWorld:
     """An in-memory SQLite database plus any plain attributes a domain adds.
 
     Args:
-        schema: SQL script run once to create the tables.
+        schema: SQL script that creates the tables. It runs once per process; later
+            worlds load the database it made (``Connection.deserialize``, the same
+            bytes), which is many times faster than parsing the script again.
     """
 
     def __init__(self, schema: str = "") -> None:
         self.conn = self._connect()
-        if schema:
+        if not schema:
+            return
+        image = _SCHEMA_IMAGES.get(schema)
+        if image is None:
             self.conn.executescript(schema)
+            _SCHEMA_IMAGES[schema] = self.conn.serialize()
+        else:
+            self.conn.deserialize(image)
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     @staticmethod
     def _connect() -> sqlite3.Connection:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
-from nexgym.envs.domains.names import COMPANIES, FIRST_NAMES, LAST_NAMES, email_address
+from nexgym.envs.domains.names import COMPANIES, NAME_PAIRS, email_address
 from nexgym.envs.domains.taskgen import call, pick, sample
 
 from nexgym.tools import ToolCall
@@ -82,7 +82,7 @@ class SupportWorld:
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SupportWorld, dict]:
     """Customers with orders, refund tickets of each kind, and unrelated tickets."""
     world = SupportWorld(company=pick(rng, COMPANIES))
-    people = sample(rng, [(f, la) for f in FIRST_NAMES for la in LAST_NAMES], 4 + 2 * difficulty)
+    people = sample(rng, NAME_PAIRS, 4 + 2 * difficulty)
     numbers = sample(rng, range(20100, 29900), 40)
     for first, last in people:
         world.customers[email_address(first, last)] = f"{first} {last}"

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
-from nexgym.envs.domains.names import CITIES, FIRST_NAMES, LAST_NAMES
+from nexgym.envs.domains.names import CITIES, NAME_PAIRS
 from nexgym.envs.domains.taskgen import call, pick, sample
 
 DAYS = tuple((dt.date(2026, 6, 1) + dt.timedelta(days=i)).isoformat() for i in range(5))
@@ -25,7 +25,7 @@ AIRLINES = (("SK", "Skylark Air"), ("AU", "Aurora Airways"), ("BG", "Blue Gull")
 HOTELS = ("Grand Plaza", "Harbor View", "Old Town Inn", "Park Residence", "Riverside Lodge",
           "Central Suites", "Garden House")  # fmt: skip
 #: Every "First Last" name, in the order travelers are drawn from.
-FULL_NAMES = tuple(f"{f} {la}" for f in FIRST_NAMES for la in LAST_NAMES)
+FULL_NAMES = tuple(f"{first} {last}" for first, last in NAME_PAIRS)
 
 
 class Listing:
