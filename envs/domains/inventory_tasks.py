@@ -48,17 +48,20 @@ BINS = tuple(f"{zone}-{n:02d}" for zone in "ABCD" for n in range(1, 7))
 STATUSES = ("pending", "received", "cancelled")
 
 
+#: The bins never change: they are part of the empty warehouse.
+LOCATIONS = "".join(f"INSERT INTO locations (code, zone) VALUES ('{b}', '{b[0]}');\n" for b in BINS)
+
+
 class InventoryWorld(SqlWorld):
-    """The warehouse database."""
+    """The warehouse database (its bins already in ``locations``)."""
 
     def __init__(self) -> None:
-        super().__init__(SCHEMA)
+        super().__init__(SCHEMA + LOCATIONS)
 
 
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[InventoryWorld, dict]:
     """Products of 2 + difficulty categories, suppliers, bins and some orders."""
-    world = InventoryWorld()
-    world.insert("locations", [{"code": b, "zone": b[0]} for b in BINS])
+    world = InventoryWorld()  # with the bins
     suppliers = sample(rng, SUPPLIERS, 3 + difficulty)
     world.insert("suppliers", [{"name": n, "city": c, "active": 1} for n, c in suppliers])
     categories = sorted(sample(rng, sorted(CATALOG), 2 + difficulty))

@@ -130,7 +130,17 @@ class SqlWorld:
             f"({', '.join(quote_identifier(c) for c in columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
         )
-        self.conn.executemany(sql, [tuple(r[c] for c in columns) for r in records])
+        rows = [tuple(r[c] for c in columns) for r in records]
+        if self.conn.in_transaction:
+            self.conn.executemany(sql, rows)
+            return
+        # one transaction rather than one per row: the same rows, a fraction of the time
+        # (rows inserted before a failing one stay, as they would without it)
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.executemany(sql, rows)
+        finally:
+            self.conn.execute("COMMIT")
 
     def tables(self) -> list[str]:
         """Names of the user tables, sorted."""
