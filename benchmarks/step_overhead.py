@@ -6,10 +6,13 @@ no catalog env yet; nondeterministic domains skipped):
 (a) env: oracle episodes through ``gym.make(id, control="all")``, with every action
     text recorded beforehand, so the policy costs nothing in the timed loop (the
     hierarchy's delegations and ``finish`` calls are steps too);
-(b) direct: for the same tasks, a loop that generates the task's world, calls the
-    same tool functions directly (``tool.fn(world, **args)``) and renders the same
-    results (``ToolResult.render()``); the rendered texts are checked equal to the
-    tool messages the env produced;
+(b) direct: for the same tasks, a loop that generates the task's world (and, for a peer
+    team, copies it for each peer as the env does), calls the same tool functions
+    directly (``tool.fn(world, **args)``, each on the world the env ran it on) and
+    renders the same results (``ToolResult.render()``); the rendered texts are checked
+    equal to the tool messages the env produced. An independent team's merge (its
+    peers' changes replayed on a pristine copy) is the same calls again, done too;
+    their results reach no agent, so neither loop renders them;
 (c) the ratio env / direct, per episode (reset + steps against task generation +
     calls) and per step (steps against calls, task generation left out of both).
 
@@ -58,12 +61,21 @@ HEAVY = ("torch", "transformers", "mcp", "ray", "stable_baselines3")
 
 @dataclass
 class Episode:
-    """One recorded oracle episode: what the env was given and what the tools did."""
+    """One recorded oracle episode: what the env was given and what the tools did.
+
+    ``worlds`` is how many worlds the env held (1, or one per peer of a peer team, plus
+    the merge world of an independent team); ``call_worlds[i]`` is the world
+    ``tool_calls[i]`` ran on. ``rendered`` holds the result texts the agents saw, one
+    for each of the first ``len(rendered)`` calls (the calls after them are a team's
+    merge replays, whose results no agent sees).
+    """
 
     seed: int
     task_seed: int
     actions: list[str]
     tool_calls: list[ToolCall]
+    call_worlds: list[int]
+    worlds: int
     rendered: list[str]
 
 
@@ -137,6 +149,7 @@ def record(
         if seed >= 3 and time.perf_counter() - started > seconds:
             break
         obs, info = env.reset(seed=seed)
+        worlds = len(runtime.backend.worlds)  # forked at reset, one kept at the end
         actions = []
         while True:
             start = time.perf_counter()
@@ -151,7 +164,10 @@ def record(
             raise RuntimeError(f"the oracle did not solve {target!r} seed {seed}: {info}")
         tool_messages = _tool_messages(runtime)
         calls = [r.call for r in runtime.tool_log]
-        out.append(Episode(seed, info["task_seed"], actions, calls, tool_messages))
+        call_worlds = [r.world for r in runtime.tool_log]
+        out.append(
+            Episode(seed, info["task_seed"], actions, calls, call_worlds, worlds, tool_messages)
+        )
     env.close()
     return out, policy_time, policy_calls
 
@@ -169,7 +185,8 @@ def _tool_messages(runtime: Any) -> list[str]:
 
 
 #: Seconds of one episode: (whole wall, second part wall, whole CPU, second part CPU,
-#: first part wall); the first part is the reset (env) or the task generation (direct).
+#: first part wall); the first part is the reset (env) or the task generation, with a peer
+#: team's world copies (direct).
 Timing = tuple[float, float, float, float, float]
 
 
@@ -205,18 +222,22 @@ def time_env(target: Any, episodes: list[Episode], difficulty: int) -> list[Timi
 
 
 def direct(domain: Any, episode: Episode, difficulty: int) -> tuple[list[str], Timing]:
-    """Generate the task, call the same tools, render the results; the calls are timed apart."""
+    """Generate the task (its world copied for each peer of a team), call the same tools on
+    the same worlds, render the results the agents saw; the calls are timed apart."""
     start = _now()
     world = domain.generate_task(episode.task_seed, difficulty).world
+    worlds = [world] + [domain.copy_world(world) for _ in range(episode.worlds - 1)]
     after_generation = _now()
     texts = []
-    for call in episode.tool_calls:
+    shown = len(episode.rendered)
+    for i, (call, index) in enumerate(zip(episode.tool_calls, episode.call_worlds, strict=True)):
         tool = domain.tool(call.name)
         try:
-            result = ToolResult(ok=True, content=tool.fn(world, **call.arguments))
+            result = ToolResult(ok=True, content=tool.fn(worlds[index], **call.arguments))
         except ToolError as e:
             result = ToolResult.failure(str(e))
-        texts.append(result.render())
+        if i < shown:
+            texts.append(result.render())
     return texts, _timing(start, after_generation)
 
 
@@ -245,22 +266,25 @@ def _best(rounds: list[list[Timing]]) -> Timing:
     )
 
 
-def time_make_and_reset(target: Any, n: int, seconds: float) -> tuple[float, float, float]:
-    """Median ``gym.make``, first ``reset`` and later ``reset`` times, in milliseconds.
+def time_make_and_reset(target: Any, n: int, seconds: float) -> tuple[float, float, float, float]:
+    """Median ``gym.make``, first ``reset`` and later ``reset`` times, and median ``gym.make``
+    CPU time, in milliseconds.
 
     The first reset after ``gym.make`` includes Gymnasium's passive env checker, which
     tests the first observation character by character; later resets (what a training
-    loop pays) do not.
+    loop pays) do not. ``gym.make``'s CPU time is not inflated by other processes holding
+    the CPU, which its wall time on a shared machine is.
     """
     make(target).close()  # warm-up: the domain's module and caches
-    makes, firsts, resets = [], [], []
+    makes, make_cpus, firsts, resets = [], [], [], []
     started = time.perf_counter()
     for i in range(n):
         if i >= 5 and time.perf_counter() - started > seconds:
             break
-        start = time.perf_counter()
+        start, start_cpu = _now()
         env = make(target)
         makes.append(time.perf_counter() - start)
+        make_cpus.append(time.process_time() - start_cpu)
         start = time.perf_counter()
         env.reset(seed=i)
         firsts.append(time.perf_counter() - start)
@@ -269,7 +293,7 @@ def time_make_and_reset(target: Any, n: int, seconds: float) -> tuple[float, flo
             env.reset(seed=n + 3 * i + j)
             resets.append(time.perf_counter() - start)
         env.close()
-    return tuple(1e3 * statistics.median(x) for x in (makes, firsts, resets))  # type: ignore[return-value]
+    return tuple(1e3 * statistics.median(x) for x in (makes, firsts, resets, make_cpus))  # type: ignore[return-value]
 
 
 def time_import(n: int) -> dict[str, Any]:
@@ -321,7 +345,9 @@ def measure(label: str, target: Any, args: argparse.Namespace) -> dict[str, Any]
     env_wall, env_steps_wall, env_cpu, env_steps_cpu, env_reset = _best(env_rounds)
     direct_wall, direct_calls_wall, direct_cpu, direct_calls_cpu, generation = _best(direct_rounds)
     steps = sum(len(e.actions) for e in episodes)
-    make_ms, first_reset_ms, reset_ms = time_make_and_reset(target, args.make_samples, budget)
+    make_ms, first_reset_ms, reset_ms, make_cpu_ms = time_make_and_reset(
+        target, args.make_samples, budget
+    )
     n_calls = sum(len(e.tool_calls) for e in episodes)
     n = len(episodes)
     return {
@@ -345,6 +371,7 @@ def measure(label: str, target: Any, args: argparse.Namespace) -> dict[str, Any]
         "task_generation_us": 1e6 * generation / n,
         "reset_overhead_us": 1e6 * (env_reset - generation) / n,
         "make_ms": make_ms,
+        "make_cpu_ms": make_cpu_ms,
         "first_reset_ms": first_reset_ms,
         "reset_ms": reset_ms,
     }
@@ -420,6 +447,7 @@ def main() -> None:
         "ratio_episode_median": statistics.median(r["ratio_episode"] for r in rows),
         "ratio_steps_max": max(r["ratio_steps"] for r in rows),
         "make_ms_max": max(r["make_ms"] for r in rows),
+        "make_cpu_ms_max": max(r["make_cpu_ms"] for r in rows),
         "reset_ms_max": max(r["reset_ms"] for r in rows),
         "reset_overhead_us_max": max(r["reset_overhead_us"] for r in rows),
         **imports,
@@ -439,7 +467,8 @@ def main() -> None:
         <= GOALS["ratio"],
         "import < 0.5 s (wall)": imports["import_s"] < GOALS["import_s"],
         "import < 0.5 s (CPU)": imports["import_cpu_s"] < GOALS["import_s"],
-        "gym.make < 5 ms (every env)": summary["make_ms_max"] < GOALS["make_ms"],
+        "gym.make < 5 ms (every env, wall)": summary["make_ms_max"] < GOALS["make_ms"],
+        "gym.make < 5 ms (every env, CPU)": summary["make_cpu_ms_max"] < GOALS["make_ms"],
         "reset < 1 ms (every env, task generation included)": summary["reset_ms_max"]
         < GOALS["reset_ms"],
         "reset < 1 ms (the env's part, task generation excluded, median env)": median_own
