@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
-from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES
+from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES, NAME_PAIRS
 from nexgym.envs.domains.taskgen import call, pick, sample
 
 FOLDERS = ("inbox", "archive", "sent", "spam", "trash", "Receipts", "Projects", "Newsletters")
@@ -112,13 +112,18 @@ def _message(
     return f"Meeting about project {project} on {day}", body, f"{room}|{day}|{time}"
 
 
+#: first name -> the (first, last) pairs of everyone else (the owner's colleagues' pool).
+_OTHER_PAIRS = {first: tuple(p for p in NAME_PAIRS if p[0] != first) for first in FIRST_NAMES}
+
+
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[MailWorld, dict]:
     """A mailbox of 10 + 5 * difficulty emails from colleagues and companies."""
     first, last = pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES)
     world = MailWorld(f"{first.lower()}.{last.lower()}@example.com", f"{first} {last}")
-    people = sample(rng, [(f, la) for f in FIRST_NAMES for la in LAST_NAMES if f != first], 5)
+    people = sample(rng, _OTHER_PAIRS[first], 5)
     colleagues = [(f"{f} {la}", f"{f.lower()}.{la.lower()}@example.com") for f, la in people]
     companies = sample(rng, SENDERS, 2 + difficulty // 2)
+    subjects: set[str] = set()
     for i in range(10 + 5 * difficulty):
         day = f"2026-05-{1 + i * 10 // (10 + 5 * difficulty):02d}"
         if i % 3 == 0:
@@ -129,10 +134,11 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[MailWorld, dic
             (name, address), kind = pick(rng, colleagues), ("meeting", "invoice")[i % 3 - 1]
         for _ in range(20):  # subjects name the emails in instructions: keep them unique
             subject, body, fact = _message(rng, kind, name, first, 100 + i)
-            if all(m.subject != subject for m in world.emails.values()):
+            if subject not in subjects:
                 break
         else:
             subject = f"{subject} ({100 + i})"
+        subjects.add(subject)
         world.deliver(name, address, subject, body, day, fact)
     return world, {"colleagues": colleagues, "companies": [a for _, a in companies]}
 

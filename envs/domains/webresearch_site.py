@@ -75,9 +75,11 @@ def build_site(rng: np.random.Generator, difficulty: int) -> tuple[dict[str, str
             f"Read the [annual report](/reports/{c['slug']}.md).\n"
         )
         body = [f"# {c['name']}: annual report", ""]
-        while sum(len(line) + 1 for line in body) < 5200:
-            body.append(" ".join(pick(rng, FILLER) for _ in range(4)))
-            body.append("")
+        size = sum(len(line) + 1 for line in body)  # of the page so far, newlines included
+        while size < 5200:
+            paragraph = " ".join(pick(rng, FILLER) for _ in range(4))
+            body += [paragraph, ""]
+            size += len(paragraph) + 2
         body += [
             "## Closing summary",
             "",
