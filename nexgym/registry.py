@@ -1,19 +1,21 @@
 """The catalog: every YAML spec under ``envs/catalog/<domain>/`` is a ``nex/<Name>-v0`` env.
 
-Registration reads only file names (the spec is parsed by ``gym.make``), so
-``import nexgym`` stays fast however large the catalog grows.
+Registration reads only file names (the spec is parsed by ``gym.make``, and the spec
+module is imported then), so ``import nexgym`` stays fast however large the catalog grows.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 
 from nexgym.error import UnknownNameError
-from nexgym.spec import HierarchySpec, load_spec
+
+if TYPE_CHECKING:
+    from nexgym.spec import HierarchySpec
 
 __all__ = [
     "NAMESPACE",
@@ -56,6 +58,9 @@ def env_id(name: str) -> str:
 
 @cache
 def _load(path: Path, mtime: float) -> HierarchySpec:
+    # imported here: the spec module (pydantic, YAML) is half of ``import nexgym``'s time
+    from nexgym.spec import load_spec
+
     return load_spec(path)
 
 
