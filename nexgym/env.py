@@ -13,7 +13,13 @@ from nexgym.backends import InProcessBackend, ToolBackend
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.runtime import Runtime
-from nexgym.spaces import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS, text_space, to_charset
+from nexgym.spaces import (
+    CHARSET,
+    MAX_ACTION_CHARS,
+    MAX_OBSERVATION_CHARS,
+    text_space,
+    to_charset,
+)
 from nexgym.spec import HierarchySpec, load_spec
 from nexgym.topology import prepare_spec
 
@@ -22,6 +28,21 @@ __all__ = ["NexEnv", "make_backend"]
 Policy = Callable[[Any, dict[str, Any]], Any]
 #: Teammate actions allowed inside one ``step`` before the episode is cut (a safety net).
 MAX_TEAMMATE_ACTIONS = 5_000
+_CHARSET_BYTES = CHARSET.encode("ascii")
+
+
+def _in_charset(text: str) -> bool:
+    """Whether :func:`~nexgym.spaces.to_charset` would return ``text`` unchanged.
+
+    Printable ASCII, newline and tab, within the length limit: ``bytes.translate``
+    deletes the allowed bytes in one C loop, where ``to_charset`` scans with a regular
+    expression (several times slower on the long prompts that open each invocation).
+    """
+    return (
+        len(text) <= MAX_OBSERVATION_CHARS
+        and text.isascii()
+        and not text.encode("ascii").translate(None, _CHARSET_BYTES)
+    )
 
 
 def make_backend(name: str, domain: Any, **options: Any) -> ToolBackend:
@@ -237,9 +258,9 @@ class NexEnv(gym.Env[str, str]):
             task_seed = int(self.np_random.integers(2**31 - 1))
         self.task_seed = task_seed
         self.runtime.reset(task_seed)
-        self._advance()
+        role = self._advance()
         self.runtime.collect_penalties()
-        return self._observe(), self._info()
+        return self._observe(role), self._info(role)
 
     def step(self, action: str) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
         """Play one action of the acting controlled role, then let teammates act."""
@@ -248,37 +269,41 @@ class NexEnv(gym.Env[str, str]):
             raise gym.error.ResetNeeded("the episode is over; call reset() before step()")
         self._episode["actions"].append(action)
         outcome = runtime.act(runtime.active_role or "", action)
-        self._advance()
+        role = self._advance()
         penalties = runtime.collect_penalties()
         # penalties are rare: skip the sum over every controlled role when all are zero
         reward = sum(penalties[r] for r in self.controlled) if any(penalties.values()) else 0.0
-        if runtime.done and runtime.verdict is not None:
+        done = runtime.done
+        truncated = done and runtime.truncated
+        if done and runtime.verdict is not None:
             reward += runtime.verdict.score
-        info = self._info()
+        info = self._info(role)
         info["action_kind"] = outcome.kind
         if outcome.kind == "invalid":
             info["invalid_reason"] = outcome.detail
-        terminated = runtime.done and not runtime.truncated
-        return self._observe(), float(reward), terminated, runtime.truncated, info
+        return self._observe(role), float(reward), done and not truncated, truncated, info
 
-    def _advance(self) -> None:
+    def _advance(self) -> str | None:
+        """Let teammates act until a controlled role is to act; returns it (None at the end)."""
         runtime = self.runtime
         for _ in range(MAX_TEAMMATE_ACTIONS):
             role = runtime.active_role
             if role is None or role in self.controlled:
-                return
+                return role
             action = self.teammates[role](runtime.observe(role), self._info(role))
             runtime.act(role, action)
         runtime.stop("turn_limit")
+        return None
 
-    def _observe(self) -> str:
-        role = self.runtime.active_role or self.hierarchy.root
-        self._observation = to_charset(self.runtime.observe(role))
+    def _observe(self, role: str | None) -> str:
+        """The acting role's observation (the root's once the episode is over)."""
+        text = self.runtime.observe(role or self.hierarchy.root)
+        # most observations are already in the charset: skip to_charset's regex scan then
+        self._observation = text if _in_charset(text) else to_charset(text)
         return self._observation
 
-    def _info(self, role: str | None = None) -> dict[str, Any]:
+    def _info(self, role: str | None) -> dict[str, Any]:
         runtime = self.runtime
-        role = role or runtime.active_role
         info: dict[str, Any] = {
             "role": role,
             "tools": runtime.tool_schemas(role) if role else [],

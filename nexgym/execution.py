@@ -24,6 +24,11 @@ def run_call(
 
     Never raises: a broken middleware or backend becomes an error result.
     """
+    if not middlewares:  # the common case: no handler chain to build
+        try:
+            return backend.call(call, world)
+        except Exception as e:  # a broken backend must not escape step()
+            return ToolResult.failure(f"the call failed: {type(e).__name__}: {e}")
 
     def call_backend(c: ToolCall) -> ToolResult:
         return backend.call(c, world)

@@ -55,4 +55,5 @@ class MessageBoard:
 
     def take(self, role: str) -> str:
         """The notes waiting for ``role``, as text to append to its observation ("" if none)."""
-        return "".join(f"\n\n{note}" for note in self._mailbox.pop(role, []))
+        notes = self._mailbox.pop(role, None)  # most roles have none: skip the join then
+        return "".join(f"\n\n{note}" for note in notes) if notes else ""

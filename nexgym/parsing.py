@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,9 @@ _XML_PARAMS = re.compile(r"<parameter>(.*?)</parameter>", re.DOTALL)
 _XML_FIELD = re.compile(r"<([A-Za-z_][\w-]*)>(.*?)</\1>", re.DOTALL)
 _FUNC = re.compile(r"^([A-Za-z_][\w.]*)\s*\((.*)\)\s*;?$", re.DOTALL)
 _IDENT = re.compile(r"^[A-Za-z_][\w.-]{0,127}$")
+_KEYS = frozenset({"name", "arguments", "id", "type"})
+#: The scanner of ``json.loads``: (value, end) of the JSON text at an index.
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +115,14 @@ def _from_json(body: str, *, wrapped: bool) -> ToolCall | InvalidAction:
     if not body:
         return InvalidAction(f"nothing {where}")
     try:
-        data = json.loads(body)
-    except json.JSONDecodeError as e:
-        return InvalidAction(f"the JSON {where} is malformed ({e.msg} at character {e.pos})")
+        data, end = _SCAN(body, 0)  # ``json.loads`` without its Python wrapper layers
+    except (StopIteration, json.JSONDecodeError):
+        end = -1
+    if end != len(body):  # malformed or trailing text: ``json.loads`` says why
+        try:
+            data = json.loads(body)
+        except json.JSONDecodeError as e:
+            return InvalidAction(f"the JSON {where} is malformed ({e.msg} at character {e.pos})")
     if not isinstance(data, dict):
         return InvalidAction(f"expected a JSON object {where}, got {type(data).__name__}")
     return _from_mapping(data)
@@ -128,7 +137,7 @@ def _from_mapping(data: dict[str, Any]) -> ToolCall | InvalidAction:
         return InvalidAction(
             f'expected a "name" key holding the tool name, got keys {keys or "none"}'
         )
-    extra = set(data) - {"name", "arguments", "id", "type"}
+    extra = [key for key in data if key not in _KEYS]
     if extra:
         return InvalidAction(
             f"unexpected key(s) {', '.join(sorted(map(repr, extra)))}; "

@@ -60,6 +60,10 @@ TIME_LIMITS = frozenset({"turn_limit", "time_budget", "max_cycles"})
 MAX_RESULT_CHARS = 8_000
 MAX_ECHO_CHARS = 2_000
 _ORCHESTRATED = frozenset({"centralized", "hybrid"})
+#: The built-in tool that validates the arguments of each non-domain menu entry kind.
+_BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
+#: ``json.dumps(x, default=str)`` without building an encoder on each call.
+_ENCODE_ARGUMENTS = json.JSONEncoder(default=str).encode
 
 
 class Runtime(CallStack):
@@ -134,10 +138,14 @@ class Runtime(CallStack):
         self._menus = build_menus(
             self.spec, self.domain, self.renames, self.descriptions, self._siblings
         )
+        self._schemas = {
+            role: tuple(e.schema for e in menu.entries.values())
+            for role, menu in self._menus.items()
+        }
 
     def tool_schemas(self, role: str) -> list[dict[str, Any]]:
         """The OpenAI tool schemas a role sees (domain tools, sub-agents, finish)."""
-        return [e.schema for e in self._menus[role].entries.values()]
+        return list(self._schemas[role])
 
     def tool_names(self, role: str) -> list[str]:
         """The names a role may call."""
@@ -181,7 +189,8 @@ class Runtime(CallStack):
     @property
     def active_role(self) -> str | None:
         """The role that acts next (None once the episode is over)."""
-        return None if self.done or not self.stack else self.stack[-1].agent.name
+        stack = self.stack
+        return stack[-1].agent.name if stack and self.stop_reason is None else None
 
     @property
     def ready_roles(self) -> tuple[str, ...]:
@@ -249,7 +258,8 @@ class Runtime(CallStack):
         self.turns += 1
         self.clock += self.turn_seconds
         parsed = parse_action(text)
-        self._judge_result(frame, parsed)
+        if frame.result_from is not None:
+            self._judge_result(frame, parsed)
         if isinstance(parsed, InvalidAction):
             outcome = self._invalid(frame, text, parsed.reason)
         else:
@@ -284,7 +294,7 @@ class Runtime(CallStack):
             holders = [h for h in self.spec.holders(call.name) if h != role]
             hint = f" (agent {holders[0]!r} holds it)" if holders else ""
             return self._invalid(frame, text, f"{call.name!r} is not one of your tools{hint}")
-        validator = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}.get(entry.kind)
+        validator = _BUILT_IN.get(entry.kind)
         try:
             if validator is None:
                 arguments = self.domain.tool(entry.target).validate(call.arguments)
@@ -300,7 +310,7 @@ class Runtime(CallStack):
             )
         call_id = f"call_{self._next_call}"
         self._next_call += 1
-        function = {"name": call.name, "arguments": json.dumps(arguments, default=str)}
+        function = {"name": call.name, "arguments": _ENCODE_ARGUMENTS(arguments)}
         tool_calls = [{"id": call_id, "type": "function", "function": function}]
         frame.messages.append({"role": "assistant", "content": "", "tool_calls": tool_calls})
         if entry.kind == "finish":
