@@ -15,6 +15,7 @@ import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES, NAME_PAIRS
 from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.worldcopy import clone
 
 FOLDERS = ("inbox", "archive", "sent", "spam", "trash", "Receipts", "Projects", "Newsletters")
 PROJECTS = ("Atlas", "Beacon", "Cobalt", "Driftwood", "Ember", "Falcon")
@@ -52,6 +53,20 @@ class MailWorld:
     emails: dict[int, Email] = field(default_factory=dict)
     folders: list[str] = field(default_factory=lambda: list(FOLDERS))
     rules: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+    def copy(self) -> MailWorld:
+        """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
+        emails = {}
+        for key, mail in self.emails.items():
+            emails[key] = copied = clone(mail)
+            copied.to, copied.labels = list(mail.to), list(mail.labels)
+        return MailWorld(
+            owner=self.owner,
+            owner_name=self.owner_name,
+            emails=emails,
+            folders=list(self.folders),
+            rules=list(self.rules),
+        )
 
     def deliver(
         self,

@@ -314,6 +314,10 @@ class FinanceDomain(GeneratedDomain):
         """The date the books are kept on."""
         return f"You keep the books; today is {TODAY.isoformat()}."
 
+    def copy_world(self, world: FinanceWorld) -> FinanceWorld:
+        """A deep copy of the world (built directly: ``copy.deepcopy`` is slow)."""
+        return world.copy()
+
     def check_invariants(self, world: FinanceWorld) -> list[str]:
         """Payments match invoices, statuses match balances, ledger entries are well-formed."""
         problems = []

@@ -16,6 +16,7 @@ import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import COMPANIES
 from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.worldcopy import clone
 
 TODAY = dt.date(2026, 4, 15)
 ACCOUNTS = ("cash", "receivables", "revenue", "refunds", "expenses")
@@ -69,6 +70,17 @@ class FinanceWorld:
     payments: list[tuple[str, float, str]] = field(default_factory=list)
     deposits: dict[str, tuple[float, str, bool]] = field(default_factory=dict)
     ledger: list[Entry] = field(default_factory=list)
+
+    def copy(self) -> FinanceWorld:
+        """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
+        return FinanceWorld(
+            today=self.today,
+            clients={k: clone(c) for k, c in self.clients.items()},
+            invoices={k: clone(i) for k, i in self.invoices.items()},
+            payments=list(self.payments),
+            deposits=dict(self.deposits),
+            ledger=[clone(e) for e in self.ledger],
+        )
 
     def post(self, debit: str, credit: str, amount: float, memo: str, reference: str) -> Entry:
         """Append a ledger entry dated today."""

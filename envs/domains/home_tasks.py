@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.worldcopy import clone
 
 #: room -> (device name, kind)
 ROOMS = {
@@ -70,6 +71,18 @@ class HomeWorld:
     devices: dict[str, Device] = field(default_factory=dict)
     scenes: dict[str, dict[str, tuple[bool | None, int | None]]] = field(default_factory=dict)
     schedules: dict[int, Schedule] = field(default_factory=dict)
+
+    def copy(self) -> HomeWorld:
+        """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
+        schedules = {}
+        for key, schedule in self.schedules.items():
+            schedules[key] = copied = clone(schedule)
+            copied.days = list(schedule.days)
+        return HomeWorld(
+            devices={k: clone(d) for k, d in self.devices.items()},
+            scenes={k: dict(actions) for k, actions in self.scenes.items()},
+            schedules=schedules,
+        )
 
     def in_room(self, room: str, kind: str | None = None) -> list[Device]:
         """Devices of a room (of one kind), in id order."""

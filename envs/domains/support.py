@@ -290,6 +290,10 @@ class SupportDomain(GeneratedDomain):
         """Who the agent is, and the policy it must follow."""
         return f"You are a customer-support agent. {POLICY}"
 
+    def copy_world(self, world: SupportWorld) -> SupportWorld:
+        """A deep copy of the world (built directly: ``copy.deepcopy`` is slow)."""
+        return world.copy()
+
     def check_invariants(self, world: SupportWorld) -> list[str]:
         """Refunds never exceed what was paid and match the refund log; references resolve."""
         problems = []

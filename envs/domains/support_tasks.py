@@ -15,6 +15,7 @@ import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import COMPANIES, NAME_PAIRS, email_address
 from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.worldcopy import clone
 
 from nexgym.tools import ToolCall
 
@@ -77,6 +78,20 @@ class SupportWorld:
     orders: dict[str, Order] = field(default_factory=dict)
     tickets: dict[int, Ticket] = field(default_factory=dict)
     refunds: list[tuple[str, float, str]] = field(default_factory=list)
+
+    def copy(self) -> SupportWorld:
+        """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
+        tickets = {}
+        for key, ticket in self.tickets.items():
+            tickets[key] = copied = clone(ticket)
+            copied.messages = list(ticket.messages)
+        return SupportWorld(
+            company=self.company,
+            customers=dict(self.customers),
+            orders={k: clone(o) for k, o in self.orders.items()},
+            tickets=tickets,
+            refunds=list(self.refunds),
+        )
 
 
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SupportWorld, dict]:

@@ -16,7 +16,7 @@ import copyreg
 import dataclasses
 from typing import Any, TypeVar
 
-__all__ = ["deep_copy"]
+__all__ = ["clone", "deep_copy"]
 
 T = TypeVar("T")
 
@@ -46,6 +46,17 @@ def _plain_dataclass(cls: type) -> bool:
     return plain
 
 
+def clone(obj: T) -> T:
+    """A new instance with the same attributes: a deep copy when they are all immutable.
+
+    For the records of a world (dataclasses of strings and numbers); much faster than
+    ``copy.copy``, which goes through ``__reduce_ex__``.
+    """
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    return new
+
+
 def deep_copy(obj: T) -> T:
     """``copy.deepcopy(obj)``, several times faster on dicts, lists, tuples and dataclasses."""
     result: T = _copy(obj, {})
@@ -53,25 +64,29 @@ def deep_copy(obj: T) -> T:
 
 
 def _copy(x: Any, memo: dict[int, Any]) -> Any:
+    # atomic values are tested inline before recursing: most values of a world are
     cls = type(x)
     if cls in _ATOMIC:
         return x
     found = memo.get(id(x), memo)
     if found is not memo:
         return found
+    atomic = _ATOMIC
     if cls is dict:
         y: Any = {}
         memo[id(x)] = y
         for key, value in x.items():
-            y[_copy(key, memo)] = _copy(value, memo)
+            if type(key) not in atomic:
+                key = _copy(key, memo)
+            y[key] = value if type(value) in atomic else _copy(value, memo)
         return y
     if cls is list:
         y = []
         memo[id(x)] = y
-        y.extend([_copy(item, memo) for item in x])
+        y.extend([item if type(item) in atomic else _copy(item, memo) for item in x])
         return y
     if cls is tuple:
-        items = [_copy(item, memo) for item in x]
+        items = [item if type(item) in atomic else _copy(item, memo) for item in x]
         found = memo.get(id(x), memo)  # a cycle through the tuple copied it already
         if found is not memo:
             return found
@@ -84,10 +99,11 @@ def _copy(x: Any, memo: dict[int, Any]) -> Any:
         y = object.__new__(cls)
         memo[id(x)] = y
         state = x.__dict__
-        copied: dict[str, Any] = {}
+        copied = {
+            key: value if type(value) in atomic else _copy(value, memo)
+            for key, value in state.items()
+        }
         memo[id(state)] = copied
-        for key, value in state.items():
-            copied[key] = _copy(value, memo)
         y.__dict__.update(copied)
         return y
     return copy.deepcopy(x, memo)
