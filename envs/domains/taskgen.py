@@ -42,7 +42,7 @@ def pick(rng: np.random.Generator, items: Sequence[T]) -> T:
 def sample(rng: np.random.Generator, items: Sequence[T], k: int) -> list[T]:
     """``k`` distinct items of a sequence in draw order (all of them if there are fewer)."""
     k = min(k, len(items))
-    return [items[int(i)] for i in rng.choice(len(items), size=k, replace=False)]
+    return [items[i] for i in rng.choice(len(items), size=k, replace=False).tolist()]
 
 
 def bounded_calls(
