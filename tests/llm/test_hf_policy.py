@@ -261,7 +261,7 @@ def test_make_policy_loads_a_local_checkpoint_once_for_every_env(tiny_dir):
     obs, info = envs[0].reset(seed=3)
     obs, _reward, _terminated, _truncated, info = envs[0].step(policies[0](obs, info))
     assert info["action_kind"] in {"invalid", "tool", "subagent", "finish"}
-    with pytest.raises(ConfigError, match="config.json"):
+    with pytest.raises(ConfigError, match=r"config\.json"):
         make_policy(f"hf:{tiny_dir}/missing", envs[0])
     with pytest.raises(UnknownNameError, match="hf:DIR"):
         make_policy("gpt", envs[0])
@@ -275,8 +275,10 @@ def test_rollout_cli_plays_a_local_checkpoint(tiny_dir, tmp_path, capsys):
 
     out = tmp_path / "runs"
     code = main(
-        ["rollout", "nex/FileSolo-v0", "--policy", f"hf:{tiny_dir},oracle", "--episodes", "2"]
-        + ["--max-turns", "4", "--out", str(out), "--quiet"]
+        [
+            *("rollout", "nex/FileSolo-v0", "--policy", f"hf:{tiny_dir},oracle"),
+            *("--episodes", "2", "--max-turns", "4", "--out", str(out), "--quiet"),
+        ]
     )
     assert code == 0
     records = list(read_records(out / TRAJECTORIES_FILE))

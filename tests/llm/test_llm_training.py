@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import gymnasium as gym
 import pytest
@@ -45,6 +46,23 @@ def trajectory_dir(tmp_path_factory) -> Path:
     return out
 
 
+
+def _one_step_config(tmp_path: Path) -> Any:
+    """An SFTConfig for one CPU step on the chats' assistant turns, saving nothing."""
+    from trl import SFTConfig
+
+    return SFTConfig(
+        output_dir=str(tmp_path / "out"),
+        max_steps=1,
+        per_device_train_batch_size=2,
+        assistant_only_loss=True,
+        max_length=2048,
+        report_to="none",
+        save_strategy="no",
+        use_cpu=True,
+        disable_tqdm=True,
+    )
+
 def test_exported_trajectories_become_per_agent_examples(trajectory_dir):
     examples = read_examples(trajectory_dir)
     roles = {e["role"] for e in examples}
@@ -67,22 +85,12 @@ def test_exported_file_loads_straight_into_sft_trainer(trajectory_dir, tiny_dir,
     """The rollout file itself is an SFT dataset: its messages and tools columns."""
     from datasets import load_dataset
     from transformers import AutoTokenizer
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTTrainer
 
     dataset = load_dataset(
         "json", data_files=str(trajectory_dir / "trajectories.jsonl"), split="train"
     ).select_columns(["messages", "tools"])
-    config = SFTConfig(
-        output_dir=str(tmp_path / "out"),
-        max_steps=1,
-        per_device_train_batch_size=2,
-        assistant_only_loss=True,
-        max_length=2048,
-        report_to="none",
-        save_strategy="no",
-        use_cpu=True,
-        disable_tqdm=True,
-    )
+    config = _one_step_config(tmp_path)
     trainer = SFTTrainer(
         model=str(tiny_dir),
         args=config,
@@ -96,23 +104,13 @@ def test_exported_file_loads_straight_into_sft_trainer(trajectory_dir, tiny_dir,
 
 def test_examples_load_into_datasets_and_sft_trainer(trajectory_dir, tiny_dir, tmp_path):
     from transformers import AutoTokenizer
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTTrainer
 
     path = write_examples(read_examples(trajectory_dir), tmp_path / "examples.jsonl")
     dataset = load_sft_dataset(path)
     assert dataset.column_names == ["messages", "tools"]
     tokenizer = AutoTokenizer.from_pretrained(tiny_dir)
-    config = SFTConfig(
-        output_dir=str(tmp_path / "out"),
-        max_steps=1,
-        per_device_train_batch_size=2,
-        assistant_only_loss=True,
-        max_length=2048,
-        report_to="none",
-        save_strategy="no",
-        use_cpu=True,
-        disable_tqdm=True,
-    )
+    config = _one_step_config(tmp_path)
     trainer = SFTTrainer(
         model=str(tiny_dir), args=config, train_dataset=dataset, processing_class=tokenizer
     )

@@ -23,7 +23,9 @@ def test_every_package_folder_is_declared():
             relative = init.parent.relative_to(ROOT / folder).parts
             found.add(".".join((dotted, *relative)))
     missing = found - _declared()
-    assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"
+    assert not missing, (
+        f"add these to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"
+    )
 
 
 def test_declared_packages_exist():
@@ -35,7 +37,9 @@ def test_declared_packages_exist():
             folder = ROOT / "wrappers" / Path(*parts[2:])
         else:
             folder = ROOT / Path(*parts)
-        assert (folder / "__init__.py").is_file(), f"{package} is declared but {folder} has no __init__.py"
+        assert (folder / "__init__.py").is_file(), (
+            f"{package} is declared but {folder} has no __init__.py"
+        )
 
 
 def test_no_top_level_envs_or_wrappers_import(tmp_path):
@@ -44,6 +48,7 @@ def test_no_top_level_envs_or_wrappers_import(tmp_path):
         "import importlib.util as u, nexgym.envs, nexgym.wrappers;"
         "print(u.find_spec('envs') is None, u.find_spec('wrappers') is None)"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["True", "True"]
