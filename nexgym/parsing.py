@@ -32,6 +32,7 @@ __all__ = ["MAX_ACTION_CHARS", "InvalidAction", "parse_action"]
 MAX_ACTION_CHARS = 65_536
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _OPEN, _CLOSE = "<tool_call>", "</tool_call>"
+_OPEN_LEN, _CLOSE_LEN = len(_OPEN), len(_CLOSE)
 _TOOL_USE = re.compile(r"<tool_use>(.*?)(?:</tool_use>|$)", re.DOTALL)
 _XML_NAME = re.compile(r"<tool_name>\s*(.*?)\s*</tool_name>", re.DOTALL)
 _XML_PARAMS = re.compile(r"<parameter>(.*?)</parameter>", re.DOTALL)
@@ -61,6 +62,16 @@ def parse_action(text: Any) -> ToolCall | InvalidAction:
 
 
 def _parse(text: Any) -> ToolCall | InvalidAction:
+    if (
+        type(text) is str
+        and text.startswith(_OPEN)
+        and text.find(_CLOSE, _OPEN_LEN) == len(text) - _CLOSE_LEN
+        and len(text) <= MAX_ACTION_CHARS
+        and "<think>" not in text
+    ):
+        # the canonical form, one ``<tool_call>`` tag making up the whole text: what the
+        # general path below finds, without its stripping and tag search
+        return _from_json(text[_OPEN_LEN:-_CLOSE_LEN].strip(), wrapped=True)
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
@@ -125,6 +136,11 @@ def _from_json(body: str, *, wrapped: bool) -> ToolCall | InvalidAction:
             return InvalidAction(f"the JSON {where} is malformed ({e.msg} at character {e.pos})")
     if not isinstance(data, dict):
         return InvalidAction(f"expected a JSON object {where}, got {type(data).__name__}")
+    if len(data) == 2:  # the usual {"name": ..., "arguments": {...}}: no key checks needed
+        name = data.get("name")
+        arguments = data.get("arguments")
+        if type(name) is str and type(arguments) is dict and _IDENT.match(name):
+            return ToolCall(name, arguments)
     return _from_mapping(data)
 
 

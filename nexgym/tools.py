@@ -29,6 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from nexgym.error import ArgumentError
 
+#: ``ToolCall(name)``'s default: a fresh empty dict for each call.
+_NO_ARGUMENTS: Any = object()
+
 __all__ = [
     "Tool",
     "ToolCall",
@@ -38,12 +41,18 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ToolCall:
     """One call of a tool (or sub-agent, or ``finish``) by name with JSON arguments."""
 
     name: str
     arguments: dict[str, Any] = field(default_factory=dict)
+
+    def __init__(self, name: str, arguments: dict[str, Any] = _NO_ARGUMENTS) -> None:
+        # the slots' own setters: the frozen dataclass's ``__init__`` goes through
+        # ``object.__setattr__`` by name, which costs about half of each construction
+        _SET_NAME(self, name)
+        _SET_ARGUMENTS(self, {} if arguments is _NO_ARGUMENTS else arguments)
 
     def to_text(self) -> str:
         """The canonical action text: ``<tool_call>{json}</tool_call>``."""
@@ -58,6 +67,10 @@ class ToolCall:
         """A short human form: ``read_file(path='/a.txt')``."""
         args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
         return f"{self.name}({args})"
+
+
+_SET_NAME = ToolCall.__dict__["name"].__set__
+_SET_ARGUMENTS = ToolCall.__dict__["arguments"].__set__
 
 
 @dataclass(slots=True)
@@ -179,6 +192,7 @@ class Tool:
         self.parameters: dict[str, Any] = _strip_titles(self.args_model.model_json_schema())
         self.parameters.setdefault("properties", {})
         self.parameter_names = tuple(fields)
+        self._plain = _plain_signature(params, hints)
 
     def __call__(self, state: Any, /, **arguments: Any) -> Any:
         """Call the tool on a world (no validation: see :meth:`validate`)."""
@@ -202,11 +216,60 @@ class Tool:
                 f"expected the arguments of {self.name} as a JSON object, "
                 f"got {type(arguments).__name__}"
             )
+        plain = self._plain
+        if plain is not None and len(arguments) <= len(plain):
+            # every parameter a plain str/int/float/bool: a value of exactly that type is
+            # what pydantic returns too; anything else (coercion, an error) goes to pydantic
+            out: dict[str, Any] = {}
+            given = 0
+            for name, kind, default in plain:
+                value = arguments.get(name, _ABSENT)
+                if value is _ABSENT:
+                    if default is _REQUIRED:
+                        break
+                    out[name] = default
+                elif type(value) is kind:
+                    out[name] = value
+                    given += 1
+                else:
+                    break
+            else:
+                if given == len(arguments):  # no unexpected argument
+                    return out
         try:
             model = self._validator.validate_python(arguments)
         except ValidationError as e:
             raise ArgumentError(describe_validation_error(self.name, e, self.parameters)) from e
         return {name: getattr(model, name) for name in self.parameter_names}
+
+
+_ABSENT: Any = object()
+_REQUIRED: Any = object()
+_PLAIN_TYPES = (str, int, float, bool)
+_IMMUTABLE_DEFAULTS = (str, int, float, bool, type(None))
+
+
+def _plain_signature(
+    params: list[inspect.Parameter], hints: dict[str, Any]
+) -> tuple[tuple[str, type, Any], ...] | None:
+    """The signature as (name, type, default) triples, when :meth:`Tool.validate` may check it.
+
+    That is when every parameter is annotated with a plain str/int/float/bool and has no
+    default or an immutable one; None otherwise.
+    """
+    out = []
+    for p in params:
+        kind = hints.get(p.name, Any)
+        if kind not in _PLAIN_TYPES or p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            return None
+        if p.default is inspect.Parameter.empty:
+            default = _REQUIRED
+        elif type(p.default) in _IMMUTABLE_DEFAULTS:
+            default = p.default
+        else:
+            return None
+        out.append((p.name, kind, default))
+    return tuple(out)
 
 
 def function_schema(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:
