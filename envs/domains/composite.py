@@ -29,7 +29,7 @@ from nexgym.envs.domains import (
     travel_tasks,
 )
 from nexgym.envs.domains.base import Domain, Goal, Task, compose_task
-from nexgym.envs.domains.taskgen import GeneratedDomain, bounded_calls, call, pick
+from nexgym.envs.domains.taskgen import GeneratedDomain, bounded_calls, call, fast_rng, pick
 
 from nexgym.tools import Tool, ToolCall
 
@@ -181,6 +181,7 @@ class EmailTravelDomain(CompositeDomain):
     name = "email_travel"
     description = "a mailbox with travel requests and a travel booking system"
     parts = ("email", "travel")
+    rng = staticmethod(fast_rng)
 
     def bridge(
         self, rng: np.random.Generator, world: CompositeWorld, facts: dict[str, dict[str, Any]]

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
-from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, pick, sample
 
 DAYS = tuple((dt.date(2026, 6, 1) + dt.timedelta(days=i)).isoformat() for i in range(5))
 AIRLINES = (("SK", "Skylark Air"), ("AU", "Aurora Airways"), ("BG", "Blue Gull"),
@@ -46,22 +47,6 @@ class Flight(Listing):
     day: str
     depart: str
     price: int
-
-
-def _flight(
-    number: str, airline: str, origin: str, destination: str, day: str, depart: str, price: int
-) -> Flight:
-    """``Flight(...)`` without the frozen dataclass's ``__init__`` (a few times faster).
-
-    A world holds hundreds of flights; the object is the same: same fields in the same
-    order, equal and hashed alike.
-    """
-    flight = object.__new__(Flight)
-    fields = flight.__dict__
-    fields["id"], fields["airline"], fields["origin"] = number, airline, origin
-    fields["destination"], fields["day"], fields["depart"] = destination, day, depart
-    fields["price"] = price
-    return flight
 
 
 @dataclass(frozen=True)
@@ -141,40 +126,53 @@ class TravelWorld:
         return booking
 
 
+#: The 24 orders of the four carriers; a route's flights take the first few of one.
+CARRIER_ORDERS = tuple(itertools.permutations(range(len(AIRLINES))))
+#: Departure times: 06:05 to 20:55, four a clock hour.
+DEPARTURES = tuple(f"{h:02d}:{m}" for h in range(6, 21) for m in ("05", "20", "40", "55"))
+#: Flight numbers by carrier and serial: ``FLIGHT_NUMBERS[1][4] == "AU104"``.
+FLIGHT_NUMBERS = tuple(tuple(f"{code}{100 + n}" for n in range(800)) for code, _ in AIRLINES)
+NAMES = tuple(name for _, name in AIRLINES)
+#: Per-route draws: flight count, carrier order, base fare, three fare steps, three times.
+_LOW = np.array([2, 0, 0, 1, 1, 1, 0, 0, 0])
+_HIGH = np.array([4, len(CARRIER_ORDERS), 300, 60, 60, 60, *[len(DEPARTURES)] * 3])
+
+
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, dict]:
-    """4 + difficulty cities with flights and hotels, travelers, some existing trips."""
+    """4 + difficulty cities with flights and hotels, travelers, some existing trips.
+
+    ``facts["routes"]`` maps ``(origin, destination, day)`` to its flights, cheapest first.
+    """
     world = TravelWorld()
     cities = [c for c, _ in sample(rng, CITIES, 4 + difficulty)]
     slots = [(o, d, day) for o in cities for d in cities if o != d for day in DAYS]
-    # drawn in bulk: a few thousand scalar draws would dominate the generation time
-    carriers = rng.permuted(np.tile(np.arange(len(AIRLINES)), (len(slots), 1)), axis=1)
-    counts = rng.integers(2, 4, size=len(slots))
-    fares = (
-        60
-        + rng.integers(0, 300, size=(len(slots), 1))
-        + np.cumsum(rng.integers(1, 60, size=(len(slots), 3)), axis=1)
-    )
-    hours, minutes = (
-        rng.integers(6, 21, size=(len(slots), 3)),
-        rng.integers(0, 4, size=(len(slots), 3)),
-    )
-    # plain Python ints: indexing numpy arrays element by element is slow
-    columns = (counts, carriers, fares, hours, minutes)
-    rows = zip(slots, *(c.tolist() for c in columns), strict=True)
-    flights, quarter = world.flights, ("05", "20", "40", "55")
-    for (origin, destination, day), count, carrier, fare, hour, minute in rows:
+    # drawn in bulk, one row of plain ints per route: scalar draws would dominate
+    draws = rng.integers(_LOW, _HIGH, size=(len(slots), len(_LOW))).tolist()
+    flights, new = world.flights, object.__new__
+    routes: dict[tuple[str, str, str], list[Flight]] = {}
+    numbers = FLIGHT_NUMBERS
+    for (origin, destination, day), row in zip(slots, draws, strict=True):
+        count, order, fare = row[0], CARRIER_ORDERS[row[1]], 60 + row[2]
+        route = routes[origin, destination, day] = []
         for j in range(count):
-            code, airline = AIRLINES[carrier[j]]
-            number = f"{code}{100 + len(flights)}"
-            depart = f"{hour[j]:02d}:{quarter[minute[j]]}"
-            flights[number] = _flight(number, airline, origin, destination, day, depart, fare[j])
+            carrier, fare = order[j], fare + row[3 + j]
+            number = numbers[carrier][len(flights)]
+            # ``Flight(...)`` without the frozen dataclass's ``__init__`` (a few times faster)
+            flight = new(Flight)
+            fields = flight.__dict__
+            fields["id"], fields["airline"], fields["origin"] = number, NAMES[carrier], origin
+            fields["destination"], fields["day"] = destination, day
+            fields["depart"], fields["price"] = DEPARTURES[row[6 + j]], fare
+            flights[number] = flight
+            route.append(flight)
     world.seats.update(dict.fromkeys(flights, 9))
-    nightly = iter(sample(rng, range(55, 390), 300))
-    for city in cities:
-        for name in sample(rng, HOTELS, 3 + int(rng.integers(0, 3))):
+    sizes = [3 + integer(rng, 0, 3) for _ in cities]
+    nightly = iter(sample(rng, range(55, 390), sum(sizes)))
+    for city, size in zip(cities, sizes, strict=True):
+        for name in sample(rng, HOTELS, size):
             hotel_id = f"H-{101 + len(world.hotels)}"
             world.hotels[hotel_id] = Hotel(
-                hotel_id, f"{name} {city}", city, int(rng.integers(2, 6)), next(nightly)
+                hotel_id, f"{name} {city}", city, integer(rng, 2, 6), next(nightly)
             )
             world.rooms[hotel_id] = 5
     people = sample(rng, FULL_NAMES, 3 + difficulty)
@@ -184,24 +182,23 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, d
     for person in people[: 2 + difficulty // 2]:
         home = world.travelers[person][0]
         city, day = pick(rng, [c for c in cities if c != home]), pick(rng, DAYS)
-        flight = min(_flights(world, home, city, day), key=lambda f: f.price)
+        flight = routes[home, city, day][0]
         hotels = sorted(_hotels(world, city), key=lambda h: -h.nightly)
-        nights = int(rng.integers(2, 5))
+        nights = integer(rng, 2, 5)
         world.book(person, "flight", flight.id, city, flight.price)
         world.book(person, "hotel", hotels[0].id, city, hotels[0].nightly * nights, day, nights)
         trips[person] = city
     for person in people:  # enough for one more trip, whatever it costs
         home = world.travelers[person][0]
-        world.travelers[person] = (home, world.spent(person) + int(rng.integers(25, 45)) * 100)
-    return world, {"cities": cities, "travelers": people, "trips": trips}
+        world.travelers[person] = (home, world.spent(person) + integer(rng, 25, 45) * 100)
+    return world, {"cities": cities, "travelers": people, "trips": trips, "routes": routes}
 
 
-def _flights(world: TravelWorld, origin: str, destination: str, day: str) -> list[Flight]:
-    return [
-        f
-        for f in world.flights.values()
-        if f.day == day and f.origin == origin and f.destination == destination
-    ]
+def _flights(
+    world: TravelWorld, facts: dict, origin: str, destination: str, day: str
+) -> list[Flight]:
+    """A route's flights on a day, cheapest first (from the index ``new_world`` made)."""
+    return list(facts["routes"][origin, destination, day])
 
 
 def _hotels(world: TravelWorld, city: str, min_stars: int = 0) -> list[Hotel]:
@@ -220,9 +217,9 @@ def goal_trip(rng: np.random.Generator, world: TravelWorld, facts: dict) -> Goal
     home = world.travelers[person][0]
     away = [c for c in facts["cities"] if c not in (home, facts["trips"].get(person))]
     city = pick(rng, [c for c in away if _hotels(world, c, 3)] or away)
-    day, nights, stars = pick(rng, DAYS), int(rng.integers(2, 6)), pick(rng, (3, 3, 4))
+    day, nights, stars = pick(rng, DAYS), integer(rng, 2, 6), pick(rng, (3, 3, 4))
     stars = min(stars, max(h.stars for h in _hotels(world, city)))
-    flight = min(_flights(world, home, city, day), key=lambda f: f.price)
+    flight = min(_flights(world, facts, home, city, day), key=lambda f: f.price)
     hotel = min(_hotels(world, city, stars), key=lambda h: h.nightly)
     facts["request"] = {
         "traveler": person,
@@ -364,7 +361,7 @@ def question_fare(rng: np.random.Generator, world: TravelWorld, facts: dict) -> 
     """The lowest fare on a route and day."""
     origin, destination = sample(rng, facts["cities"], 2)
     day = pick(rng, DAYS)
-    fare = min(f.price for f in _flights(world, origin, destination, day))
+    fare = min(f.price for f in _flights(world, facts, origin, destination, day))
     return Goal(
         text=f"What is the lowest fare, in dollars, for a flight from {origin} to {destination} "
         f"on {day}?",
