@@ -16,7 +16,7 @@ from typing import Any, Literal
 from nexgym.envs.domains import inventory_tasks as tasks
 from nexgym.envs.domains.inventory_tasks import InventoryWorld
 from nexgym.envs.domains.sqlworld import MAX_ROWS, SqlWorld
-from nexgym.envs.domains.taskgen import GeneratedDomain
+from nexgym.envs.domains.taskgen import GeneratedDomain, fast_rng
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
@@ -264,6 +264,7 @@ class InventoryDomain(GeneratedDomain):
 
     name = "inventory"
     description = "a warehouse stock database with products, bins, suppliers and purchase orders"
+    rng = staticmethod(fast_rng)
     tools = (
         list_products,
         get_product,

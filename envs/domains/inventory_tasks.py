@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.sqlworld import SqlWorld
-from nexgym.envs.domains.taskgen import pick, sample
+from nexgym.envs.domains.taskgen import integer, pick, sample
 
 from nexgym.tools import ToolCall
 
@@ -63,18 +63,15 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[InventoryWorld
     """Products of 2 + difficulty categories, suppliers, bins and some orders."""
     world = InventoryWorld()  # with the bins
     suppliers = sample(rng, SUPPLIERS, 3 + difficulty)
-    world.insert("suppliers", [{"name": n, "city": c, "active": 1} for n, c in suppliers])
     categories = sorted(sample(rng, sorted(CATALOG), 2 + difficulty))
     bins = sample(rng, BINS, 6 + 2 * difficulty)
     products: list[dict[str, Any]] = []
     for category in categories:
         costs = sample(rng, range(150, 9000), len(CATALOG[category]))
-        low = set(sample(rng, range(len(CATALOG[category])), 1 + int(rng.integers(difficulty))))
+        low = set(sample(rng, range(len(CATALOG[category])), 1 + integer(rng, 0, difficulty)))
         for i, name in enumerate(CATALOG[category]):
-            reorder = int(rng.integers(4, 16)) * 5
-            stock = (
-                int(rng.integers(0, reorder)) if i in low else reorder + int(rng.integers(0, 90))
-            )
+            reorder = integer(rng, 4, 16) * 5
+            stock = integer(rng, 0, reorder) if i in low else reorder + integer(rng, 0, 90)
             products.append(
                 {
                     "sku": f"{category[:3].upper()}-{101 + i}",
@@ -87,7 +84,6 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[InventoryWorld
                     "unit_cost": costs[i] / 100,
                 }
             )
-    world.insert("products", products)
     orders = []
     for i in range(4 + 3 * difficulty):
         product = pick(rng, products)
@@ -97,11 +93,15 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[InventoryWorld
                 "id": 501 + i,
                 "sku": product["sku"],
                 "supplier": product["supplier"],
-                "quantity": int(rng.integers(2, 20)) * 10,
+                "quantity": integer(rng, 2, 20) * 10,
                 "status": status,
             }
         )
+    world.conn.execute("BEGIN")  # one transaction for every insert
+    world.insert("suppliers", [{"name": n, "city": c, "active": 1} for n, c in suppliers])
+    world.insert("products", products)
     world.insert("purchase_orders", orders)
+    world.conn.execute("COMMIT")
     return world, {"categories": categories, "suppliers": [n for n, _ in suppliers]}
 
 

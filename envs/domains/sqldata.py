@@ -18,7 +18,7 @@ from typing import Any, Literal
 from nexgym.envs.domains import sqldata_tasks as tasks
 from nexgym.envs.domains.sqldata_tasks import SalesWorld
 from nexgym.envs.domains.sqlworld import MAX_ROWS, quote_identifier
-from nexgym.envs.domains.taskgen import GeneratedDomain, call
+from nexgym.envs.domains.taskgen import GeneratedDomain, call, fast_rng
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
@@ -309,6 +309,7 @@ class SqlDataDomain(GeneratedDomain):
 
     name = "sqldata"
     description = "a messy SQLite sales database to clean, deduplicate and summarise"
+    rng = staticmethod(fast_rng)
     tools = (
         list_tables,
         describe_table,

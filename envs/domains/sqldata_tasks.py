@@ -13,7 +13,7 @@ import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
 from nexgym.envs.domains.sqlworld import SqlWorld
-from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, pick, sample
 
 SCHEMA = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
@@ -52,13 +52,13 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
     customers, messy_email, messy_city = [], [], []  # ids of untidy rows
     for i, (first, last) in enumerate(people, 1):
         email, city = f"{first.lower()}.{last.lower()}@example.com", pick(rng, cities)
-        if rng.random() < 0.3:
+        if integer(rng, 0, 10) < 3:
             email = f" {first}.{last}@Example.com "
             messy_email.append(i)
-        elif rng.random() < 0.3:
+        elif integer(rng, 0, 10) < 3:
             city = pick(rng, (city.lower(), city.upper()))
             messy_city.append(i)
-        day = f"2025-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}"
+        day = f"2025-{integer(rng, 1, 13):02d}-{integer(rng, 1, 29):02d}"
         customers.append(
             {"id": i, "name": f"{first} {last}", "email": email, "city": city, "signup_date": day}
         )
@@ -66,25 +66,27 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
         customers[0]["email"] = customers[0]["email"].upper()
     if not messy_city:
         customers[-1]["city"] = customers[-1]["city"].lower()
-    world.insert("customers", customers)
     sales = []
     for i in range(1, 21 + 10 * difficulty):
         month = pick(rng, MONTH_KEYS)
         sales.append(
             {
                 "id": i,
-                "customer_id": int(rng.integers(1, len(customers) + 1)),
+                "customer_id": integer(rng, 1, len(customers) + 1),
                 "product": pick(rng, PRODUCTS),
                 "region": pick(rng, REGIONS),
-                "amount": int(rng.integers(500, 30000)) / 100,
-                "sale_date": f"{month}-{int(rng.integers(1, 29)):02d}",
+                "amount": integer(rng, 500, 30000) / 100,
+                "sale_date": f"{month}-{integer(rng, 1, 29):02d}",
             }
         )
     for row in sample(rng, sales, 2 + difficulty):
         row["region"] = None
     for row in sample(rng, sales, 2 + difficulty):
         sales.append({**row, "id": len(sales) + 1})
+    world.conn.execute("BEGIN")  # one transaction for both tables
+    world.insert("customers", customers)
     world.insert("sales", sales)
+    world.conn.execute("COMMIT")
     return world, {"cities": cities}
 
 

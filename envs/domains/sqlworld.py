@@ -1,8 +1,8 @@
 """A world backed by an in-memory SQLite database, shared by the SQL domains.
 
 :class:`SqlWorld` wraps one ``sqlite3`` connection to ``:memory:``. Worlds copy with
-:func:`copy.deepcopy` (through ``Connection.backup``) and pickle (through
-``Connection.serialize``), so episodes can be forked and sent to worker processes.
+:func:`copy.deepcopy` and pickle (both through ``Connection.serialize``), so
+episodes can be forked and sent to worker processes.
 Agent-written SQL only ever runs through :meth:`SqlWorld.select`, which accepts a
 single read-only ``SELECT`` (enforced by an authorizer, not by parsing) and caps the
 rows it returns and the work it may do.
@@ -55,20 +55,18 @@ class SqlWorld:
     """
 
     def __init__(self, schema: str = "") -> None:
-        self.conn = self._connect()
-        if not schema:
-            return
-        image = _SCHEMA_IMAGES.get(schema)
-        if image is None:
+        image = _SCHEMA_IMAGES.get(schema) if schema else None
+        self.conn = self._connect(image)
+        if schema and image is None:
             self.conn.executescript(schema)
             _SCHEMA_IMAGES[schema] = self.conn.serialize()
-        else:
-            self.conn.deserialize(image)
-            self.conn.execute("PRAGMA foreign_keys = ON")
 
     @staticmethod
-    def _connect() -> sqlite3.Connection:
+    def _connect(image: bytes | None = None) -> sqlite3.Connection:
+        """A fresh in-memory connection, holding the database ``image`` if one is given."""
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        if image is not None:
+            conn.deserialize(image)
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
@@ -80,8 +78,8 @@ class SqlWorld:
         for key, value in self.__dict__.items():
             if key != "conn":
                 setattr(clone, key, copy.deepcopy(value, memo))
-        clone.conn = self._connect()
-        self.conn.backup(clone.conn)
+        # the same database as ``Connection.backup`` copies, a few times faster
+        clone.conn = self._connect(self.conn.serialize())
         return clone
 
     def __getstate__(self) -> dict[str, Any]:
@@ -93,9 +91,7 @@ class SqlWorld:
         state = dict(state)
         data = state.pop("_database")
         self.__dict__.update(state)
-        self.conn = self._connect()
-        self.conn.deserialize(data)
-        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn = self._connect(data)
 
     # -- trusted access (tools and verifiers) -----------------------------------------
 
