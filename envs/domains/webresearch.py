@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from nexgym.envs.domains.base import Domain, Task
+from nexgym.envs.domains.taskgen import fast_rng
 from pydantic import AnyUrl, TypeAdapter, ValidationError
 
 from nexgym.error import ToolError
@@ -209,6 +210,7 @@ class WebResearchDomain(Domain):
     )
     tools = (fetch,)
     difficulties: ClassVar[tuple[int, ...]] = (1, 2, 3)
+    rng = staticmethod(fast_rng)
 
     def __init__(self) -> None:
         super().__init__()

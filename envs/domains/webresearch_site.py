@@ -10,12 +10,13 @@ lies past the first 5,000 characters, so reading it takes a second fetch with
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, Task, answer_has, compose_task
 from nexgym.envs.domains.names import CITIES, COMPANIES, FIRST_NAMES, LAST_NAMES
-from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, pick, sample
 from nexgym.envs.domains.webresearch import SITE
 
 from nexgym.mcp.external import complete_plans
@@ -35,6 +36,11 @@ FILLER = (
     "New offices were opened to support growth in existing markets.",
 )
 
+#: Every paragraph of four filler sentences (a report is a run of them).
+PARAGRAPHS = tuple(" ".join(four) for four in itertools.product(FILLER, repeat=4))
+#: The most paragraphs a report needs to pass 5,200 characters.
+MAX_PARAGRAPHS = 5200 // (min(len(p) for p in PARAGRAPHS) + 2) + 1
+
 
 def slug(name: str) -> str:
     """``Maple & Co`` -> ``maple-co``."""
@@ -50,13 +56,15 @@ def build_site(rng: np.random.Generator, difficulty: int) -> tuple[dict[str, str
                 "name": name,
                 "slug": slug(name),
                 "sector": pick(rng, SECTORS[:3]),
-                "founded": int(rng.integers(1950, 2021)),
+                "founded": integer(rng, 1950, 2021),
                 "city": pick(rng, CITIES)[0],
-                "staff": int(rng.integers(20, 5000)),
+                "staff": integer(rng, 20, 5000),
                 "ceo": f"{pick(rng, FIRST_NAMES)} {pick(rng, LAST_NAMES)}",
-                "revenue": round(float(rng.uniform(1.0, 900.0)), 1),
+                "revenue": integer(rng, 10, 9001) / 10,
             }
         )
+    # the reports' filler paragraphs, drawn in one call (enough for the longest report)
+    paragraphs = rng.integers(0, len(PARAGRAPHS), size=(len(companies), MAX_PARAGRAPHS)).tolist()
     pages: dict[str, str] = {}
     index = ["# Company Atlas", "", f"Profiles of {len(companies)} companies.", ""]
     index += [f"- [{c['name']}](/companies/{c['slug']}.md), {c['sector']}" for c in companies]
@@ -76,8 +84,9 @@ def build_site(rng: np.random.Generator, difficulty: int) -> tuple[dict[str, str
         )
         body = [f"# {c['name']}: annual report", ""]
         size = sum(len(line) + 1 for line in body)  # of the page so far, newlines included
+        draws = iter(paragraphs.pop())
         while size < 5200:
-            paragraph = " ".join(pick(rng, FILLER) for _ in range(4))
+            paragraph = PARAGRAPHS[next(draws)]
             body += [paragraph, ""]
             size += len(paragraph) + 2
         body += [
