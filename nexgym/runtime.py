@@ -21,6 +21,7 @@ report); hybrid workers also get a ``message`` tool. On an ``independent`` or
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from nexgym.backends import InProcessBackend, ToolBackend
@@ -62,8 +63,28 @@ MAX_ECHO_CHARS = 2_000
 _ORCHESTRATED = frozenset({"centralized", "hybrid"})
 #: The built-in tool that validates the arguments of each non-domain menu entry kind.
 _BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
-#: ``json.dumps(x, default=str)`` without building an encoder on each call.
-_ENCODE_ARGUMENTS = json.JSONEncoder(default=str).encode
+#: The C encoder behind ``json.dumps(x, default=str)``, built once (``JSONEncoder.encode``
+#: builds one on each call, which costs as much as the encoding of a small dict).
+_MARKERS: dict[int, Any] = {}
+_C_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        _MARKERS, str, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+)
+_PY_ENCODE = json.JSONEncoder(default=str).encode
+
+
+def _encode_arguments(arguments: dict[str, Any]) -> str:
+    """``json.dumps(arguments, default=str)``, the same text or the same error."""
+    if _C_ENCODE is None:  # a Python without the _json accelerator
+        return _PY_ENCODE(arguments)
+    try:
+        return "".join(_C_ENCODE(arguments, 0))
+    except BaseException:
+        _MARKERS.clear()  # an error leaves the containers it was in marked as open
+        raise
 
 
 class Runtime(CallStack):
@@ -250,7 +271,7 @@ class Runtime(CallStack):
 
     def act(self, role: str, text: Any) -> ActOutcome:
         """Let ``role`` take one action given as text. Never raises on the text itself."""
-        if self.done:
+        if self.stop_reason is not None:
             raise EpisodeOver("the episode is over; call reset() to start a new one")
         self._select(role)
         frame = self.stack[-1]
@@ -264,7 +285,7 @@ class Runtime(CallStack):
             outcome = self._invalid(frame, text, parsed.reason)
         else:
             outcome = self._dispatch(frame, parsed, text)
-        if not self.done and self.stack and self.stack[-1] is frame:
+        if self.stop_reason is None and self.stack and self.stack[-1] is frame:
             self._enforce_turn_limit(frame)
         self._after_act()
         return outcome
@@ -310,7 +331,7 @@ class Runtime(CallStack):
             )
         call_id = f"call_{self._next_call}"
         self._next_call += 1
-        function = {"name": call.name, "arguments": _ENCODE_ARGUMENTS(arguments)}
+        function = {"name": call.name, "arguments": _encode_arguments(arguments)}
         tool_calls = [{"id": call_id, "type": "function", "function": function}]
         frame.messages.append({"role": "assistant", "content": "", "tool_calls": tool_calls})
         if entry.kind == "finish":
