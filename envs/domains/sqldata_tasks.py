@@ -13,7 +13,7 @@ import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
 from nexgym.envs.domains.sqlworld import SqlWorld
-from nexgym.envs.domains.taskgen import call, integer, pick, sample
+from nexgym.envs.domains.taskgen import call, pick, sample
 
 SCHEMA = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
@@ -50,15 +50,18 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
     cities = [c for c, _ in sample(rng, CITIES, 4)]
     people = sample(rng, NAME_PAIRS, 8 + 4 * difficulty)
     customers, messy_email, messy_city = [], [], []  # ids of untidy rows
-    for i, (first, last) in enumerate(people, 1):
-        email, city = f"{first.lower()}.{last.lower()}@example.com", pick(rng, cities)
-        if integer(rng, 0, 10) < 3:
+    # drawn in bulk, one row of plain ints per customer and per sale
+    # customer: city, untidy email (3 in 10), else untidy city (3 in 10), its case, month, day
+    rolls = rng.integers((0, 0, 0, 0, 1, 1), (4, 10, 10, 2, 13, 29), size=(len(people), 6))
+    for i, ((first, last), roll) in enumerate(zip(people, rolls.tolist(), strict=True), 1):
+        email, city = f"{first.lower()}.{last.lower()}@example.com", cities[roll[0]]
+        if roll[1] < 3:
             email = f" {first}.{last}@Example.com "
             messy_email.append(i)
-        elif integer(rng, 0, 10) < 3:
-            city = pick(rng, (city.lower(), city.upper()))
+        elif roll[2] < 3:
+            city = (city.lower(), city.upper())[roll[3]]
             messy_city.append(i)
-        day = f"2025-{integer(rng, 1, 13):02d}-{integer(rng, 1, 29):02d}"
+        day = f"2025-{roll[4]:02d}-{roll[5]:02d}"
         customers.append(
             {"id": i, "name": f"{first} {last}", "email": email, "city": city, "signup_date": day}
         )
@@ -67,16 +70,18 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
     if not messy_city:
         customers[-1]["city"] = customers[-1]["city"].lower()
     sales = []
-    for i in range(1, 21 + 10 * difficulty):
-        month = pick(rng, MONTH_KEYS)
+    # sale: month, customer id, product, region, amount in cents, day
+    high = (len(MONTH_KEYS), len(customers) + 1, len(PRODUCTS), len(REGIONS), 30000, 29)
+    draws = rng.integers((0, 1, 0, 0, 500, 1), high, size=(20 + 10 * difficulty, 6))
+    for i, (month, customer, product, region, cents, day) in enumerate(draws.tolist(), 1):
         sales.append(
             {
                 "id": i,
-                "customer_id": integer(rng, 1, len(customers) + 1),
-                "product": pick(rng, PRODUCTS),
-                "region": pick(rng, REGIONS),
-                "amount": integer(rng, 500, 30000) / 100,
-                "sale_date": f"{month}-{integer(rng, 1, 29):02d}",
+                "customer_id": customer,
+                "product": PRODUCTS[product],
+                "region": REGIONS[region],
+                "amount": cents / 100,
+                "sale_date": f"{MONTH_KEYS[month]}-{day:02d}",
             }
         )
     for row in sample(rng, sales, 2 + difficulty):

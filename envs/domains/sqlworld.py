@@ -29,6 +29,10 @@ _READ_ACTIONS = frozenset(
 )
 
 
+#: Connections of collected worlds, ready for reuse (see :meth:`SqlWorld._connect`).
+_POOL: list[sqlite3.Connection] = []
+_POOL_SIZE = 32
+
 #: schema script -> the serialized database it creates (see :meth:`SqlWorld.__init__`).
 _SCHEMA_IMAGES: dict[str, bytes] = {}
 
@@ -63,12 +67,38 @@ class SqlWorld:
 
     @staticmethod
     def _connect(image: bytes | None = None) -> sqlite3.Connection:
-        """A fresh in-memory connection, holding the database ``image`` if one is given."""
+        """An in-memory connection, holding the database ``image`` if one is given.
+
+        Connections of worlds that were garbage-collected are reused (``deserialize``
+        replaces their whole database): opening one and preparing the same statements
+        again cost more than the rest of a small world's generation.
+        """
+        while _POOL and image is not None:
+            conn = _POOL.pop()
+            try:
+                conn.deserialize(image)
+            except sqlite3.Error:  # busy (an unfinished cursor): drop it
+                conn.close()
+                continue
+            conn.execute("PRAGMA foreign_keys = ON")
+            return conn
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         if image is not None:
             conn.deserialize(image)
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
+
+    def __del__(self) -> None:
+        conn = self.__dict__.get("conn")
+        if conn is not None and len(_POOL) < _POOL_SIZE:
+            try:
+                if conn.in_transaction:
+                    return
+                conn.set_authorizer(None)
+                conn.set_progress_handler(None, 0)
+            except sqlite3.Error:  # closed
+                return
+            _POOL.append(conn)
 
     # -- copying and pickling -------------------------------------------------------
 
