@@ -13,7 +13,7 @@ import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
 from nexgym.envs.domains.sqlworld import SqlWorld
-from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.taskgen import call, integer_rows, pick, sample
 
 SCHEMA = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
@@ -52,8 +52,8 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
     customers, messy_email, messy_city = [], [], []  # ids of untidy rows
     # drawn in bulk, one row of plain ints per customer and per sale
     # customer: city, untidy email (3 in 10), else untidy city (3 in 10), its case, month, day
-    rolls = rng.integers((0, 0, 0, 0, 1, 1), (4, 10, 10, 2, 13, 29), size=(len(people), 6))
-    for i, ((first, last), roll) in enumerate(zip(people, rolls.tolist(), strict=True), 1):
+    rolls = integer_rows(rng, (0, 0, 0, 0, 1, 1), (4, 10, 10, 2, 13, 29), len(people))
+    for i, ((first, last), roll) in enumerate(zip(people, rolls, strict=True), 1):
         email, city = f"{first.lower()}.{last.lower()}@example.com", cities[roll[0]]
         if roll[1] < 3:
             email = f" {first}.{last}@Example.com "
@@ -72,8 +72,8 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
     sales = []
     # sale: month, customer id, product, region, amount in cents, day
     high = (len(MONTH_KEYS), len(customers) + 1, len(PRODUCTS), len(REGIONS), 30000, 29)
-    draws = rng.integers((0, 1, 0, 0, 500, 1), high, size=(20 + 10 * difficulty, 6))
-    for i, (month, customer, product, region, cents, day) in enumerate(draws.tolist(), 1):
+    draws = integer_rows(rng, (0, 1, 0, 0, 500, 1), high, 20 + 10 * difficulty)
+    for i, (month, customer, product, region, cents, day) in enumerate(draws, 1):
         sales.append(
             {
                 "id": i,

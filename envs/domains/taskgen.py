@@ -28,6 +28,7 @@ __all__ = [
     "call",
     "fast_rng",
     "integer",
+    "integer_rows",
     "pick",
     "sample",
 ]
@@ -71,6 +72,18 @@ def integer(rng: np.random.Generator, low: int, high: int) -> int:
     if type(rng) is FastRng:
         return low + rng.py._randbelow(high - low)  # type: ignore[attr-defined]
     return int(rng.integers(low, high))
+
+
+def integer_rows(
+    rng: np.random.Generator, low: Sequence[int], high: Sequence[int], rows: int
+) -> list[list[int]]:
+    """``rows`` rows of ints, column ``j`` in ``[low[j], high[j])``, as plain Python lists.
+
+    Scaled uniform floats: ``Generator.integers`` with per-column bounds is twice as slow.
+    """
+    lo, span = np.asarray(low), np.asarray(high) - np.asarray(low)
+    drawn = (rng.random((rows, len(lo))) * span).astype(np.int64)
+    return (np.minimum(drawn, span - 1) + lo).tolist()
 
 
 def pick(rng: np.random.Generator, items: Sequence[T]) -> T:

@@ -116,9 +116,11 @@ def search_flights(
         destination: arrival city.
         day: date as YYYY-MM-DD.
     """
-    route = (_city(world, origin), _city(world, destination), _day(day))
+    origin, destination, day = _city(world, origin), _city(world, destination), _day(day)
     found = [
-        vars(f).copy() for f in world.flights.values() if (f.origin, f.destination, f.day) == route
+        vars(f).copy()
+        for f in world.flights.values()
+        if f.day == day and f.origin == origin and f.destination == destination
     ]
     return sorted(found, key=lambda f: f["price"])[:MAX_RESULTS]
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
-from nexgym.envs.domains.taskgen import call, integer, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, integer_rows, pick, sample
 
 DAYS = tuple((dt.date(2026, 6, 1) + dt.timedelta(days=i)).isoformat() for i in range(5))
 AIRLINES = (("SK", "Skylark Air"), ("AU", "Aurora Airways"), ("BG", "Blue Gull"),
@@ -134,8 +134,8 @@ DEPARTURES = tuple(f"{h:02d}:{m}" for h in range(6, 21) for m in ("05", "20", "4
 FLIGHT_NUMBERS = tuple(tuple(f"{code}{100 + n}" for n in range(800)) for code, _ in AIRLINES)
 NAMES = tuple(name for _, name in AIRLINES)
 #: Per-route draws: flight count, carrier order, base fare, three fare steps, three times.
-_LOW = np.array([2, 0, 0, 1, 1, 1, 0, 0, 0])
-_HIGH = np.array([4, len(CARRIER_ORDERS), 300, 60, 60, 60, *[len(DEPARTURES)] * 3])
+_LOW = (2, 0, 0, 1, 1, 1, 0, 0, 0)
+_HIGH = (4, len(CARRIER_ORDERS), 300, 60, 60, 60, *[len(DEPARTURES)] * 3)
 
 
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, dict]:
@@ -147,7 +147,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, d
     cities = [c for c, _ in sample(rng, CITIES, 4 + difficulty)]
     slots = [(o, d, day) for o in cities for d in cities if o != d for day in DAYS]
     # drawn in bulk, one row of plain ints per route: scalar draws would dominate
-    draws = rng.integers(_LOW, _HIGH, size=(len(slots), len(_LOW))).tolist()
+    draws = integer_rows(rng, _LOW, _HIGH, len(slots))
     flights, new = world.flights, object.__new__
     routes: dict[tuple[str, str, str], list[Flight]] = {}
     numbers = FLIGHT_NUMBERS
