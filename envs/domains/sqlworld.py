@@ -74,7 +74,10 @@ class SqlWorld:
         again cost more than the rest of a small world's generation.
         """
         while _POOL and image is not None:
-            conn = _POOL.pop()
+            try:
+                conn = _POOL.pop()
+            except IndexError:  # another thread took the last one
+                break
             try:
                 conn.deserialize(image)
             except sqlite3.Error:  # busy (an unfinished cursor): drop it
@@ -89,16 +92,15 @@ class SqlWorld:
         return conn
 
     def __del__(self) -> None:
-        conn = self.__dict__.get("conn")
-        if conn is not None and len(_POOL) < _POOL_SIZE:
-            try:
-                if conn.in_transaction:
-                    return
-                conn.set_authorizer(None)
-                conn.set_progress_handler(None, 0)
-            except sqlite3.Error:  # closed
+        try:
+            conn = self.__dict__.get("conn")
+            if conn is None or len(_POOL) >= _POOL_SIZE or conn.in_transaction:
                 return
+            conn.set_authorizer(None)
+            conn.set_progress_handler(None, 0)
             _POOL.append(conn)
+        except Exception:  # closed, or the interpreter is shutting down
+            return
 
     # -- copying and pickling -------------------------------------------------------
 
