@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import sqlite3
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from nexgym.error import ToolError
@@ -158,7 +159,8 @@ class SqlWorld:
             f"({', '.join(quote_identifier(c) for c in columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
         )
-        rows = [tuple(r[c] for c in columns) for r in records]
+        get = itemgetter(*columns)
+        rows = [get(r) for r in records] if len(columns) > 1 else [(get(r),) for r in records]
         if self.conn.in_transaction:
             self.conn.executemany(sql, rows)
             return
