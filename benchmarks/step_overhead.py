@@ -238,6 +238,7 @@ def direct(domain: Any, episode: Episode, difficulty: int) -> tuple[list[str], T
             result = ToolResult.failure(str(e))
         if i < shown:
             texts.append(result.render())
+    del world, worlds  # the loop is done with its worlds too (the env frees them at reset)
     return texts, _timing(start, after_generation)
 
 

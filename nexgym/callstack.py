@@ -17,7 +17,6 @@ from nexgym.menus import RoleMenu
 from nexgym.messaging import MessageBoard, MessageKind, MessageRecord
 from nexgym.prompts import task_text, tool_result_text
 from nexgym.spec import AgentSpec
-from nexgym.tools import ToolCall
 from nexgym.trace import SpanKind, Trace
 
 __all__ = ["CallStack"]
@@ -49,7 +48,9 @@ class CallStack:
         self, agent: AgentSpec, message: str, call_id: str | None, parent: int | None
     ) -> None:
         kind: SpanKind = "agent" if parent is None else "subagent"
-        span = self.trace.open(kind, agent.name, agent.name, self.clock, parent, task=message)
+        span = self.trace.open_span(
+            kind, agent.name, agent.name, self.clock, parent, {"task": message}
+        )
         prompt = self._menus[agent.name].prompt
         opening = task_text(message) + self.board.take(agent.name)
         messages = [{"role": "system", "content": prompt}, {"role": "user", "content": opening}]
@@ -59,7 +60,9 @@ class CallStack:
     def _pop(self, frame: Frame, result: str, outcome: str) -> None:
         self.stack.pop()
         frame.span.end = self.clock
-        frame.span.attributes.update(turns=frame.turns, outcome=outcome)
+        attributes = frame.span.attributes
+        attributes["turns"] = frame.turns
+        attributes["outcome"] = outcome
         caller = self.stack[-1]
         assert frame.call_id is not None  # only the root frame has no call id
         self._log_message(frame.agent.name, caller.agent.name, "result")
@@ -75,7 +78,7 @@ class CallStack:
         notes = self.board.take(frame.agent.name)
         if notes:
             frame.messages.append({"role": "user", "content": notes.lstrip()})
-        frame.pending = tool_result_text(ToolCall(name), text) + notes
+        frame.pending = tool_result_text(name, text) + notes
 
     def _log_message(self, sender: str, recipient: str, kind: MessageKind) -> None:
         self.board.record(sender, recipient, kind, self.clock, self.turns)
@@ -95,12 +98,10 @@ class CallStack:
         self.answer = answer
         self._end("finished")
 
-    def _limit(self, agent: AgentSpec) -> int:
-        return self.max_turns if self.max_turns is not None else agent.max_turns
-
     def _enforce_turn_limit(self, frame: Frame) -> None:
-        limit = self._limit(frame.agent)
-        if self.done or frame.turns < limit:
+        max_turns = self.max_turns  # the runtime's override of every agent's own limit
+        limit = max_turns if max_turns is not None else frame.agent.max_turns
+        if frame.turns < limit or self.stop_reason is not None:
             return
         if len(self.stack) > 1:
             self._pop(

@@ -166,6 +166,9 @@ class PeerRuntime(Runtime):
     def _top(self, role: str) -> Frame:
         return self._by_role[role].stack[-1]
 
+    def _pending(self, role: str) -> str:
+        return self._top(role).pending if role in self.ready_roles else ""
+
     def history(self, role: str) -> list[dict[str, Any]]:
         """The chat messages of ``role``'s current (or latest) invocation, OpenAI format."""
         peer = self._by_role.get(role)

@@ -215,6 +215,8 @@ class NexEnv(gym.Env[str, str]):
             raise UnknownNameError("teammate role", sorted(unknown)[0], self.hierarchy.agent_names)
         self.task_seed: int | None = None
         self._observation = ""
+        #: whether each system prompt seen is in the charset (checked once, not per push)
+        self._clean_prompts: dict[str, bool] = {}
         self._episode: dict[str, Any] | None = None  # what a pickle replays
 
     def _resolve_control(self, control: str | Sequence[str]) -> frozenset[str]:
@@ -297,10 +299,26 @@ class NexEnv(gym.Env[str, str]):
 
     def _observe(self, role: str | None) -> str:
         """The acting role's observation (the root's once the episode is over)."""
-        text = self.runtime.observe(role or self.hierarchy.root)
+        role = role or self.hierarchy.root
+        text = self.runtime.observe(role)
         # most observations are already in the charset: skip to_charset's regex scan then
-        self._observation = text if _in_charset(text) else to_charset(text)
+        self._observation = text if self._observation_in_charset(role, text) else to_charset(text)
         return self._observation
+
+    def _observation_in_charset(self, role: str, text: str) -> bool:
+        """``_in_charset(text)``, with the role's system prompt checked once.
+
+        An invocation's opening text starts with that long prompt: only the rest is scanned.
+        """
+        prompt = self.runtime.system_prompt(role)
+        if len(text) <= len(prompt) or len(text) > MAX_OBSERVATION_CHARS:
+            return _in_charset(text)
+        clean = self._clean_prompts.get(prompt)
+        if clean is None:
+            clean = self._clean_prompts[prompt] = _in_charset(prompt)
+        if clean and text.startswith(prompt):
+            return _in_charset(text[len(prompt) :])
+        return _in_charset(text)
 
     def _info(self, role: str | None) -> dict[str, Any]:
         runtime = self.runtime
@@ -312,7 +330,7 @@ class NexEnv(gym.Env[str, str]):
             "clock": runtime.clock,
             "depth": len(runtime.stack),
         }
-        if runtime.done:
+        if runtime.stop_reason is not None:  # the episode is over
             verdict = runtime.verdict
             info.update(
                 stop_reason=runtime.stop_reason,

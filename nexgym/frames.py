@@ -80,7 +80,7 @@ class Frame:
     result_from: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ToolRecord:
     """A domain tool call as executed (for oracles, metrics and logs).
 
@@ -94,6 +94,33 @@ class ToolRecord:
     error: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     world: int = 0
+
+    def __init__(
+        self,
+        role: str,
+        call: ToolCall,
+        ok: bool,
+        time: float,
+        error: str | None = None,
+        meta: dict[str, Any] | None = None,
+        world: int = 0,
+    ) -> None:
+        # one is built on each tool step: the slots' own setters, as in ToolCall (the
+        # frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``)
+        set_field = _RECORD_SETTERS
+        set_field[0](self, role)
+        set_field[1](self, call)
+        set_field[2](self, ok)
+        set_field[3](self, time)
+        set_field[4](self, error)
+        set_field[5](self, {} if meta is None else meta)
+        set_field[6](self, world)
+
+
+_RECORD_SETTERS = tuple(
+    ToolRecord.__dict__[name].__set__
+    for name in ("role", "call", "ok", "time", "error", "meta", "world")
+)
 
 
 @dataclass(frozen=True, slots=True)

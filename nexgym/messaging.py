@@ -39,14 +39,24 @@ class MessageBoard:
     """The episode's message log and the notes waiting for each role."""
 
     def __init__(self) -> None:
-        self.log: list[MessageRecord] = []
+        # logging is on the step path: plain tuples there, records built when the log is read
+        self._entries: list[tuple[str, str, MessageKind, float, int]] = []
+        self._records: list[MessageRecord] = []
         self._mailbox: dict[str, list[str]] = {}
+
+    @property
+    def log(self) -> list[MessageRecord]:
+        """Every message logged, in order."""
+        records, entries = self._records, self._entries
+        if len(records) < len(entries):
+            records.extend(MessageRecord(*entry) for entry in entries[len(records) :])
+        return records
 
     def record(
         self, sender: str, recipient: str, kind: MessageKind, time: float, turn: int
     ) -> None:
         """Log one message."""
-        self.log.append(MessageRecord(sender, recipient, kind, time, turn))
+        self._entries.append((sender, recipient, kind, time, turn))
 
     def post(self, sender: str, recipient: str, text: str, time: float, turn: int) -> None:
         """Log a note and leave it for ``recipient``."""

@@ -42,8 +42,8 @@ def task_text(instruction: str) -> str:
     return f"# Task\n{instruction.strip()}"
 
 
-def tool_result_text(call: ToolCall, text: str) -> str:
-    """The observation after a tool call (Hermes/Qwen's ``<tool_response>`` form)."""
+def tool_result_text(name: str, text: str) -> str:
+    """The observation after a call of tool ``name`` (Hermes/Qwen's ``<tool_response>`` form)."""
     return f"<tool_response>\n{text}\n</tool_response>"
 
 

@@ -61,6 +61,7 @@ TIME_LIMITS = frozenset({"turn_limit", "time_budget", "max_cycles"})
 MAX_RESULT_CHARS = 8_000
 MAX_ECHO_CHARS = 2_000
 _ORCHESTRATED = frozenset({"centralized", "hybrid"})
+_NO_CAP = 10**9  # the rounds limit of a topology that has none
 #: The built-in tool that validates the arguments of each non-domain menu entry kind.
 _BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
 #: The C encoder behind ``json.dumps(x, default=str)``, built once (``JSONEncoder.encode``
@@ -74,6 +75,12 @@ _C_ENCODE = (
     )
 )
 _PY_ENCODE = json.JSONEncoder(default=str).encode
+#: The outcomes of valid actions, built once (they are frozen; building one costs ~1 us).
+_FINISHED = ActOutcome("finish")
+_MESSAGED = ActOutcome("message")
+_DELEGATED = ActOutcome("subagent")
+_TOOL_OK = ActOutcome("tool", detail="ok")
+_TOOL_ERROR = ActOutcome("tool", detail="error")
 
 
 def _encode_arguments(arguments: dict[str, Any]) -> str:
@@ -130,6 +137,7 @@ class Runtime(CallStack):
         self.renames: dict[str, str] = {}
         self.descriptions: dict[str, str] = {}
         self._agents = {a.name: a for a in spec.agents}
+        self._no_penalties: dict[str, float] = dict.fromkeys(self._agents, 0.0)
         #: roles that ever act, in order (the PettingZoo views' ``possible_agents``).
         self.roles: tuple[str, ...] = spec.agent_names
         #: the role that starts the episode and whose ``finish`` answers the task.
@@ -137,7 +145,7 @@ class Runtime(CallStack):
         self._siblings = siblings(spec) if spec.topology == "hybrid" else {}
         rounds = spec.topology_params.rounds
         orchestrated = spec.topology in _ORCHESTRATED and rounds is not None
-        self._rounds_cap = rounds if orchestrated and rounds is not None else 10**9
+        self._rounds_cap = rounds if orchestrated and rounds is not None else _NO_CAP
         self._build_menus()
         self.task: Task | None = None
         self._clear()
@@ -163,6 +171,10 @@ class Runtime(CallStack):
             role: tuple(e.schema for e in menu.entries.values())
             for role, menu in self._menus.items()
         }
+
+    def system_prompt(self, role: str) -> str:
+        """The system message that opens each invocation of ``role``."""
+        return self._menus[role].prompt
 
     def tool_schemas(self, role: str) -> list[dict[str, Any]]:
         """The OpenAI tool schemas a role sees (domain tools, sub-agents, finish)."""
@@ -190,7 +202,7 @@ class Runtime(CallStack):
         self.answer: str | None = None
         self.verdict: Verdict | None = None
         self.stop_reason: str | None = None
-        self._penalties: dict[str, float] = dict.fromkeys(self._agents, 0.0)
+        self._penalties: dict[str, float] = self._no_penalties.copy()
         self._next_call = 0
         self._assigned: dict[tuple[str, str], int] = {}
 
@@ -232,9 +244,12 @@ class Runtime(CallStack):
         if self.done:
             score = self.verdict.score if self.verdict else 0.0
             return f"The episode is over ({self.stop_reason}). Task score: {score:.2f}."
-        if role not in self.ready_roles:
-            return ""
-        return self._top(role).pending
+        return self._pending(role)
+
+    def _pending(self, role: str) -> str:
+        """The new text of ``role``'s frame if it may act now, else "" (a tree: the top one)."""
+        stack = self.stack
+        return stack[-1].pending if stack and stack[-1].agent.name == role else ""
 
     def _top(self, role: str) -> Frame:
         return self.stack[-1]
@@ -255,7 +270,7 @@ class Runtime(CallStack):
         The task score is not included: it is :attr:`verdict` ``.score`` once the episode is
         over, and the views decide how to share it (the Gymnasium view adds it once).
         """
-        out, self._penalties = self._penalties, dict.fromkeys(self._agents, 0.0)
+        out, self._penalties = self._penalties, self._no_penalties.copy()
         return out
 
     def stop(self, reason: str) -> None:
@@ -291,7 +306,8 @@ class Runtime(CallStack):
         return outcome
 
     def _select(self, role: str) -> None:
-        if role != self.active_role:
+        stack = self.stack  # a tree: the top frame's role acts (the episode is not over)
+        if not stack or stack[-1].agent.name != role:
             raise EpisodeOver(f"expected role {self.active_role!r} to act, got {role!r}")
 
     def _after_act(self) -> None:
@@ -336,11 +352,11 @@ class Runtime(CallStack):
         frame.messages.append({"role": "assistant", "content": "", "tool_calls": tool_calls})
         if entry.kind == "finish":
             self._finish(frame, str(arguments["answer"]))
-            return ActOutcome("finish")
+            return _FINISHED
         if entry.kind == "message":
             self.board.post(role, arguments["to"], str(arguments["text"]), self.clock, self.turns)
             self._deliver(frame, call_id, call.name, f"Message sent to {arguments['to']}.")
-            return ActOutcome("message")
+            return _MESSAGED
         if entry.kind == "subagent":
             return self._delegate(frame, entry.target, call_id, arguments["task"])
         result = self._run_tool(role, ToolCall(entry.target, arguments), frame.span.id)
@@ -351,13 +367,14 @@ class Runtime(CallStack):
                 + f"\n[... {len(text_out) - MAX_RESULT_CHARS} more characters cut]"
             )
         self._deliver(frame, call_id, call.name, text_out)
-        return ActOutcome("tool", detail="ok" if result.ok else "error")
+        return _TOOL_OK if result.ok else _TOOL_ERROR
 
     def _delegate(self, frame: Frame, child: str, call_id: str, task: str) -> ActOutcome:
         depth, cap = self.spec.limits.max_depth, self._rounds_cap
-        key = (child, " ".join(task.split()))
-        if len(self.stack) >= depth or self._assigned.get(key, 0) >= cap:
-            deep = len(self.stack) >= depth
+        # the rounds limit binds only in an orchestrated topology: no key to build otherwise
+        key = (child, " ".join(task.split())) if cap < _NO_CAP else None
+        deep = len(self.stack) >= depth
+        if deep or (key is not None and self._assigned.get(key, 0) >= cap):
             error = (
                 f"Error: sub-agent calls are nested {len(self.stack)} deep, the limit is {depth}"
                 if deep
@@ -365,15 +382,16 @@ class Runtime(CallStack):
             )
             self._deliver(frame, call_id, child, error)
             return ActOutcome("subagent", detail="depth limit" if deep else "rounds limit")
-        self._assigned[key] = self._assigned.get(key, 0) + 1
+        if key is not None:
+            self._assigned[key] = self._assigned.get(key, 0) + 1
         self._log_message(frame.agent.name, child, "task")
         self._push(self._agents[child], task, call_id, frame.span.id)
-        return ActOutcome("subagent")
+        return _DELEGATED
 
     def _run_tool(self, role: str, call: ToolCall, parent: int) -> ToolResult:
         world = self.world
-        span = self.trace.open(
-            "tool", call.name, role, self.clock, parent, arguments=call.arguments
+        span = self.trace.open_span(
+            "tool", call.name, role, self.clock, parent, {"arguments": call.arguments}
         )
         result = run_call(call, role, world, self.backend, self.middlewares)
         self.clock += max(0.0, float(result.latency))

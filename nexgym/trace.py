@@ -51,8 +51,21 @@ class Trace:
         **attributes: Any,
     ) -> Span:
         """Begin a span."""
-        span = Span(len(self.spans), parent, kind, name, role, start, None, attributes)
-        self.spans.append(span)
+        return self.open_span(kind, name, role, start, parent, attributes)
+
+    def open_span(
+        self,
+        kind: SpanKind,
+        name: str,
+        role: str,
+        start: float,
+        parent: int | None,
+        attributes: dict[str, Any],
+    ) -> Span:
+        """Begin a span whose attributes dict is ``attributes`` (the runtime's form)."""
+        spans = self.spans
+        span = Span(len(spans), parent, kind, name, role, start, None, attributes)
+        spans.append(span)
         return span
 
     def to_dicts(self) -> list[dict[str, Any]]:

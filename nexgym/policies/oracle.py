@@ -166,5 +166,3 @@ def report(messages: list[dict[str, Any]], limit: int = REPORT_CHARS) -> str:
         text = " ".join(text.split())
         lines.append(f"{i}. {name}: " + (text if len(text) <= share else text[: share - 3] + "..."))
     return "Done. Results:\n" + "\n".join(lines)
-
-
