@@ -288,6 +288,9 @@ class NexEnv(gym.Env[str, str]):
     def _advance(self) -> str | None:
         """Let teammates act until a controlled role is to act; returns it (None at the end)."""
         runtime = self.runtime
+        role = runtime.active_role
+        if role is None or role in self.controlled:  # no teammate to play
+            return role
         for _ in range(MAX_TEAMMATE_ACTIONS):
             role = runtime.active_role
             if role is None or role in self.controlled:
@@ -310,6 +313,8 @@ class NexEnv(gym.Env[str, str]):
 
         An invocation's opening text starts with that long prompt: only the rest is scanned.
         """
+        if len(text) < 1024:  # a tool result, most likely: as fast to scan as to look up
+            return _in_charset(text)
         prompt = self.runtime.system_prompt(role)
         if len(text) <= len(prompt) or len(text) > MAX_OBSERVATION_CHARS:
             return _in_charset(text)

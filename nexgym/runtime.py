@@ -64,6 +64,8 @@ _ORCHESTRATED = frozenset({"centralized", "hybrid"})
 _NO_CAP = 10**9  # the rounds limit of a topology that has none
 #: The built-in tool that validates the arguments of each non-domain menu entry kind.
 _BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
+#: The one argument of the built-in tools that take one.
+_SOLE = {"subagent": "task", "finish": "answer"}
 #: The C encoder behind ``json.dumps(x, default=str)``, built once (``JSONEncoder.encode``
 #: builds one on each call, which costs as much as the encoding of a small dict).
 _MARKERS: dict[int, Any] = {}
@@ -85,6 +87,12 @@ _TOOL_ERROR = ActOutcome("tool", detail="error")
 
 def _encode_arguments(arguments: dict[str, Any]) -> str:
     """``json.dumps(arguments, default=str)``, the same text or the same error."""
+    if len(arguments) == 1:  # ``finish``'s answer, a sub-agent's task: one string, no encoder
+        for key, value in arguments.items():
+            if type(value) is str and type(key) is str:
+                return (
+                    "{" + encode_basestring_ascii(key) + ": " + encode_basestring_ascii(value) + "}"
+                )
     if _C_ENCODE is None:  # a Python without the _json accelerator
         return _PY_ENCODE(arguments)
     try:
@@ -332,11 +340,18 @@ class Runtime(CallStack):
             hint = f" (agent {holders[0]!r} holds it)" if holders else ""
             return self._invalid(frame, text, f"{call.name!r} is not one of your tools{hint}")
         validator = _BUILT_IN.get(entry.kind)
+        given = call.arguments
         try:
             if validator is None:
-                arguments = self.domain.tool(entry.target).validate(call.arguments)
+                arguments = self.domain.tool(entry.target).validate(given)
+            elif (
+                len(given) == 1
+                and (sole := _SOLE.get(entry.kind)) is not None
+                and type(given.get(sole)) is str
+            ):
+                arguments = given  # {"answer": str} or {"task": str}: what validate returns
             else:
-                arguments = validator.validate(call.arguments)
+                arguments = validator.validate(given)
         except ArgumentError as e:
             reason = str(e).replace(f"for {DELEGATE.name}:", f"for {call.name}:")
             return self._invalid(frame, text, reason)
