@@ -48,9 +48,7 @@ class CallStack:
         self, agent: AgentSpec, message: str, call_id: str | None, parent: int | None
     ) -> None:
         kind: SpanKind = "agent" if parent is None else "subagent"
-        span = self.trace.open_span(
-            kind, agent.name, agent.name, self.clock, parent, {"task": message}
-        )
+        span = self.trace.open(kind, agent.name, agent.name, self.clock, parent, {"task": message})
         prompt = self._menus[agent.name].prompt
         opening = task_text(message) + self.board.take(agent.name)
         messages = [{"role": "system", "content": prompt}, {"role": "user", "content": opening}]

@@ -126,7 +126,7 @@ class PeerRuntime(Runtime):
         self.backend.fork(len(self.peers) + merge_world)
         root = self.spec.root
         self._team_span = self.trace.open(
-            "agent", root, root, self.clock, None, task=self.task.instruction
+            "agent", root, root, self.clock, None, {"task": self.task.instruction}
         )
         for peer in self.peers:
             self._open(peer, self.task.instruction)

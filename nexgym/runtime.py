@@ -405,7 +405,7 @@ class Runtime(CallStack):
 
     def _run_tool(self, role: str, call: ToolCall, parent: int) -> ToolResult:
         world = self.world
-        span = self.trace.open_span(
+        span = self.trace.open(
             "tool", call.name, role, self.clock, parent, {"arguments": call.arguments}
         )
         result = run_call(call, role, world, self.backend, self.middlewares)

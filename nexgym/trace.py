@@ -48,23 +48,11 @@ class Trace:
         role: str,
         start: float,
         parent: int | None,
-        **attributes: Any,
+        attributes: dict[str, Any] | None = None,
     ) -> Span:
-        """Begin a span."""
-        return self.open_span(kind, name, role, start, parent, attributes)
-
-    def open_span(
-        self,
-        kind: SpanKind,
-        name: str,
-        role: str,
-        start: float,
-        parent: int | None,
-        attributes: dict[str, Any],
-    ) -> Span:
-        """Begin a span whose attributes dict is ``attributes`` (the runtime's form)."""
+        """Begin a span; it keeps ``attributes`` (the dict itself) as its attributes."""
         spans = self.spans
-        span = Span(len(spans), parent, kind, name, role, start, None, attributes)
+        span = Span(len(spans), parent, kind, name, role, start, None, attributes or {})
         spans.append(span)
         return span
 
