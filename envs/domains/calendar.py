@@ -24,6 +24,7 @@ from nexgym.envs.domains.calendar_tasks import (
     day_label,
     hhmm,
 )
+from nexgym.envs.domains.research_tasks import NumpyRng
 from nexgym.envs.domains.taskgen import GeneratedDomain, call
 
 from nexgym.error import ToolError
@@ -363,6 +364,7 @@ class CalendarDomain(GeneratedDomain):
         tasks.question_first_free,
     )
     new_world = staticmethod(tasks.new_world)
+    rng = staticmethod(NumpyRng)  # default_rng's stream, with faster scalar draws
 
     def preamble(self, facts: dict[str, Any]) -> str:
         """The week and working hours."""

@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import NAME_PAIRS
-from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.research_tasks import draw_int, draw_one, draw_some
+from nexgym.envs.domains.taskgen import call
 
 MONDAY = dt.date(2026, 5, 4)
 WEEK = tuple((MONDAY + dt.timedelta(days=i)).isoformat() for i in range(5))
@@ -100,6 +102,17 @@ def free_starts(busy: Iterable[tuple[int, int]], minutes: int) -> list[int]:
     return free
 
 
+#: The start times of 30-minute meetings in working hours.
+_HALVES = range(OPEN, CLOSE - 30 + 1, 30)
+_ALL_HALVES = (1 << len(_HALVES)) - 1
+
+
+@cache
+def _blocked_halves(start: int, end: int) -> int:
+    """Bit i set when a meeting from ``start`` to ``end`` blocks 30 minutes at ``_HALVES[i]``."""
+    return sum(1 << i for i, t in enumerate(_HALVES) if start - 30 < t < end)
+
+
 def hhmm(minutes: int) -> str:
     """Minutes after midnight as ``HH:MM``."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -113,31 +126,29 @@ def day_label(day: str) -> str:
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[CalendarWorld, dict]:
     """5 + 2 * difficulty people and a conflict-free week of meetings."""
     world = CalendarWorld()
-    for first, last in sample(rng, NAME_PAIRS, 5 + 2 * difficulty):
+    for first, last in draw_some(rng, NAME_PAIRS, 5 + 2 * difficulty):
         world.people[f"{first.lower()}.{last.lower()}@example.com"] = f"{first} {last}"
     emails = list(world.people)
     for day in WEEK:
-        today: list[Event] = []  # the day's events so far
-        for title in sample(rng, TITLES, 2 + difficulty):
-            minutes = pick(rng, (30, 60, 60, 90))
+        booked: dict[str, list[tuple[int, int]]] = {}  # person -> the day's meetings so far
+        for title in draw_some(rng, TITLES, 2 + difficulty):
+            minutes = draw_one(rng, (30, 60, 60, 90))
             for _ in range(20):  # draw until the meeting fits everyone's day
-                start = int(rng.integers(0, (CLOSE - OPEN - minutes) // 30 + 1)) * 30 + OPEN
-                people = sample(rng, emails, int(rng.integers(2, 5)))
+                start = draw_int(rng, 0, (CLOSE - OPEN - minutes) // 30 + 1) * 30 + OPEN
+                people = draw_some(rng, emails, draw_int(rng, 2, 5))
                 end = start + minutes
-                if not any(
-                    e.start < end and start < e.end and not set(people).isdisjoint(e.attendees)
-                    for e in today
-                ):
+                if not any(s < end and start < e for p in people for s, e in booked.get(p, ())):
                     event_id = 101 + len(world.events)
-                    world.events[event_id] = event = Event(event_id, title, day, start, end, people)
-                    today.append(event)
+                    world.events[event_id] = Event(event_id, title, day, start, end, people)
+                    for p in people:
+                        booked.setdefault(p, []).append((start, end))
                     break
     return world, {"emails": emails}
 
 
 def _free_people(rng: np.random.Generator, facts: dict, k: int) -> list[str]:
     free = [e for e in facts["emails"] if e not in facts["touched"]]
-    chosen = sample(rng, free if len(free) >= k else facts["emails"], k)
+    chosen = draw_some(rng, free if len(free) >= k else facts["emails"], k)
     facts["touched"].update(chosen)
     return chosen
 
@@ -149,9 +160,9 @@ def _names(world: CalendarWorld, emails: list[str]) -> str:
 
 def goal_book(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
     """Book a meeting for a group at a time when nobody is busy."""
-    people = _free_people(rng, facts, 2 + int(rng.integers(0, 2)))
-    minutes, title = pick(rng, (30, 60)), pick(rng, NEW_TITLES)
-    day = pick(rng, [d for d in WEEK if world.free_starts(people, d, minutes)])
+    people = _free_people(rng, facts, 2 + draw_int(rng, 0, 2))
+    minutes, title = draw_one(rng, (30, 60)), draw_one(rng, NEW_TITLES)
+    day = draw_one(rng, [d for d in WEEK if world.free_starts(people, d, minutes)])
     start = world.free_starts(people, day, minutes)[0]
 
     def check(w: CalendarWorld, answer: str | None) -> bool:
@@ -187,7 +198,7 @@ def _event_of(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Ev
     claimed = facts.setdefault("claimed", set())
     events = [e for e in events if e.id not in claimed]
     free = [e for e in events if not set(e.attendees) & facts["touched"]]
-    event = pick(rng, free or events)
+    event = draw_one(rng, free or events)
     facts["touched"].update(event.attendees)
     claimed.add(event.id)
     return event
@@ -203,7 +214,7 @@ def goal_move(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Go
         for t in world.free_starts(event.attendees, d, minutes)
         if (d, t) != (event.day, event.start)
     ]
-    day, start = pick(rng, options)
+    day, start = draw_one(rng, options)
     old = (event.day, event.start)
     people = sorted(event.attendees)
 
@@ -239,7 +250,7 @@ def goal_out_of_office(rng: np.random.Generator, world: CalendarWorld, facts: di
             if p not in facts["touched"] and len(e.attendees) > 1
         }
     )
-    person, day = pick(rng, options)
+    person, day = draw_one(rng, options)
     events = sorted(
         (e for e in world.events.values() if e.day == day and person in e.attendees),
         key=lambda e: e.id,
@@ -275,13 +286,20 @@ def goal_add_attendee(rng: np.random.Generator, world: CalendarWorld, facts: dic
     events = [e for e in sorted(world.events.values(), key=lambda e: e.id) if e.id not in claimed]
     pairs = [(e, p) for e in events for p in facts["emails"] if p not in e.attendees]
     untouched = [(e, p) for e, p in pairs if p not in facts["touched"]]
+    busy: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (person, day) -> meetings
+    for e in world.events.values():
+        for a in e.attendees:
+            busy.setdefault((a, e.day), []).append((e.start, e.end))
+    # world.free_at([p], e.day, e.start, e.end - e.start), from the index above
     ideal = [
         (e, p)
         for e, p in untouched
         if not set(e.attendees) & facts["touched"]
-        and world.free_at([p], e.day, e.start, e.end - e.start)
+        and OPEN <= e.start <= CLOSE - (e.end - e.start)
+        and (e.start - OPEN) % 30 == 0
+        and not any(s < e.end and e.start < t for s, t in busy.get((p, e.day), ()))
     ]
-    event, person = pick(rng, ideal or untouched or pairs)
+    event, person = draw_one(rng, ideal or untouched or pairs)
     claimed.add(event.id)
     facts["touched"].update([*event.attendees, person])
 
@@ -307,7 +325,7 @@ def goal_add_attendee(rng: np.random.Generator, world: CalendarWorld, facts: dic
 
 def question_count(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
     """How many meetings someone has on a day."""
-    person, day = _free_people(rng, facts, 1)[0], pick(rng, WEEK)
+    person, day = _free_people(rng, facts, 1)[0], draw_one(rng, WEEK)
     count = len(world.busy(person, day))
     return Goal(
         text=f"How many meetings does {world.people[person]} have on {day_label(day)}?",
@@ -323,20 +341,25 @@ def question_count(rng: np.random.Generator, world: CalendarWorld, facts: dict) 
 def question_first_free(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
     """The earliest half hour on a day when two people are both free (after 09:00 if possible)."""
     free = [e for e in facts["emails"] if e not in facts["touched"]]
-    busy = {(p, d): set(world.busy(p, d)) for p in free for d in WEEK}
+    blocked: dict[tuple[str, str], int] = {}  # (person, day) -> _blocked_halves of their meetings
+    for e in world.events.values():
+        halves = _blocked_halves(e.start, e.end)
+        for a in e.attendees:
+            blocked[a, e.day] = blocked.get((a, e.day), 0) | halves
     pairs = [(a, b) for i, a in enumerate(free) for b in free[i + 1 :]]
+    # the pair's first common free half hour exists and is after 09:00
     options = [
         ([a, b], d)
         for a, b in pairs
         for d in WEEK
-        if next(iter(free_starts(busy[a, d] | busy[b, d], 30)), OPEN) > OPEN
+        if (both := blocked.get((a, d), 0) | blocked.get((b, d), 0)) & 1 and both != _ALL_HALVES
     ]
     if options:
-        people, day = pick(rng, options)
+        people, day = draw_one(rng, options)
         facts["touched"].update(people)
     else:
         people = _free_people(rng, facts, 2)
-        day = pick(rng, [d for d in WEEK if world.free_starts(people, d, 30)])
+        day = draw_one(rng, [d for d in WEEK if world.free_starts(people, d, 30)])
     first = hhmm(world.free_starts(people, day, 30)[0])
     return Goal(
         text=f"On {day_label(day)}, what is the earliest time (HH:MM) at which "
