@@ -24,20 +24,21 @@ from nexgym.envs.domains.calendar_tasks import (
     day_label,
     hhmm,
 )
-from nexgym.envs.domains.research_tasks import NumpyRng
+from nexgym.envs.domains.research_tasks import task_rng
 from nexgym.envs.domains.taskgen import GeneratedDomain, call
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+#: A weekday's date or lower-case name -> its date.
+_DAYS = {key: d for d, name in zip(WEEK, WEEKDAYS, strict=True) for key in (d, name.lower())}
 
 
 def _day(day: str) -> str:
-    text = day.strip().lower()
-    for date, name in zip(WEEK, WEEKDAYS, strict=True):
-        if text in (date, name.lower()):
-            return date
+    date = _DAYS.get(day.strip().lower())
+    if date is not None:
+        return date
     raise ToolError(
         f"expected a weekday of {WEEK[0]} to {WEEK[-1]} as 'YYYY-MM-DD' or a "
         f"name like 'Tuesday', got {day!r}"
@@ -53,6 +54,8 @@ def _minutes(time: str) -> int:
 
 def _person(world: CalendarWorld, person: str) -> str:
     text = person.strip().lower()
+    if text in world.people:  # an email (no full name has an "@")
+        return text
     for email, name in world.people.items():
         if text in (email, name.lower()):
             return email
@@ -364,7 +367,7 @@ class CalendarDomain(GeneratedDomain):
         tasks.question_first_free,
     )
     new_world = staticmethod(tasks.new_world)
-    rng = staticmethod(NumpyRng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(task_rng)  # default_rng's stream, with faster scalar draws
 
     def preamble(self, facts: dict[str, Any]) -> str:
         """The week and working hours."""

@@ -113,6 +113,7 @@ def _blocked_halves(start: int, end: int) -> int:
     return sum(1 << i for i, t in enumerate(_HALVES) if start - 30 < t < end)
 
 
+@cache  # every event shown formats its times; there are few distinct ones
 def hhmm(minutes: int) -> str:
     """Minutes after midnight as ``HH:MM``."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -130,18 +131,23 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[CalendarWorld,
         world.people[f"{first.lower()}.{last.lower()}@example.com"] = f"{first} {last}"
     emails = list(world.people)
     for day in WEEK:
-        booked: dict[str, list[tuple[int, int]]] = {}  # person -> the day's meetings so far
+        # person -> the half hours of the day they are booked, as bits: meetings here
+        # start and end on the half hour, so they overlap exactly when their bits do
+        booked: dict[str, int] = {}
         for title in draw_some(rng, TITLES, 2 + difficulty):
             minutes = draw_one(rng, (30, 60, 60, 90))
             for _ in range(20):  # draw until the meeting fits everyone's day
-                start = draw_int(rng, 0, (CLOSE - OPEN - minutes) // 30 + 1) * 30 + OPEN
+                slot = draw_int(rng, 0, (CLOSE - OPEN - minutes) // 30 + 1)
                 people = draw_some(rng, emails, draw_int(rng, 2, 5))
-                end = start + minutes
-                if not any(s < end and start < e for p in people for s, e in booked.get(p, ())):
+                halves = ((1 << minutes // 30) - 1) << slot
+                if not any(booked.get(p, 0) & halves for p in people):
+                    start = slot * 30 + OPEN
                     event_id = 101 + len(world.events)
-                    world.events[event_id] = Event(event_id, title, day, start, end, people)
+                    world.events[event_id] = Event(
+                        event_id, title, day, start, start + minutes, people
+                    )
                     for p in people:
-                        booked.setdefault(p, []).append((start, end))
+                        booked[p] = booked.get(p, 0) | halves
                     break
     return world, {"emails": emails}
 
@@ -285,19 +291,26 @@ def goal_add_attendee(rng: np.random.Generator, world: CalendarWorld, facts: dic
     claimed = facts.setdefault("claimed", set())
     events = [e for e in sorted(world.events.values(), key=lambda e: e.id) if e.id not in claimed]
     pairs = [(e, p) for e in events for p in facts["emails"] if p not in e.attendees]
-    untouched = [(e, p) for e, p in pairs if p not in facts["touched"]]
+    touched = facts["touched"]
+    untouched = [(e, p) for e, p in pairs if p not in touched]
     busy: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (person, day) -> meetings
     for e in world.events.values():
         for a in e.attendees:
             busy.setdefault((a, e.day), []).append((e.start, e.end))
+    # events with no touched attendee, at a time free_at accepts
+    clear = {
+        e.id
+        for e in events
+        if touched.isdisjoint(e.attendees)
+        and e.start >= OPEN
+        and e.end <= CLOSE
+        and (e.start - OPEN) % 30 == 0
+    }
     # world.free_at([p], e.day, e.start, e.end - e.start), from the index above
     ideal = [
         (e, p)
         for e, p in untouched
-        if not set(e.attendees) & facts["touched"]
-        and OPEN <= e.start <= CLOSE - (e.end - e.start)
-        and (e.start - OPEN) % 30 == 0
-        and not any(s < e.end and e.start < t for s, t in busy.get((p, e.day), ()))
+        if e.id in clear and not any(s < e.end and e.start < t for s, t in busy.get((p, e.day), ()))
     ]
     event, person = draw_one(rng, ideal or untouched or pairs)
     claimed.add(event.id)

@@ -105,6 +105,25 @@ class NumpyRng(np.random.Generator):
         return np.array(order)
 
 
+def _agrees() -> bool:
+    """Whether :class:`NumpyRng` draws what this numpy's ``default_rng`` draws."""
+    ours, numpy = NumpyRng(7), np.random.default_rng(7)
+    spans = (1, 2, 3, 12, 44, 780, 3 << 30, (1 << 31) + 1) * 3  # some redraw half the time
+    mine = [ours.below(n) for n in spans] + ours.distinct(12, 4) + ours.distinct(5, 5)
+    theirs = [int(numpy.integers(n)) for n in spans] + numpy.choice(12, 4, replace=False).tolist()
+    theirs += numpy.choice(5, 5, replace=False).tolist()
+    return mine == theirs and ours.permutation(9).tolist() == numpy.permutation(9).tolist()
+
+
+#: Whether :class:`NumpyRng` may stand in for ``default_rng`` (numpy draws as it expects).
+_EXACT = _agrees()
+
+
+def task_rng(seed: int) -> np.random.Generator:
+    """``np.random.default_rng(seed)``, as a :class:`NumpyRng` where that draws the same."""
+    return NumpyRng(seed) if _EXACT else np.random.default_rng(seed)
+
+
 def draw_int(rng: np.random.Generator, low: int, high: int) -> int:
     """``int(rng.integers(low, high))``, fast on a :class:`NumpyRng`."""
     if type(rng) is NumpyRng:
@@ -140,9 +159,8 @@ class Document:
 
     def text(self) -> str:
         """The whole report as text."""
-        parts = [f"{self.title}\nby {self.author} ({self.year})"]
-        parts += [f"\n{heading}\n" + " ".join(sentences) for heading, sentences in self.sections]
-        return "\n".join(parts)
+        body = "".join([f"\n\n{heading}\n{' '.join(lines)}" for heading, lines in self.sections])
+        return f"{self.title}\nby {self.author} ({self.year}){body}"
 
 
 @dataclass
@@ -178,15 +196,20 @@ def finding(doc: Document, city: str) -> str:
     )
 
 
+#: The cities reports study, by name.
+CITY_NAMES = tuple(city for city, _ in CITIES)
+PERCENTS = range(4, 48)
+
+
 def _document(rng: np.random.Generator, number: int, topic: str, author: str) -> Document:
     intervention, metric, _ = TOPICS[topic]
-    cities = [c for c, _ in draw_some(rng, CITIES, draw_int(rng, 2, 4))]
+    cities = draw_some(rng, CITY_NAMES, draw_int(rng, 2, 4))
     form = draw_one(rng, TITLE_FORMS)
     title = form.format(I=intervention.capitalize(), i=intervention, m=metric, n=len(cities))
     year = draw_int(rng, 2015, 2026)
-    doc = Document(f"DOC-{number:02d}", title, author, year, topic, [], {})
-    doc.findings = dict(zip(cities, draw_some(rng, range(4, 48), len(cities)), strict=True))
+    findings = dict(zip(cities, draw_some(rng, PERCENTS, len(cities)), strict=True))
     places = ", ".join(cities[:-1]) + " and " + cities[-1]
+    doc = Document(f"DOC-{number:02d}", title, author, year, topic, [], findings)
     doc.sections = [
         (
             "Summary",
@@ -237,19 +260,15 @@ def _pick_finding(
 ) -> tuple[Document, str]:
     """A (report, city) named by author, year and topic (if ``unique``, also by topic and city)."""
     docs = list(world.docs.values())
-    # how many reports share an (author, year, topic), and a (topic, city) finding
-    by_name = Counter((e.author, e.year, e.topic) for e in docs)
-    by_finding = Counter((e.topic, city) for e in docs for city in e.findings)
-
-    def named(d: Document) -> bool:
-        return by_name[d.author, d.year, d.topic] == 1
-
-    def alone(d: Document, city: str) -> bool:
-        return by_finding[d.topic, city] == 1
-
     every = [(d, c) for d in docs for c in d.findings]
-    pairs = [(d, c) for d, c in every if named(d) and (not unique or alone(d, c))]
-    return draw_one(rng, pairs or [(d, c) for d, c in every if alone(d, c)] or every)
+    # how many reports share an (author, year, topic), and a (topic, city) finding
+    by_name = Counter([(d.author, d.year, d.topic) for d in docs])
+    by_finding = Counter([(d.topic, c) for d, c in every])
+    alone = [(d, c) for d, c in every if by_finding[d.topic, c] == 1]
+    pairs = [
+        (d, c) for d, c in (alone if unique else every) if by_name[d.author, d.year, d.topic] == 1
+    ]
+    return draw_one(rng, pairs or alone or every)
 
 
 def goal_note(rng: np.random.Generator, world: ResearchWorld, facts: dict) -> Goal:
