@@ -121,7 +121,9 @@ def list_events(world: CalendarWorld, day: str, person: str | None = None) -> li
     """
     date = _day(day)
     who = _person(world, person) if person else None
-    found = [e for e in world.events.values() if e.day == date and who in (None, *e.attendees)]
+    found = [
+        e for e in world.events.values() if e.day == date and (who is None or who in e.attendees)
+    ]
     return [_view(world, e) for e in sorted(found, key=lambda e: (e.start, e.id))]
 
 

@@ -91,15 +91,10 @@ class CalendarWorld:
 
 def free_starts(busy: Iterable[tuple[int, int]], minutes: int) -> list[int]:
     """Half-hour start times in working hours that overlap none of the ``busy`` intervals."""
-    blocked = [(s - minutes, end) for s, end in busy]  # t is blocked when s - minutes < t < end
-    free = []
-    for t in range(OPEN, CLOSE - minutes + 1, 30):
-        for low, high in blocked:
-            if low < t < high:
-                break
-        else:
-            free.append(t)
-    return free
+    taken = set()  # the half hours t with s - minutes < t < end for some busy (s, end)
+    for s, end in busy:
+        taken.update(range(OPEN + ((s - minutes - OPEN) // 30 + 1) * 30, end, 30))
+    return [t for t in range(OPEN, CLOSE - minutes + 1, 30) if t not in taken]
 
 
 #: The start times of 30-minute meetings in working hours.
@@ -119,6 +114,7 @@ def hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+@cache  # called for every event shown
 def day_label(day: str) -> str:
     """``2026-05-06`` as ``Wednesday 2026-05-06``."""
     return f"{WEEKDAYS[WEEK.index(day)]} {day}"
@@ -293,25 +289,20 @@ def goal_add_attendee(rng: np.random.Generator, world: CalendarWorld, facts: dic
     pairs = [(e, p) for e in events for p in facts["emails"] if p not in e.attendees]
     touched = facts["touched"]
     untouched = [(e, p) for e, p in pairs if p not in touched]
-    busy: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (person, day) -> meetings
+    by_day: dict[str, list[Event]] = {}
     for e in world.events.values():
-        for a in e.attendees:
-            busy.setdefault((a, e.day), []).append((e.start, e.end))
-    # events with no touched attendee, at a time free_at accepts
-    clear = {
-        e.id
+        by_day.setdefault(e.day, []).append(e)
+    # event id -> who has a meeting then, for the events with no touched attendee at a
+    # time free_at accepts: world.free_at([p], e.day, e.start, ...) is p not in busy[e.id]
+    busy = {
+        e.id: {a for o in by_day[e.day] if o.start < e.end and e.start < o.end for a in o.attendees}
         for e in events
         if touched.isdisjoint(e.attendees)
         and e.start >= OPEN
         and e.end <= CLOSE
         and (e.start - OPEN) % 30 == 0
     }
-    # world.free_at([p], e.day, e.start, e.end - e.start), from the index above
-    ideal = [
-        (e, p)
-        for e, p in untouched
-        if e.id in clear and not any(s < e.end and e.start < t for s, t in busy.get((p, e.day), ()))
-    ]
+    ideal = [(e, p) for e, p in untouched if e.id in busy and p not in busy[e.id]]
     event, person = draw_one(rng, ideal or untouched or pairs)
     claimed.add(event.id)
     facts["touched"].update([*event.attendees, person])
@@ -354,18 +345,19 @@ def question_count(rng: np.random.Generator, world: CalendarWorld, facts: dict) 
 def question_first_free(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
     """The earliest half hour on a day when two people are both free (after 09:00 if possible)."""
     free = [e for e in facts["emails"] if e not in facts["touched"]]
-    blocked: dict[tuple[str, str], int] = {}  # (person, day) -> _blocked_halves of their meetings
+    week = {p: [0] * len(WEEK) for p in free}  # person -> _blocked_halves of each day
     for e in world.events.values():
-        halves = _blocked_halves(e.start, e.end)
+        halves, day = _blocked_halves(e.start, e.end), WEEK.index(e.day)
         for a in e.attendees:
-            blocked[a, e.day] = blocked.get((a, e.day), 0) | halves
+            if a in week:
+                week[a][day] |= halves
     pairs = [(a, b) for i, a in enumerate(free) for b in free[i + 1 :]]
     # the pair's first common free half hour exists and is after 09:00
     options = [
         ([a, b], d)
         for a, b in pairs
-        for d in WEEK
-        if (both := blocked.get((a, d), 0) | blocked.get((b, d), 0)) & 1 and both != _ALL_HALVES
+        for d, x, y in zip(WEEK, week[a], week[b], strict=True)
+        if (x | y) & 1 and x | y != _ALL_HALVES
     ]
     if options:
         people, day = draw_one(rng, options)

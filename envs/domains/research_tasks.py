@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -196,16 +197,30 @@ def finding(doc: Document, city: str) -> str:
     )
 
 
+#: The topics, sorted, as a corpus draws from them.
+TOPIC_NAMES = tuple(sorted(TOPICS))
 #: The cities reports study, by name.
 CITY_NAMES = tuple(city for city, _ in CITIES)
+#: The percentages findings report.
 PERCENTS = range(4, 48)
 
 
-def _document(rng: np.random.Generator, number: int, topic: str, author: str) -> Document:
+@cache  # a few dozen titles and sentences recur across every corpus
+def _wording(topic: str, form: str, n_cities: int) -> tuple[str, str, str]:
+    """A report's title, and the two of its sentences that depend on its topic alone."""
     intervention, metric, _ = TOPICS[topic]
+    title = form.format(I=intervention.capitalize(), i=intervention, m=metric, n=n_cities)
+    return (
+        title,
+        f"It asks how {metric} changed after the programmes began.",
+        f"Cities adopted {intervention} for different reasons.",
+    )
+
+
+def _document(rng: np.random.Generator, number: int, topic: str, author: str) -> Document:
+    intervention = TOPICS[topic][0]
     cities = draw_some(rng, CITY_NAMES, draw_int(rng, 2, 4))
-    form = draw_one(rng, TITLE_FORMS)
-    title = form.format(I=intervention.capitalize(), i=intervention, m=metric, n=len(cities))
+    title, asks, adopted = _wording(topic, draw_one(rng, TITLE_FORMS), len(cities))
     year = draw_int(rng, 2015, 2026)
     findings = dict(zip(cities, draw_some(rng, PERCENTS, len(cities)), strict=True))
     places = ", ".join(cities[:-1]) + " and " + cities[-1]
@@ -213,17 +228,11 @@ def _document(rng: np.random.Generator, number: int, topic: str, author: str) ->
     doc.sections = [
         (
             "Summary",
-            [
-                f"This report studies {intervention} in {places}.",
-                f"It asks how {metric} changed after the programmes began.",
-            ],
+            [f"This report studies {intervention} in {places}.", asks],
         ),
         (
             "Background",
-            [
-                f"Cities adopted {intervention} for different reasons.",
-                "Earlier studies were small and rarely compared cities.",
-            ],
+            [adopted, "Earlier studies were small and rarely compared cities."],
         ),
         (
             "Methods",
@@ -248,7 +257,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[ResearchWorld,
     """6 + 3 * difficulty reports by a few authors, several per topic."""
     world = ResearchWorld()
     authors = [f"{f} {la}" for f, la in draw_some(rng, NAME_PAIRS, 3 + difficulty)]
-    topics = draw_some(rng, sorted(TOPICS), 3 + difficulty)
+    topics = draw_some(rng, TOPIC_NAMES, 3 + difficulty)
     for number in range(1, 7 + 3 * difficulty):
         doc = _document(rng, number, draw_one(rng, topics), draw_one(rng, authors))
         world.docs[doc.id] = doc
