@@ -91,7 +91,7 @@ class CalendarWorld:
 
 def free_starts(busy: Iterable[tuple[int, int]], minutes: int) -> list[int]:
     """Half-hour start times in working hours that overlap none of the ``busy`` intervals."""
-    taken = set()  # the half hours t with s - minutes < t < end for some busy (s, end)
+    taken: set[int] = set()  # the half hours t with s - minutes < t < end for some busy (s, end)
     for s, end in busy:
         taken.update(range(OPEN + ((s - minutes - OPEN) // 30 + 1) * 30, end, 30))
     return [t for t in range(OPEN, CLOSE - minutes + 1, 30) if t not in taken]
