@@ -9,13 +9,14 @@ that questions ask about.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES, NAME_PAIRS
-from nexgym.envs.domains.taskgen import call, pick, sample
-from nexgym.envs.domains.worldcopy import clone
+from nexgym.envs.domains.taskgen import FastRng, call, pick, sample
 
 FOLDERS = ("inbox", "archive", "sent", "spam", "trash", "Receipts", "Projects", "Newsletters")
 PROJECTS = ("Atlas", "Beacon", "Cobalt", "Driftwood", "Ember", "Falcon")
@@ -25,6 +26,7 @@ SENDERS = (("Northwind Billing", "billing@northwind.example"),
            ("Kestrel Weekly", "news@kestrelmedia.example"),
            ("Lumen Shop", "orders@lumenoptics.example"),
            ("Pioneer Digest", "digest@pioneersolar.example"))  # fmt: skip
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,9 +59,13 @@ class MailWorld:
     def copy(self) -> MailWorld:
         """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
         emails = {}
+        new = object.__new__
         for key, mail in self.emails.items():
-            emails[key] = copied = clone(mail)
-            copied.to, copied.labels = list(mail.to), list(mail.labels)
+            # ``clone`` inlined, its two lists copied in the new ``__dict__``: twice as fast
+            emails[key] = copied = new(Email)
+            fields = copied.__dict__
+            fields.update(mail.__dict__)
+            fields["to"], fields["labels"] = mail.to.copy(), mail.labels.copy()
         return MailWorld(
             owner=self.owner,
             owner_name=self.owner_name,
@@ -100,26 +106,103 @@ class MailWorld:
         return mail
 
 
-def _message(
-    rng: np.random.Generator, kind: str, name: str, owner: str, serial: int
-) -> tuple[str, str, str]:
+class _Draws:
+    """``pick(rng, ...)`` and ``int(rng.integers(low, high))``, drawn as those draw them.
+
+    A scalar ``Generator.integers`` call costs microseconds, mostly argument handling,
+    and a mailbox takes about a hundred. For numpy's PCG64 this takes the same numbers
+    from the raw stream at a fraction of the cost: numpy splits a 64-bit output into two
+    32-bit words (low first; the high one is kept for the next draw) and bounds each by
+    Lemire's method. :meth:`close` hands a kept word back to ``rng``, so its later draws
+    are unchanged too. Other bit generators, or a numpy that draws differently (checked
+    at import), get numpy's own calls.
+    """
+
+    def __init__(self, rng: np.random.Generator, exact: bool | None = None) -> None:
+        self.rng, bits = rng, rng.bit_generator
+        self.exact = (_EXACT if exact is None else exact) and type(bits) is np.random.PCG64
+        self.raw = bits.random_raw
+        self.kept: int | None = None
+        if self.exact:
+            state = bits.state
+            self.kept = state["uinteger"] if state["has_uint32"] else None
+        self.given = self.kept
+
+    def _word(self) -> int:
+        """The next 32-bit word, as numpy's ``next_uint32`` gives it."""
+        kept = self.kept
+        if kept is not None:
+            self.kept = None
+            return kept
+        raw: int = self.raw()
+        self.kept = raw >> 32
+        return raw & 0xFFFFFFFF
+
+    def integer(self, low: int, high: int) -> int:
+        """An int in ``[low, high)``, as ``int(rng.integers(low, high))`` (at most 2**32 apart)."""
+        span = high - low
+        if not self.exact:
+            return int(self.rng.integers(low, high))
+        if not 0 < span <= 1 << 32:
+            raise ValueError(f"expected 1 to 2**32 values to draw from, got {span}")
+        if span == 1:  # numpy draws nothing
+            return low
+        scaled = self._word() * span
+        if scaled & 0xFFFFFFFF < span:  # maybe biased: Lemire's rejection test
+            threshold = ((1 << 32) - span) % span
+            while scaled & 0xFFFFFFFF < threshold:
+                scaled = self._word() * span
+        return low + (scaled >> 32)
+
+    def pick(self, items: Sequence[T]) -> T:
+        """One item, as ``pick(rng, items)``."""
+        if type(self.rng) is FastRng:
+            return pick(self.rng, items)
+        return items[self.integer(0, len(items))]
+
+    def close(self) -> None:
+        """Leave ``rng`` as numpy's own draws would have: the kept word goes back to it."""
+        if self.exact and self.kept != self.given:
+            bits = self.rng.bit_generator
+            state = dict(bits.state)
+            state["has_uint32"], state["uinteger"] = (0, 0) if self.kept is None else (1, self.kept)
+            bits.state = state
+
+
+def _agrees() -> bool:
+    """Whether :class:`_Draws` draws what numpy draws (spans that reject half the time too)."""
+    spans = [(0, 7), (9, 17), (10**7, 10**8), (0, 2**31 + 1), (5, 6), (0, 3), (0, 2**32)] * 4
+    ours, numpy = np.random.default_rng(7), np.random.default_rng(7)
+    draws = _Draws(ours, exact=True)
+    drawn = [draws.integer(low, high) for low, high in spans]
+    draws.close()
+    return drawn == [int(numpy.integers(low, high)) for low, high in spans] and int(
+        ours.integers(2**20)
+    ) == int(numpy.integers(2**20))
+
+
+#: Whether :class:`_Draws` may draw by itself (numpy draws as it expects).
+_EXACT = _agrees()
+
+
+def _message(draw: _Draws, kind: str, name: str, owner: str, serial: int) -> tuple[str, str, str]:
     """Subject, body and fact of a generated message (``serial`` numbers newsletters)."""
     if kind == "invoice":
-        number, total = f"NW-{int(rng.integers(1000, 9999))}", int(rng.integers(80, 2400))
+        number, total = f"NW-{draw.integer(1000, 9999)}", draw.integer(80, 2400)
         body = (
             f"Hello {owner}, please find invoice {number} attached. The total is ${total} "
             f"and it is due within 30 days. Regards, {name}"
         )
         return f"Invoice {number}", body, str(total)
     if kind == "news":
-        topic = pick(rng, ("solar roofs", "camera lenses", "city cycling", "remote teams"))
+        topic = draw.pick(("solar roofs", "camera lenses", "city cycling", "remote teams"))
         return f"Issue {serial}: {topic}", f"Our picks on {topic}, plus five quick reads.", ""
     if kind == "shipping":
-        order, tracking = int(rng.integers(10000, 99999)), f"TRK{int(rng.integers(10**7, 10**8))}"
+        order, tracking = draw.integer(10000, 99999), f"TRK{draw.integer(10**7, 10**8)}"
         body = f"Your order {order} is on its way. The tracking number is {tracking}."
         return f"Order {order} has shipped", body, tracking
-    project, room = pick(rng, PROJECTS), pick(rng, ROOMS)
-    day, time = pick(rng, WEEKDAYS), f"{int(rng.integers(9, 17))}:{pick(rng, ('00', '30'))}"
+    project, room = draw.pick(PROJECTS), draw.pick(ROOMS)
+    day, time = draw.pick(WEEKDAYS), f"{draw.integer(9, 17)}:{draw.pick(('00', '30'))}"
     body = (
         f"Hi {owner}, can we meet about project {project} on {day} at {time} in the "
         f"{room} room? Thanks, {name}"
@@ -139,22 +222,24 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[MailWorld, dic
     colleagues = [(f"{f} {la}", f"{f.lower()}.{la.lower()}@example.com") for f, la in people]
     companies = sample(rng, SENDERS, 2 + difficulty // 2)
     subjects: set[str] = set()
+    draw = _Draws(rng)
     for i in range(10 + 5 * difficulty):
         day = f"2026-05-{1 + i * 10 // (10 + 5 * difficulty):02d}"
         if i % 3 == 0:
-            name, address = pick(rng, companies)
+            name, address = draw.pick(companies)
             kind = "news" if "news" in address or "digest" in address else "invoice"
             kind = "shipping" if address.startswith("orders") else kind
         else:
-            (name, address), kind = pick(rng, colleagues), ("meeting", "invoice")[i % 3 - 1]
+            (name, address), kind = draw.pick(colleagues), ("meeting", "invoice")[i % 3 - 1]
         for _ in range(20):  # subjects name the emails in instructions: keep them unique
-            subject, body, fact = _message(rng, kind, name, first, 100 + i)
+            subject, body, fact = _message(draw, kind, name, first, 100 + i)
             if subject not in subjects:
                 break
         else:
             subject = f"{subject} ({100 + i})"
         subjects.add(subject)
         world.deliver(name, address, subject, body, day, fact)
+    draw.close()
     return world, {"colleagues": colleagues, "companies": [a for _, a in companies]}
 
 

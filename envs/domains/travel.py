@@ -118,7 +118,7 @@ def search_flights(
     """
     origin, destination, day = _city(world, origin), _city(world, destination), _day(day)
     found = [
-        vars(f).copy()
+        f._asdict()
         for f in world.flights.values()
         if f.day == day and f.origin == origin and f.destination == destination
     ]
@@ -134,9 +134,7 @@ def search_hotels(world: TravelWorld, city: str, min_stars: int = 1) -> list[dic
         min_stars: lowest acceptable star rating, 1 to 5.
     """
     town = _city(world, city)
-    found = [
-        vars(h).copy() for h in world.hotels.values() if h.city == town and h.stars >= min_stars
-    ]
+    found = [h._asdict() for h in world.hotels.values() if h.city == town and h.stars >= min_stars]
     return sorted(found, key=lambda h: h["nightly"])[:MAX_RESULTS]
 
 

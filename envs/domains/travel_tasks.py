@@ -9,16 +9,18 @@ whole dollars and distinct, so "the cheapest" is always one option.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from itertools import repeat
+from typing import Any, NamedTuple
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
-from nexgym.envs.domains.taskgen import call, integer, integer_rows, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, pick, sample
+from nexgym.envs.domains.worldcopy import clone
 
 DAYS = tuple((dt.date(2026, 6, 1) + dt.timedelta(days=i)).isoformat() for i in range(5))
 AIRLINES = (("SK", "Skylark Air"), ("AU", "Aurora Airways"), ("BG", "Blue Gull"),
@@ -29,16 +31,12 @@ HOTELS = ("Grand Plaza", "Harbor View", "Old Town Inn", "Park Residence", "River
 FULL_NAMES = tuple(f"{first} {last}" for first, last in NAME_PAIRS)
 
 
-class Listing:
-    """Catalog entries never change, so copies of a world share them."""
+class Flight(NamedTuple):
+    """A scheduled flight; ``origin`` and ``destination`` are city names.
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Listing:
-        return self
-
-
-@dataclass(frozen=True)
-class Flight(Listing):
-    """A scheduled flight; ``origin`` and ``destination`` are city names."""
+    Immutable, so copies of a world share it; a named tuple, as one is built per
+    flight of a world and a tuple is many times faster to build than a dataclass.
+    """
 
     id: str
     airline: str
@@ -48,16 +46,21 @@ class Flight(Listing):
     depart: str
     price: int
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Flight:
+        return self
 
-@dataclass(frozen=True)
-class Hotel(Listing):
-    """A hotel with a star rating and a price per night."""
+
+class Hotel(NamedTuple):
+    """A hotel with a star rating and a price per night (immutable and shared, as flights)."""
 
     id: str
     name: str
     city: str
     stars: int
     nightly: int
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Hotel:
+        return self
 
 
 @dataclass
@@ -97,7 +100,7 @@ class TravelWorld:
             dict(self.seats),
             dict(self.rooms),
             dict(self.travelers),
-            {i: copy.copy(b) for i, b in self.bookings.items()},
+            {i: clone(b) for i, b in self.bookings.items()},
         )
 
     def spent(self, traveler: str) -> int:
@@ -133,48 +136,88 @@ DEPARTURES = tuple(f"{h:02d}:{m}" for h in range(6, 21) for m in ("05", "20", "4
 #: Flight numbers by carrier and serial: ``FLIGHT_NUMBERS[1][4] == "AU104"``.
 FLIGHT_NUMBERS = tuple(tuple(f"{code}{100 + n}" for n in range(800)) for code, _ in AIRLINES)
 NAMES = tuple(name for _, name in AIRLINES)
+HOTEL_IDS = tuple(f"H-{101 + n}" for n in range(100))
 #: Per-route draws: flight count, carrier order, base fare, three fare steps, three times.
 _LOW = (2, 0, 0, 1, 1, 1, 0, 0, 0)
 _HIGH = (4, len(CARRIER_ORDERS), 300, 60, 60, 60, *[len(DEPARTURES)] * 3)
+#: The most flights a route has: a route's flights fill the first cells of a row this wide.
+_WIDTH = _HIGH[0] - 1
+# numpy forms of the tables, to pick a whole schedule's fields with one indexing each
+# (object arrays give back the tables' own strings)
+_LOW_ROW, _SPAN_ROW = np.array(_LOW), np.array(_HIGH) - np.array(_LOW)
+_ORDERS = np.array(CARRIER_ORDERS)[:, :_WIDTH]
+_NUMBERS = np.array(FLIGHT_NUMBERS, dtype=object)
+_AIRLINES = np.array(NAMES, dtype=object)
+_DEPARTURES = np.array(DEPARTURES, dtype=object)
+_CELLS = np.arange(_WIDTH)
+
+
+@cache
+def _routes(cities: int) -> np.ndarray:
+    """Each route's origin and destination (positions in the city list) and day, in rows.
+
+    Routes go origin by origin, then destination, then day; the day's position is
+    counted from ``cities``, to index a list of the cities followed by the days.
+    """
+    days = range(cities, cities + len(DAYS))
+    rows = np.array(
+        [(o, d, k) for o in range(cities) for d in range(cities) if o != d for k in days]
+    )
+    rows.flags.writeable = False  # shared by every world of this size
+    return rows
+
+
+def _schedule(
+    rng: np.random.Generator, cities: list[str]
+) -> tuple[list[str], list[Flight], list[int]]:
+    """Every route's flights, route after route, each route's cheapest first.
+
+    Returns the flight ids, the flights and where each route's run of them starts (one
+    more entry: the end). Built column by column with numpy, as a Python loop per flight
+    took most of the generator's time.
+    """
+    routes = _routes(len(cities))
+    # the draws of ``taskgen.integer_rows``, kept as an array
+    draws = (rng.random((len(routes), len(_LOW))) * _SPAN_ROW).astype(np.int64)
+    draws = np.minimum(draws, _SPAN_ROW - 1) + _LOW_ROW
+    route, cell = np.nonzero(draws[:, :1] > _CELLS)  # flight ``cell`` of route ``route``
+    carrier = _ORDERS[draws[route, 1], cell]
+    fares = np.cumsum(draws[:, 2:6], axis=1)[route, cell + 1] + 60
+    places = np.array([*cities, *DAYS], dtype=object)[routes[route]].T.tolist()
+    ids = _NUMBERS[carrier, np.arange(len(route))].tolist()
+    columns = (
+        ids,
+        _AIRLINES[carrier].tolist(),
+        *places,
+        _DEPARTURES[draws[route, 6 + cell]].tolist(),
+        fares.tolist(),
+    )
+    # ``tuple.__new__`` over zipped columns builds every Flight in C
+    flights = list(map(tuple.__new__, repeat(Flight), zip(*columns, strict=True)))
+    return ids, flights, [0, *np.cumsum(draws[:, 0]).tolist()]
 
 
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, dict]:
     """4 + difficulty cities with flights and hotels, travelers, some existing trips.
 
-    ``facts["routes"]`` maps ``(origin, destination, day)`` to its flights, cheapest first.
+    ``facts["schedule"]`` holds every flight, route after route, and ``facts["first"]``
+    where each route's run of them starts (see :func:`_flights`).
     """
     world = TravelWorld()
     cities = [c for c, _ in sample(rng, CITIES, 4 + difficulty)]
-    slots = [(o, d, day) for o in cities for d in cities if o != d for day in DAYS]
-    # drawn in bulk, one row of plain ints per route: scalar draws would dominate
-    draws = integer_rows(rng, _LOW, _HIGH, len(slots))
-    flights, new = world.flights, object.__new__
-    routes: dict[tuple[str, str, str], list[Flight]] = {}
-    numbers = FLIGHT_NUMBERS
-    for (origin, destination, day), row in zip(slots, draws, strict=True):
-        count, order, fare = row[0], CARRIER_ORDERS[row[1]], 60 + row[2]
-        route = routes[origin, destination, day] = []
-        for j in range(count):
-            carrier, fare = order[j], fare + row[3 + j]
-            number = numbers[carrier][len(flights)]
-            # ``Flight(...)`` without the frozen dataclass's ``__init__`` (a few times faster)
-            flight = new(Flight)
-            fields = flight.__dict__
-            fields["id"], fields["airline"], fields["origin"] = number, NAMES[carrier], origin
-            fields["destination"], fields["day"] = destination, day
-            fields["depart"], fields["price"] = DEPARTURES[row[6 + j]], fare
-            flights[number] = flight
-            route.append(flight)
-    world.seats.update(dict.fromkeys(flights, 9))
+    ids, schedule, first = _schedule(rng, cities)
+    world.flights = dict(zip(ids, schedule, strict=True))
+    world.seats = dict.fromkeys(ids, 9)
+    facts: dict[str, Any] = {"cities": cities, "schedule": schedule, "first": first}
     sizes = [3 + integer(rng, 0, 3) for _ in cities]
     nightly = iter(sample(rng, range(55, 390), sum(sizes)))
     for city, size in zip(cities, sizes, strict=True):
         for name in sample(rng, HOTELS, size):
-            hotel_id = f"H-{101 + len(world.hotels)}"
+            hotel_id = HOTEL_IDS[len(world.hotels)]
             world.hotels[hotel_id] = Hotel(
                 hotel_id, f"{name} {city}", city, integer(rng, 2, 6), next(nightly)
             )
-            world.rooms[hotel_id] = 5
+    world.rooms = dict.fromkeys(world.hotels, 5)
     people = sample(rng, FULL_NAMES, 3 + difficulty)
     for person in people:
         world.travelers[person] = (pick(rng, cities), 0)
@@ -182,23 +225,25 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, d
     for person in people[: 2 + difficulty // 2]:
         home = world.travelers[person][0]
         city, day = pick(rng, [c for c in cities if c != home]), pick(rng, DAYS)
-        flight = routes[home, city, day][0]
-        hotels = sorted(_hotels(world, city), key=lambda h: -h.nightly)
+        flight = _flights(facts, home, city, day)[0]
+        hotel = max(_hotels(world, city), key=lambda h: h.nightly)
         nights = integer(rng, 2, 5)
         world.book(person, "flight", flight.id, city, flight.price)
-        world.book(person, "hotel", hotels[0].id, city, hotels[0].nightly * nights, day, nights)
+        world.book(person, "hotel", hotel.id, city, hotel.nightly * nights, day, nights)
         trips[person] = city
     for person in people:  # enough for one more trip, whatever it costs
         home = world.travelers[person][0]
         world.travelers[person] = (home, world.spent(person) + integer(rng, 25, 45) * 100)
-    return world, {"cities": cities, "travelers": people, "trips": trips, "routes": routes}
+    facts.update(travelers=people, trips=trips)
+    return world, facts
 
 
-def _flights(
-    world: TravelWorld, facts: dict, origin: str, destination: str, day: str
-) -> list[Flight]:
-    """A route's flights on a day, cheapest first (from the index ``new_world`` made)."""
-    return list(facts["routes"][origin, destination, day])
+def _flights(facts: dict, origin: str, destination: str, day: str) -> list[Flight]:
+    """A route's flights, cheapest first: its run in ``facts["schedule"]``."""
+    cities = facts["cities"]
+    o, d = cities.index(origin), cities.index(destination)
+    route = (o * (len(cities) - 1) + d - (d > o)) * len(DAYS) + DAYS.index(day)
+    return facts["schedule"][facts["first"][route] : facts["first"][route + 1]]
 
 
 def _hotels(world: TravelWorld, city: str, min_stars: int = 0) -> list[Hotel]:
@@ -219,7 +264,7 @@ def goal_trip(rng: np.random.Generator, world: TravelWorld, facts: dict) -> Goal
     city = pick(rng, [c for c in away if _hotels(world, c, 3)] or away)
     day, nights, stars = pick(rng, DAYS), integer(rng, 2, 6), pick(rng, (3, 3, 4))
     stars = min(stars, max(h.stars for h in _hotels(world, city)))
-    flight = min(_flights(world, facts, home, city, day), key=lambda f: f.price)
+    flight = min(_flights(facts, home, city, day), key=lambda f: f.price)
     hotel = min(_hotels(world, city, stars), key=lambda h: h.nightly)
     facts["request"] = {
         "traveler": person,
@@ -361,7 +406,7 @@ def question_fare(rng: np.random.Generator, world: TravelWorld, facts: dict) -> 
     """The lowest fare on a route and day."""
     origin, destination = sample(rng, facts["cities"], 2)
     day = pick(rng, DAYS)
-    fare = min(f.price for f in _flights(world, facts, origin, destination, day))
+    fare = min(f.price for f in _flights(facts, origin, destination, day))
     return Goal(
         text=f"What is the lowest fare, in dollars, for a flight from {origin} to {destination} "
         f"on {day}?",
