@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
@@ -29,6 +29,10 @@ TITLES = ("Budget sync", "Design review", "Sprint planning", "Hiring panel", "Cu
           "Analytics deep dive", "Board prep")  # fmt: skip
 NEW_TITLES = ("Q3 roadmap review", "Launch readiness", "Pricing workshop", "Onboarding plan",
               "Incident postmortem", "Partner kickoff")  # fmt: skip
+
+
+#: (email, full name) of everyone who may be on a team, as NAME_PAIRS orders them.
+PEOPLE = tuple((f"{f.lower()}.{la.lower()}@example.com", f"{f} {la}") for f, la in NAME_PAIRS)
 
 
 @dataclass
@@ -68,6 +72,15 @@ class CalendarWorld:
         }
         return free_starts(busy, minutes)
 
+    def week_free_starts(self, emails: list[str], minutes: int) -> dict[str, list[int]]:
+        """``self.free_starts(emails, day, minutes)`` of every day of the week, in one pass."""
+        people = set(emails)
+        busy: dict[str, set[tuple[int, int]]] = {day: set() for day in WEEK}
+        for e in self.events.values():
+            if e.day in busy and not people.isdisjoint(e.attendees):
+                busy[e.day].add((e.start, e.end))
+        return {day: free_starts(intervals, minutes) for day, intervals in busy.items()}
+
     def free_at(self, emails: list[str], day: str, start: int, minutes: int) -> bool:
         """Whether ``start in self.free_starts(emails, day, minutes)``, without the list."""
         if not (OPEN <= start <= CLOSE - minutes and (start - OPEN) % 30 == 0):
@@ -102,7 +115,7 @@ _HALVES = range(OPEN, CLOSE - 30 + 1, 30)
 _ALL_HALVES = (1 << len(_HALVES)) - 1
 
 
-@cache
+@lru_cache(maxsize=1024)
 def _blocked_halves(start: int, end: int) -> int:
     """Bit i set when a meeting from ``start`` to ``end`` blocks 30 minutes at ``_HALVES[i]``."""
     return sum(1 << i for i, t in enumerate(_HALVES) if start - 30 < t < end)
@@ -123,8 +136,7 @@ def day_label(day: str) -> str:
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[CalendarWorld, dict]:
     """5 + 2 * difficulty people and a conflict-free week of meetings."""
     world = CalendarWorld()
-    for first, last in draw_some(rng, NAME_PAIRS, 5 + 2 * difficulty):
-        world.people[f"{first.lower()}.{last.lower()}@example.com"] = f"{first} {last}"
+    world.people.update(draw_some(rng, PEOPLE, 5 + 2 * difficulty))
     emails = list(world.people)
     for day in WEEK:
         # person -> the half hours of the day they are booked, as bits: meetings here
@@ -164,8 +176,9 @@ def goal_book(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Go
     """Book a meeting for a group at a time when nobody is busy."""
     people = _free_people(rng, facts, 2 + draw_int(rng, 0, 2))
     minutes, title = draw_one(rng, (30, 60)), draw_one(rng, NEW_TITLES)
-    day = draw_one(rng, [d for d in WEEK if world.free_starts(people, d, minutes)])
-    start = world.free_starts(people, day, minutes)[0]
+    week = world.week_free_starts(people, minutes)
+    day = draw_one(rng, [d for d in WEEK if week[d]])
+    start = week[day][0]
 
     def check(w: CalendarWorld, answer: str | None) -> bool:
         found = [e for e in w.events.values() if e.title.lower() == title.lower()]
@@ -199,7 +212,7 @@ def _event_of(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Ev
     events = sorted(world.events.values(), key=lambda e: e.id)
     claimed = facts.setdefault("claimed", set())
     events = [e for e in events if e.id not in claimed]
-    free = [e for e in events if not set(e.attendees) & facts["touched"]]
+    free = [e for e in events if facts["touched"].isdisjoint(e.attendees)]
     event = draw_one(rng, free or events)
     facts["touched"].update(event.attendees)
     claimed.add(event.id)
@@ -210,12 +223,8 @@ def goal_move(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Go
     """Move a meeting to a slot where all its attendees are free."""
     event = _event_of(rng, world, facts)
     minutes = event.end - event.start
-    options = [
-        (d, t)
-        for d in WEEK
-        for t in world.free_starts(event.attendees, d, minutes)
-        if (d, t) != (event.day, event.start)
-    ]
+    week = world.week_free_starts(event.attendees, minutes)
+    options = [(d, t) for d in WEEK for t in week[d] if (d, t) != (event.day, event.start)]
     day, start = draw_one(rng, options)
     old = (event.day, event.start)
     people = sorted(event.attendees)
@@ -345,19 +354,19 @@ def question_count(rng: np.random.Generator, world: CalendarWorld, facts: dict) 
 def question_first_free(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
     """The earliest half hour on a day when two people are both free (after 09:00 if possible)."""
     free = [e for e in facts["emails"] if e not in facts["touched"]]
-    week = {p: [0] * len(WEEK) for p in free}  # person -> _blocked_halves of each day
+    week = {p: dict.fromkeys(WEEK, 0) for p in free}  # person -> day -> _blocked_halves
     for e in world.events.values():
-        halves, day = _blocked_halves(e.start, e.end), WEEK.index(e.day)
+        halves = _blocked_halves(e.start, e.end)
         for a in e.attendees:
-            if a in week:
-                week[a][day] |= halves
+            if a in week and e.day in week[a]:
+                week[a][e.day] |= halves
     pairs = [(a, b) for i, a in enumerate(free) for b in free[i + 1 :]]
     # the pair's first common free half hour exists and is after 09:00
     options = [
         ([a, b], d)
         for a, b in pairs
-        for d, x, y in zip(WEEK, week[a], week[b], strict=True)
-        if (x | y) & 1 and x | y != _ALL_HALVES
+        for d in WEEK
+        if (both := week[a][d] | week[b][d]) & 1 and both != _ALL_HALVES
     ]
     if options:
         people, day = draw_one(rng, options)

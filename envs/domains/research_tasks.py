@@ -141,7 +141,7 @@ def draw_one(rng: np.random.Generator, items: Sequence[T]) -> T:
 
 def draw_some(rng: np.random.Generator, items: Sequence[T], k: int) -> list[T]:
     """:func:`~nexgym.envs.domains.taskgen.sample`, fast on a :class:`NumpyRng`."""
-    if type(rng) is NumpyRng:
+    if type(rng) is NumpyRng and len(items) <= 10000:  # numpy samples more items otherwise
         return [items[i] for i in rng.distinct(len(items), min(k, len(items)))]
     return sample(rng, items, k)
 
