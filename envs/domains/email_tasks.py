@@ -107,15 +107,16 @@ class MailWorld:
 
 
 class _Draws:
-    """``pick(rng, ...)`` and ``int(rng.integers(low, high))``, drawn as those draw them.
+    """``pick``, ``sample`` and ``int(rng.integers(low, high))`` on ``rng``, drawn as those do.
 
     A scalar ``Generator.integers`` call costs microseconds, mostly argument handling,
     and a mailbox takes about a hundred. For numpy's PCG64 this takes the same numbers
     from the raw stream at a fraction of the cost: numpy splits a 64-bit output into two
     32-bit words (low first; the high one is kept for the next draw) and bounds each by
-    Lemire's method. :meth:`close` hands a kept word back to ``rng``, so its later draws
-    are unchanged too. Other bit generators, or a numpy that draws differently (checked
-    at import), get numpy's own calls.
+    Lemire's method; ``choice`` without replacement is Floyd's algorithm, then a shuffle.
+    :meth:`close` hands a kept word back to ``rng``, so its later draws are unchanged
+    too. Other bit generators, or a numpy that draws differently (checked at import),
+    get numpy's own calls.
     """
 
     def __init__(self, rng: np.random.Generator, exact: bool | None = None) -> None:
@@ -160,6 +161,20 @@ class _Draws:
             return pick(self.rng, items)
         return items[self.integer(0, len(items))]
 
+    def sample(self, items: Sequence[T], k: int) -> list[T]:
+        """Distinct items in draw order, as ``sample(rng, items, k)``."""
+        n, k = len(items), min(k, len(items))
+        if not self.exact or (type(self.rng) is FastRng and k <= 32) or n > 10000:
+            return sample(self.rng, items, k)
+        chosen: list[int] = []  # numpy's ``choice(n, k, replace=False)``: Floyd's algorithm
+        for top in range(n - k, n):
+            value = self.integer(0, top + 1)
+            chosen.append(top if value in chosen else value)
+        for i in range(k - 1, 0, -1):  # then a Fisher-Yates shuffle
+            j = self.integer(0, i + 1)
+            chosen[i], chosen[j] = chosen[j], chosen[i]
+        return [items[i] for i in chosen]
+
     def close(self) -> None:
         """Leave ``rng`` as numpy's own draws would have: the kept word goes back to it."""
         if self.exact and self.kept != self.given:
@@ -173,12 +188,17 @@ def _agrees() -> bool:
     """Whether :class:`_Draws` draws what numpy draws (spans that reject half the time too)."""
     spans = [(0, 7), (9, 17), (10**7, 10**8), (0, 2**31 + 1), (5, 6), (0, 3), (0, 2**32)] * 4
     ours, numpy = np.random.default_rng(7), np.random.default_rng(7)
+    samples = ((750, 5), (4, 3), (9, 9))
     draws = _Draws(ours, exact=True)
     drawn = [draws.integer(low, high) for low, high in spans]
+    chosen = [draws.sample(range(n), k) for n, k in samples]
     draws.close()
-    return drawn == [int(numpy.integers(low, high)) for low, high in spans] and int(
-        ours.integers(2**20)
-    ) == int(numpy.integers(2**20))
+    expected = [int(numpy.integers(low, high)) for low, high in spans]
+    return (
+        drawn == expected
+        and chosen == [sample(numpy, range(n), k) for n, k in samples]
+        and int(ours.integers(2**20)) == int(numpy.integers(2**20))
+    )
 
 
 #: Whether :class:`_Draws` may draw by itself (numpy draws as it expects).
@@ -216,13 +236,13 @@ _OTHER_PAIRS = {first: tuple(p for p in NAME_PAIRS if p[0] != first) for first i
 
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[MailWorld, dict]:
     """A mailbox of 10 + 5 * difficulty emails from colleagues and companies."""
-    first, last = pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES)
-    world = MailWorld(f"{first.lower()}.{last.lower()}@example.com", f"{first} {last}")
-    people = sample(rng, _OTHER_PAIRS[first], 5)
-    colleagues = [(f"{f} {la}", f"{f.lower()}.{la.lower()}@example.com") for f, la in people]
-    companies = sample(rng, SENDERS, 2 + difficulty // 2)
-    subjects: set[str] = set()
     draw = _Draws(rng)
+    first, last = draw.pick(FIRST_NAMES), draw.pick(LAST_NAMES)
+    world = MailWorld(f"{first.lower()}.{last.lower()}@example.com", f"{first} {last}")
+    people = draw.sample(_OTHER_PAIRS[first], 5)
+    colleagues = [(f"{f} {la}", f"{f.lower()}.{la.lower()}@example.com") for f, la in people]
+    companies = draw.sample(SENDERS, 2 + difficulty // 2)
+    subjects: set[str] = set()
     for i in range(10 + 5 * difficulty):
         day = f"2026-05-{1 + i * 10 // (10 + 5 * difficulty):02d}"
         if i % 3 == 0:
