@@ -17,7 +17,11 @@ from functools import cache, lru_cache
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import NAME_PAIRS
-from nexgym.envs.domains.research_tasks import draw_int, draw_one, draw_some
+from nexgym.envs.domains.research_tasks import (  # the task_rng draws, shared
+    draw_int,
+    draw_one,
+    draw_some,
+)
 from nexgym.envs.domains.taskgen import call
 
 MONDAY = dt.date(2026, 5, 4)
