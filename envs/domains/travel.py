@@ -117,11 +117,7 @@ def search_flights(
         day: date as YYYY-MM-DD.
     """
     origin, destination, day = _city(world, origin), _city(world, destination), _day(day)
-    found = [
-        f._asdict()
-        for f in world.flights.values()
-        if f.day == day and f.origin == origin and f.destination == destination
-    ]
+    found = [f._asdict() for f in world.route(origin, destination, day)]
     return sorted(found, key=lambda f: f["price"])[:MAX_RESULTS]
 
 

@@ -63,6 +63,31 @@ class Hotel(NamedTuple):
         return self
 
 
+@dataclass(frozen=True)
+class Timetable:
+    """A world's flights, route after route, as :func:`new_world` lays them out.
+
+    Routes go origin by origin (in ``cities`` order), then destination, then day;
+    route *r*'s flights are ``flights[first[r]:first[r + 1]]``, cheapest first.
+    """
+
+    cities: tuple[str, ...]
+    flights: tuple[Flight, ...]
+    first: tuple[int, ...]
+
+    def route(self, origin: str, destination: str, day: str) -> list[Flight]:
+        """The flights from ``origin`` to ``destination`` on ``day``, cheapest first."""
+        cities = self.cities
+        if origin == destination or origin not in cities or destination not in cities:
+            return []
+        o, d = cities.index(origin), cities.index(destination)
+        route = (o * (len(cities) - 1) + d - (d > o)) * len(DAYS) + DAYS.index(day)
+        return list(self.flights[self.first[route] : self.first[route + 1]])
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Timetable:
+        return self
+
+
 @dataclass
 class Booking:
     """A flight or hotel booking; ``city`` is where the trip goes."""
@@ -88,11 +113,14 @@ class TravelWorld:
     rooms: dict[str, int] = field(default_factory=dict)
     travelers: dict[str, tuple[str, int]] = field(default_factory=dict)
     bookings: dict[str, Booking] = field(default_factory=dict)
+    #: ``flights`` by route, so that a search need not scan them all (flights never
+    #: change, so copies share it); without it, searches scan.
+    timetable: Timetable | None = field(default=None, repr=False, compare=False)
 
     def copy(self) -> TravelWorld:
         """An independent copy (what ``copy.deepcopy`` gives, much faster).
 
-        Flights and hotels are immutable and shared; bookings are copied.
+        Flights, hotels and the timetable are immutable and shared; bookings are copied.
         """
         return TravelWorld(
             dict(self.flights),
@@ -101,7 +129,18 @@ class TravelWorld:
             dict(self.rooms),
             dict(self.travelers),
             {i: clone(b) for i, b in self.bookings.items()},
+            self.timetable,
         )
+
+    def route(self, origin: str, destination: str, day: str) -> list[Flight]:
+        """The flights from ``origin`` to ``destination`` on ``day``, in schedule order."""
+        if self.timetable is not None:
+            return self.timetable.route(origin, destination, day)
+        return [
+            f
+            for f in self.flights.values()
+            if f.day == day and f.origin == origin and f.destination == destination
+        ]
 
     def spent(self, traveler: str) -> int:
         """What a traveler's confirmed bookings cost."""
@@ -198,17 +237,13 @@ def _schedule(
 
 
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, dict]:
-    """4 + difficulty cities with flights and hotels, travelers, some existing trips.
-
-    ``facts["schedule"]`` holds every flight, route after route, and ``facts["first"]``
-    where each route's run of them starts (see :func:`_flights`).
-    """
+    """4 + difficulty cities with flights and hotels, travelers, some existing trips."""
     world = TravelWorld()
     cities = [c for c, _ in sample(rng, CITIES, 4 + difficulty)]
     ids, schedule, first = _schedule(rng, cities)
     world.flights = dict(zip(ids, schedule, strict=True))
     world.seats = dict.fromkeys(ids, 9)
-    facts: dict[str, Any] = {"cities": cities, "schedule": schedule, "first": first}
+    world.timetable = Timetable(tuple(cities), tuple(schedule), tuple(first))
     sizes = [3 + integer(rng, 0, 3) for _ in cities]
     nightly = iter(sample(rng, range(55, 390), sum(sizes)))
     for city, size in zip(cities, sizes, strict=True):
@@ -225,7 +260,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, d
     for person in people[: 2 + difficulty // 2]:
         home = world.travelers[person][0]
         city, day = pick(rng, [c for c in cities if c != home]), pick(rng, DAYS)
-        flight = _flights(facts, home, city, day)[0]
+        flight = world.route(home, city, day)[0]
         hotel = max(_hotels(world, city), key=lambda h: h.nightly)
         nights = integer(rng, 2, 5)
         world.book(person, "flight", flight.id, city, flight.price)
@@ -234,16 +269,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[TravelWorld, d
     for person in people:  # enough for one more trip, whatever it costs
         home = world.travelers[person][0]
         world.travelers[person] = (home, world.spent(person) + integer(rng, 25, 45) * 100)
-    facts.update(travelers=people, trips=trips)
-    return world, facts
-
-
-def _flights(facts: dict, origin: str, destination: str, day: str) -> list[Flight]:
-    """A route's flights, cheapest first: its run in ``facts["schedule"]``."""
-    cities = facts["cities"]
-    o, d = cities.index(origin), cities.index(destination)
-    route = (o * (len(cities) - 1) + d - (d > o)) * len(DAYS) + DAYS.index(day)
-    return facts["schedule"][facts["first"][route] : facts["first"][route + 1]]
+    return world, {"cities": cities, "travelers": people, "trips": trips}
 
 
 def _hotels(world: TravelWorld, city: str, min_stars: int = 0) -> list[Hotel]:
@@ -264,7 +290,7 @@ def goal_trip(rng: np.random.Generator, world: TravelWorld, facts: dict) -> Goal
     city = pick(rng, [c for c in away if _hotels(world, c, 3)] or away)
     day, nights, stars = pick(rng, DAYS), integer(rng, 2, 6), pick(rng, (3, 3, 4))
     stars = min(stars, max(h.stars for h in _hotels(world, city)))
-    flight = min(_flights(facts, home, city, day), key=lambda f: f.price)
+    flight = min(world.route(home, city, day), key=lambda f: f.price)
     hotel = min(_hotels(world, city, stars), key=lambda h: h.nightly)
     facts["request"] = {
         "traveler": person,
@@ -406,7 +432,7 @@ def question_fare(rng: np.random.Generator, world: TravelWorld, facts: dict) -> 
     """The lowest fare on a route and day."""
     origin, destination = sample(rng, facts["cities"], 2)
     day = pick(rng, DAYS)
-    fare = min(f.price for f in _flights(facts, origin, destination, day))
+    fare = min(f.price for f in world.route(origin, destination, day))
     return Goal(
         text=f"What is the lowest fare, in dollars, for a flight from {origin} to {destination} "
         f"on {day}?",
