@@ -45,6 +45,15 @@ SUPPLIERS = (
     ("Riverside Wholesale", "Derby"), ("Ironclad Parts", "Hull"),
 )  # fmt: skip
 BINS = tuple(f"{zone}-{n:02d}" for zone in "ABCD" for n in range(1, 7))
+CATEGORIES = tuple(sorted(CATALOG))
+#: category -> (SKU, name) of each of its products
+ITEMS = {
+    category: tuple((f"{category[:3].upper()}-{101 + i}", name) for i, name in enumerate(names))
+    for category, names in CATALOG.items()
+}
+PRODUCT_COLUMNS = ("sku", "name", "category", "supplier", "location", "stock", "reorder_level",
+                   "unit_cost")  # fmt: skip
+ORDER_COLUMNS = ("id", "sku", "supplier", "quantity", "status")
 STATUSES = ("pending", "received", "cancelled")
 
 
@@ -63,45 +72,29 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[InventoryWorld
     """Products of 2 + difficulty categories, suppliers, bins and some orders."""
     world = InventoryWorld()  # with the bins
     suppliers = sample(rng, SUPPLIERS, 3 + difficulty)
-    categories = sorted(sample(rng, sorted(CATALOG), 2 + difficulty))
+    categories = sorted(sample(rng, CATEGORIES, 2 + difficulty))
     bins = sample(rng, BINS, 6 + 2 * difficulty)
-    products: list[dict[str, Any]] = []
+    products: list[tuple[Any, ...]] = []  # rows in PRODUCT_COLUMNS order
     for category in categories:
-        costs = sample(rng, range(150, 9000), len(CATALOG[category]))
-        low = set(sample(rng, range(len(CATALOG[category])), 1 + integer(rng, 0, difficulty)))
-        for i, name in enumerate(CATALOG[category]):
+        items = ITEMS[category]
+        costs = sample(rng, range(150, 9000), len(items))
+        low = set(sample(rng, range(len(items)), 1 + integer(rng, 0, difficulty)))
+        for i, (sku, name) in enumerate(items):
             reorder = integer(rng, 4, 16) * 5
             stock = integer(rng, 0, reorder) if i in low else reorder + integer(rng, 0, 90)
+            supplier = pick(rng, suppliers)[0]
+            location = bins[len(products) % len(bins)]
             products.append(
-                {
-                    "sku": f"{category[:3].upper()}-{101 + i}",
-                    "name": name,
-                    "category": category,
-                    "supplier": pick(rng, suppliers)[0],
-                    "location": bins[len(products) % len(bins)],
-                    "stock": stock,
-                    "reorder_level": reorder,
-                    "unit_cost": costs[i] / 100,
-                }
+                (sku, name, category, supplier, location, stock, reorder, costs[i] / 100)
             )
-    orders = []
+    orders = []  # rows in ORDER_COLUMNS order
     for i in range(4 + 3 * difficulty):
         product = pick(rng, products)
         status = "pending" if i % 3 != 2 else pick(rng, ("received", "cancelled"))
-        orders.append(
-            {
-                "id": 501 + i,
-                "sku": product["sku"],
-                "supplier": product["supplier"],
-                "quantity": integer(rng, 2, 20) * 10,
-                "status": status,
-            }
-        )
-    world.conn.execute("BEGIN")  # one transaction for every insert
-    world.insert("suppliers", [{"name": n, "city": c, "active": 1} for n, c in suppliers])
-    world.insert("products", products)
-    world.insert("purchase_orders", orders)
-    world.conn.execute("COMMIT")
+        orders.append((501 + i, product[0], product[3], integer(rng, 2, 20) * 10, status))
+    world.insert_rows("suppliers", ("name", "city", "active"), [(n, c, 1) for n, c in suppliers])
+    world.insert_rows("products", PRODUCT_COLUMNS, products)
+    world.insert_rows("purchase_orders", ORDER_COLUMNS, orders)
     return world, {"categories": categories, "suppliers": [n for n, _ in suppliers]}
 
 

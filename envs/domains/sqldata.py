@@ -106,15 +106,12 @@ def describe_table(world: SalesWorld, table: str) -> dict[str, Any]:
     """
     quoted = quote_identifier(world.require_table(table))
     columns = world.columns(table)
-    for c in columns:
-        c["nulls"] = world.scalar(
-            f"SELECT COUNT(*) FROM {quoted} WHERE {quote_identifier(c['name'])} IS NULL"
-        )
-    return {
-        "table": table,
-        "rows": world.scalar(f"SELECT COUNT(*) FROM {quoted}"),
-        "columns": columns,
-    }
+    # one scan counts the rows and every column's non-NULL values
+    counts = ", ".join(f"COUNT({quote_identifier(c['name'])})" for c in columns)
+    rows, *filled = world.conn.execute(f"SELECT COUNT(*), {counts} FROM {quoted}").fetchone()
+    for c, n in zip(columns, filled, strict=True):
+        c["nulls"] = rows - n
+    return {"table": table, "rows": rows, "columns": columns}
 
 
 @tool

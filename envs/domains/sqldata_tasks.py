@@ -9,6 +9,8 @@ whose expected values are computed on the cleaned data.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
@@ -29,6 +31,8 @@ REGIONS = ("North", "South", "East", "West")
 MONTHS = {"2026-01": "January 2026", "2026-02": "February 2026", "2026-03": "March 2026"}
 MONTH_KEYS = tuple(sorted(MONTHS))
 DUPLICATE_KEY = ["customer_id", "product", "amount", "sale_date"]
+CUSTOMER_COLUMNS = ("id", "name", "email", "city", "signup_date")
+SALE_COLUMNS = ("id", "customer_id", "product", "region", "amount", "sale_date")
 #: (group column, aggregate, aggregated column, value column, what it means)
 SUMMARIES = (
     ("region", "sum", "amount", "total_sales", "the sum of its sales amounts"),
@@ -49,7 +53,9 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
     world = SalesWorld()
     cities = [c for c, _ in sample(rng, CITIES, 4)]
     people = sample(rng, NAME_PAIRS, 8 + 4 * difficulty)
-    customers, messy_email, messy_city = [], [], []  # ids of untidy rows
+    # rows as lists in CUSTOMER_COLUMNS / SALE_COLUMNS order (the columns' indexes below)
+    customers: list[list[Any]] = []
+    messy_email = messy_city = False
     # drawn in bulk, one row of plain ints per customer and per sale
     # customer: city, untidy email (3 in 10), else untidy city (3 in 10), its case, month, day
     rolls = integer_rows(rng, (0, 0, 0, 0, 1, 1), (4, 10, 10, 2, 13, 29), len(people))
@@ -57,41 +63,36 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SalesWorld, di
         email, city = f"{first.lower()}.{last.lower()}@example.com", cities[roll[0]]
         if roll[1] < 3:
             email = f" {first}.{last}@Example.com "
-            messy_email.append(i)
+            messy_email = True
         elif roll[2] < 3:
             city = (city.lower(), city.upper())[roll[3]]
-            messy_city.append(i)
+            messy_city = True
         day = f"2025-{roll[4]:02d}-{roll[5]:02d}"
-        customers.append(
-            {"id": i, "name": f"{first} {last}", "email": email, "city": city, "signup_date": day}
-        )
+        customers.append([i, f"{first} {last}", email, city, day])
     if not messy_email:  # every world has some of each mess
-        customers[0]["email"] = customers[0]["email"].upper()
+        customers[0][2] = customers[0][2].upper()
     if not messy_city:
-        customers[-1]["city"] = customers[-1]["city"].lower()
-    sales = []
+        customers[-1][3] = customers[-1][3].lower()
     # sale: month, customer id, product, region, amount in cents, day
     high = (len(MONTH_KEYS), len(customers) + 1, len(PRODUCTS), len(REGIONS), 30000, 29)
     draws = integer_rows(rng, (0, 1, 0, 0, 500, 1), high, 20 + 10 * difficulty)
-    for i, (month, customer, product, region, cents, day) in enumerate(draws, 1):
-        sales.append(
-            {
-                "id": i,
-                "customer_id": customer,
-                "product": PRODUCTS[product],
-                "region": REGIONS[region],
-                "amount": cents / 100,
-                "sale_date": f"{MONTH_KEYS[month]}-{day:02d}",
-            }
-        )
+    sales = [
+        [
+            i,
+            customer,
+            PRODUCTS[product],
+            REGIONS[region],
+            cents / 100,
+            f"{MONTH_KEYS[month]}-{day:02d}",
+        ]
+        for i, (month, customer, product, region, cents, day) in enumerate(draws, 1)
+    ]
     for row in sample(rng, sales, 2 + difficulty):
-        row["region"] = None
+        row[3] = None  # region
     for row in sample(rng, sales, 2 + difficulty):
-        sales.append({**row, "id": len(sales) + 1})
-    world.conn.execute("BEGIN")  # one transaction for both tables
-    world.insert("customers", customers)
-    world.insert("sales", sales)
-    world.conn.execute("COMMIT")
+        sales.append([len(sales) + 1, *row[1:]])
+    world.insert_rows("customers", CUSTOMER_COLUMNS, customers)
+    world.insert_rows("sales", SALE_COLUMNS, sales)
     return world, {"cities": cities}
 
 
@@ -108,8 +109,8 @@ def goal_fill_nulls(rng: np.random.Generator, world: SalesWorld, facts: dict) ->
     """Replace missing regions with a placeholder."""
     _changed(facts)
     label = pick(rng, ("Unknown", "Unassigned"))
-    missing = [r["id"] for r in world.rows("SELECT id FROM sales WHERE region IS NULL")]
-    before = {r["id"]: r["region"] for r in world.rows("SELECT id, region FROM sales")}
+    before = dict(world.conn.execute("SELECT id, region FROM sales").fetchall())
+    missing = {i for i, region in before.items() if region is None}
 
     def check(w: SalesWorld, answer: str | None) -> bool:
         now = {r["id"]: r["region"] for r in w.rows("SELECT id, region FROM sales")}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import sqlite3
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -36,6 +37,19 @@ _POOL_SIZE = 32
 
 #: schema script -> the serialized database it creates (see :meth:`SqlWorld.__init__`).
 _SCHEMA_IMAGES: dict[str, bytes] = {}
+
+#: Most parameters one INSERT binds: the lowest default of SQLITE_MAX_VARIABLE_NUMBER.
+_MAX_VARIABLES = 999
+
+
+#: The user tables, as :meth:`SqlWorld.tables` lists them.
+_USER_TABLES = "sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+_HAS_TABLE = f"SELECT 1 FROM {_USER_TABLES} AND name = ?"
+#: A main-database table's CREATE text; names match as in ``PRAGMA table_info``.
+_TABLE_SQL = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE"
+#: CREATE text -> the table's column names and types (see :meth:`SqlWorld._table_info`).
+_TABLE_INFO: dict[str, dict[str, str]] = {}
+_TABLE_INFO_SIZE = 256
 
 
 def _read_only(
@@ -72,7 +86,9 @@ class SqlWorld:
 
         Connections of worlds that were garbage-collected are reused (``deserialize``
         replaces their whole database): opening one and preparing the same statements
-        again cost more than the rest of a small world's generation.
+        again cost more than the rest of a small world's generation. Their
+        ``foreign_keys`` setting belongs to the connection and survives ``deserialize``;
+        setting it again would expire every cached statement.
         """
         while _POOL and image is not None:
             try:
@@ -84,7 +100,6 @@ class SqlWorld:
             except sqlite3.Error:  # busy (an unfinished cursor): drop it
                 conn.close()
                 continue
-            conn.execute("PRAGMA foreign_keys = ON")
             return conn
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         if image is not None:
@@ -132,7 +147,7 @@ class SqlWorld:
         """Run a trusted query and return every row as a dict."""
         cursor = self.conn.execute(sql, tuple(params))
         names = [d[0] for d in cursor.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         """The first row of a trusted query, or None."""
@@ -154,54 +169,85 @@ class SqlWorld:
         if not records:
             return
         columns = list(records[0])
-        sql = (
-            f"INSERT INTO {quote_identifier(table)} "
-            f"({', '.join(quote_identifier(c) for c in columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})"
-        )
         get = itemgetter(*columns)
         rows = [get(r) for r in records] if len(columns) > 1 else [(get(r),) for r in records]
-        if self.conn.in_transaction:
-            self.conn.executemany(sql, rows)
+        self.insert_rows(table, columns, rows)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert rows of values in ``columns`` order into a table: all of them or none.
+
+        The rows go in as few multi-row ``INSERT ... VALUES`` statements as the
+        parameter limit allows: a few times faster than ``executemany`` (one
+        statement, with its constraint checks, per row).
+        """
+        if not rows:
             return
-        # one transaction rather than one per row: the same rows, a fraction of the time
-        # (rows inserted before a failing one stay, as they would without it)
-        self.conn.execute("BEGIN")
+        width = len(columns)
+        head = (
+            f"INSERT INTO {quote_identifier(table)} "
+            f"({', '.join(quote_identifier(c) for c in columns)}) VALUES "
+        )
+        group = f"({', '.join('?' * width)})"
+        chunk = max(1, _MAX_VARIABLES // width)
+        if len(rows) <= chunk:  # one statement: atomic by itself
+            self.conn.execute(head + ", ".join([group] * len(rows)), list(chain(*rows)))
+            return
+        self.conn.execute("SAVEPOINT insert_rows")
         try:
-            self.conn.executemany(sql, rows)
+            for start in range(0, len(rows), chunk):
+                part = rows[start : start + chunk]
+                self.conn.execute(head + ", ".join([group] * len(part)), list(chain(*part)))
+        except BaseException:
+            self.conn.execute("ROLLBACK TO insert_rows")
+            raise
         finally:
-            self.conn.execute("COMMIT")
+            self.conn.execute("RELEASE insert_rows")
 
     def tables(self) -> list[str]:
         """Names of the user tables, sorted."""
-        return [
-            r["name"]
-            for r in self.rows(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
+        return [r[0] for r in self.conn.execute(f"SELECT name FROM {_USER_TABLES} ORDER BY name")]
 
     def columns(self, table: str) -> list[dict[str, Any]]:
         """``[{"name", "type"}]`` for a table's columns, in order."""
-        info = self.rows(f"PRAGMA table_info({quote_identifier(table)})")
-        return [{"name": c["name"], "type": c["type"] or "ANY"} for c in info]
+        return [{"name": name, "type": kind} for name, kind in self._table_info(table).items()]
 
     def require_table(self, table: str) -> str:
         """Return ``table`` if it exists, else raise a ToolError listing the tables."""
-        known = self.tables()
-        if table not in known:
+        # one cached look-up of the name (as tables() lists them), not the whole list
+        if not self.conn.execute(_HAS_TABLE, (table,)).fetchall():
+            known = self.tables()
             raise ToolError(f"no table named {table!r}; expected one of: {', '.join(known)}")
         return table
 
     def require_column(self, table: str, column: str) -> str:
         """Return ``column`` if ``table`` has it, else raise a ToolError listing its columns."""
-        names = [c["name"] for c in self.columns(table)]
+        names = self._table_info(table)
         if column not in names:
             raise ToolError(
                 f"table {table!r} has no column {column!r}; expected one of: {', '.join(names)}"
             )
         return column
+
+    def _table_info(self, table: str) -> dict[str, str]:
+        """A table's (or view's) column names and types, in order; not to be changed.
+
+        ``PRAGMA table_info`` is compiled afresh at every call, but a table's columns
+        follow from its ``CREATE`` text: tables are looked up by that text, in one
+        cached query. (Tables of the main database: worlds have no temporary tables.)
+        """
+        found = self.conn.execute(_TABLE_SQL, (table,)).fetchall()
+        key = found[0][0] if found else None
+        info = _TABLE_INFO.get(key) if key else None
+        if info is None:
+            pragma = self.conn.execute(f"PRAGMA table_info({quote_identifier(table)})")
+            info = {c[1]: c[2] or "ANY" for c in pragma}  # cid, name, type, ...
+            if key:
+                if len(_TABLE_INFO) >= _TABLE_INFO_SIZE:
+                    _TABLE_INFO.clear()
+                _TABLE_INFO[key] = info
+        return info
 
     # -- untrusted, read-only access (agent SQL) ---------------------------------------
 
