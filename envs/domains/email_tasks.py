@@ -124,10 +124,14 @@ class _Draws:
         self.exact = (_EXACT if exact is None else exact) and type(bits) is np.random.PCG64
         self.raw = bits.random_raw
         self.kept: int | None = None
+        self.given: int | None = None
         if self.exact:
-            state = bits.state
-            self.kept = state["uinteger"] if state["has_uint32"] else None
-        self.given = self.kept
+            self._load()
+
+    def _load(self) -> None:
+        """Take over the word ``rng`` keeps, if any."""
+        state = self.rng.bit_generator.state
+        self.given = self.kept = state["uinteger"] if state["has_uint32"] else None
 
     def _word(self) -> int:
         """The next 32-bit word, as numpy's ``next_uint32`` gives it."""
@@ -164,8 +168,14 @@ class _Draws:
     def sample(self, items: Sequence[T], k: int) -> list[T]:
         """Distinct items in draw order, as ``sample(rng, items, k)``."""
         n, k = len(items), min(k, len(items))
-        if not self.exact or (type(self.rng) is FastRng and k <= 32) or n > 10000:
+        if type(self.rng) is FastRng and k <= 32:  # Python's generator draws these
             return sample(self.rng, items, k)
+        if not self.exact or (n > 10000 and k > n // 50):  # numpy's tail shuffle: its own
+            self.close()
+            drawn = sample(self.rng, items, k)
+            if self.exact:
+                self._load()
+            return drawn
         chosen: list[int] = []  # numpy's ``choice(n, k, replace=False)``: Floyd's algorithm
         for top in range(n - k, n):
             value = self.integer(0, top + 1)
@@ -182,13 +192,14 @@ class _Draws:
             state = dict(bits.state)
             state["has_uint32"], state["uinteger"] = (0, 0) if self.kept is None else (1, self.kept)
             bits.state = state
+            self.given = self.kept
 
 
 def _agrees() -> bool:
     """Whether :class:`_Draws` draws what numpy draws (spans that reject half the time too)."""
     spans = [(0, 7), (9, 17), (10**7, 10**8), (0, 2**31 + 1), (5, 6), (0, 3), (0, 2**32)] * 4
     ours, numpy = np.random.default_rng(7), np.random.default_rng(7)
-    samples = ((750, 5), (4, 3), (9, 9))
+    samples = ((750, 5), (4, 3), (9, 9), (20000, 500), (20000, 5))
     draws = _Draws(ours, exact=True)
     drawn = [draws.integer(low, high) for low, high in spans]
     chosen = [draws.sample(range(n), k) for n, k in samples]
