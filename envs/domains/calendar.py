@@ -24,8 +24,7 @@ from nexgym.envs.domains.calendar_tasks import (
     day_label,
     hhmm,
 )
-from nexgym.envs.domains.research_tasks import task_rng
-from nexgym.envs.domains.taskgen import GeneratedDomain, call
+from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
@@ -369,7 +368,7 @@ class CalendarDomain(GeneratedDomain):
         tasks.question_first_free,
     )
     new_world = staticmethod(tasks.new_world)
-    rng = staticmethod(task_rng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
 
     def preamble(self, facts: dict[str, Any]) -> str:
         """The week and working hours."""

@@ -17,12 +17,7 @@ from functools import cache, lru_cache
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import NAME_PAIRS
-from nexgym.envs.domains.research_tasks import (  # the task_rng draws, shared
-    draw_int,
-    draw_one,
-    draw_some,
-)
-from nexgym.envs.domains.taskgen import call
+from nexgym.envs.domains.taskgen import call, integer, pick, sample
 
 MONDAY = dt.date(2026, 5, 4)
 WEEK = tuple((MONDAY + dt.timedelta(days=i)).isoformat() for i in range(5))
@@ -140,17 +135,17 @@ def day_label(day: str) -> str:
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[CalendarWorld, dict]:
     """5 + 2 * difficulty people and a conflict-free week of meetings."""
     world = CalendarWorld()
-    world.people.update(draw_some(rng, PEOPLE, 5 + 2 * difficulty))
+    world.people.update(sample(rng, PEOPLE, 5 + 2 * difficulty))
     emails = list(world.people)
     for day in WEEK:
         # person -> the half hours of the day they are booked, as bits: meetings here
         # start and end on the half hour, so they overlap exactly when their bits do
         booked: dict[str, int] = {}
-        for title in draw_some(rng, TITLES, 2 + difficulty):
-            minutes = draw_one(rng, (30, 60, 60, 90))
+        for title in sample(rng, TITLES, 2 + difficulty):
+            minutes = pick(rng, (30, 60, 60, 90))
             for _ in range(20):  # draw until the meeting fits everyone's day
-                slot = draw_int(rng, 0, (CLOSE - OPEN - minutes) // 30 + 1)
-                people = draw_some(rng, emails, draw_int(rng, 2, 5))
+                slot = integer(rng, 0, (CLOSE - OPEN - minutes) // 30 + 1)
+                people = sample(rng, emails, integer(rng, 2, 5))
                 halves = ((1 << minutes // 30) - 1) << slot
                 if not any(booked.get(p, 0) & halves for p in people):
                     start = slot * 30 + OPEN
@@ -166,7 +161,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[CalendarWorld,
 
 def _free_people(rng: np.random.Generator, facts: dict, k: int) -> list[str]:
     free = [e for e in facts["emails"] if e not in facts["touched"]]
-    chosen = draw_some(rng, free if len(free) >= k else facts["emails"], k)
+    chosen = sample(rng, free if len(free) >= k else facts["emails"], k)
     facts["touched"].update(chosen)
     return chosen
 
@@ -178,10 +173,10 @@ def _names(world: CalendarWorld, emails: list[str]) -> str:
 
 def goal_book(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
     """Book a meeting for a group at a time when nobody is busy."""
-    people = _free_people(rng, facts, 2 + draw_int(rng, 0, 2))
-    minutes, title = draw_one(rng, (30, 60)), draw_one(rng, NEW_TITLES)
+    people = _free_people(rng, facts, 2 + integer(rng, 0, 2))
+    minutes, title = pick(rng, (30, 60)), pick(rng, NEW_TITLES)
     week = world.week_free_starts(people, minutes)
-    day = draw_one(rng, [d for d in WEEK if week[d]])
+    day = pick(rng, [d for d in WEEK if week[d]])
     start = week[day][0]
 
     def check(w: CalendarWorld, answer: str | None) -> bool:
@@ -217,7 +212,7 @@ def _event_of(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Ev
     claimed = facts.setdefault("claimed", set())
     events = [e for e in events if e.id not in claimed]
     free = [e for e in events if facts["touched"].isdisjoint(e.attendees)]
-    event = draw_one(rng, free or events)
+    event = pick(rng, free or events)
     facts["touched"].update(event.attendees)
     claimed.add(event.id)
     return event
@@ -229,7 +224,7 @@ def goal_move(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Go
     minutes = event.end - event.start
     week = world.week_free_starts(event.attendees, minutes)
     options = [(d, t) for d in WEEK for t in week[d] if (d, t) != (event.day, event.start)]
-    day, start = draw_one(rng, options)
+    day, start = pick(rng, options)
     old = (event.day, event.start)
     people = sorted(event.attendees)
 
@@ -265,7 +260,7 @@ def goal_out_of_office(rng: np.random.Generator, world: CalendarWorld, facts: di
             if p not in facts["touched"] and len(e.attendees) > 1
         }
     )
-    person, day = draw_one(rng, options)
+    person, day = pick(rng, options)
     events = sorted(
         (e for e in world.events.values() if e.day == day and person in e.attendees),
         key=lambda e: e.id,
@@ -316,7 +311,7 @@ def goal_add_attendee(rng: np.random.Generator, world: CalendarWorld, facts: dic
         and (e.start - OPEN) % 30 == 0
     }
     ideal = [(e, p) for e, p in untouched if e.id in busy and p not in busy[e.id]]
-    event, person = draw_one(rng, ideal or untouched or pairs)
+    event, person = pick(rng, ideal or untouched or pairs)
     claimed.add(event.id)
     facts["touched"].update([*event.attendees, person])
 
@@ -342,7 +337,7 @@ def goal_add_attendee(rng: np.random.Generator, world: CalendarWorld, facts: dic
 
 def question_count(rng: np.random.Generator, world: CalendarWorld, facts: dict) -> Goal:
     """How many meetings someone has on a day."""
-    person, day = _free_people(rng, facts, 1)[0], draw_one(rng, WEEK)
+    person, day = _free_people(rng, facts, 1)[0], pick(rng, WEEK)
     count = len(world.busy(person, day))
     return Goal(
         text=f"How many meetings does {world.people[person]} have on {day_label(day)}?",
@@ -373,11 +368,11 @@ def question_first_free(rng: np.random.Generator, world: CalendarWorld, facts: d
         if (both := week[a][d] | week[b][d]) & 1 and both != _ALL_HALVES
     ]
     if options:
-        people, day = draw_one(rng, options)
+        people, day = pick(rng, options)
         facts["touched"].update(people)
     else:
         people = _free_people(rng, facts, 2)
-        day = draw_one(rng, [d for d in WEEK if world.free_starts(people, d, 30)])
+        day = pick(rng, [d for d in WEEK if world.free_starts(people, d, 30)])
     first = hhmm(world.free_starts(people, day, 30)[0])
     return Goal(
         text=f"On {day_label(day)}, what is the earliest time (HH:MM) at which "

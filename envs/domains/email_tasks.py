@@ -9,14 +9,12 @@ that questions ask about.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES, NAME_PAIRS
-from nexgym.envs.domains.taskgen import FastRng, call, pick, sample
+from nexgym.envs.domains.taskgen import NumpyDraws, call, pick
 
 FOLDERS = ("inbox", "archive", "sent", "spam", "trash", "Receipts", "Projects", "Newsletters")
 PROJECTS = ("Atlas", "Beacon", "Cobalt", "Driftwood", "Ember", "Falcon")
@@ -26,7 +24,6 @@ SENDERS = (("Northwind Billing", "billing@northwind.example"),
            ("Kestrel Weekly", "news@kestrelmedia.example"),
            ("Lumen Shop", "orders@lumenoptics.example"),
            ("Pioneer Digest", "digest@pioneersolar.example"))  # fmt: skip
-T = TypeVar("T")
 
 
 @dataclass
@@ -106,117 +103,9 @@ class MailWorld:
         return mail
 
 
-class _Draws:
-    """``pick``, ``sample`` and ``int(rng.integers(low, high))`` on ``rng``, drawn as those do.
-
-    A scalar ``Generator.integers`` call costs microseconds, mostly argument handling,
-    and a mailbox takes about a hundred. For numpy's PCG64 this takes the same numbers
-    from the raw stream at a fraction of the cost: numpy splits a 64-bit output into two
-    32-bit words (low first; the high one is kept for the next draw) and bounds each by
-    Lemire's method; ``choice`` without replacement is Floyd's algorithm, then a shuffle.
-    :meth:`close` hands a kept word back to ``rng``, so its later draws are unchanged
-    too. Other bit generators, or a numpy that draws differently (checked at import),
-    get numpy's own calls.
-    """
-
-    def __init__(self, rng: np.random.Generator, exact: bool | None = None) -> None:
-        self.rng, bits = rng, rng.bit_generator
-        self.exact = (_EXACT if exact is None else exact) and type(bits) is np.random.PCG64
-        self.raw = bits.random_raw
-        self.kept: int | None = None
-        self.given: int | None = None
-        if self.exact:
-            self._load()
-
-    def _load(self) -> None:
-        """Take over the word ``rng`` keeps, if any."""
-        state = self.rng.bit_generator.state
-        self.given = self.kept = state["uinteger"] if state["has_uint32"] else None
-
-    def _word(self) -> int:
-        """The next 32-bit word, as numpy's ``next_uint32`` gives it."""
-        kept = self.kept
-        if kept is not None:
-            self.kept = None
-            return kept
-        raw: int = self.raw()
-        self.kept = raw >> 32
-        return raw & 0xFFFFFFFF
-
-    def integer(self, low: int, high: int) -> int:
-        """An int in ``[low, high)``, as ``int(rng.integers(low, high))`` (at most 2**32 apart)."""
-        span = high - low
-        if not self.exact:
-            return int(self.rng.integers(low, high))
-        if not 0 < span <= 1 << 32:
-            raise ValueError(f"expected 1 to 2**32 values to draw from, got {span}")
-        if span == 1:  # numpy draws nothing
-            return low
-        scaled = self._word() * span
-        if scaled & 0xFFFFFFFF < span:  # maybe biased: Lemire's rejection test
-            threshold = ((1 << 32) - span) % span
-            while scaled & 0xFFFFFFFF < threshold:
-                scaled = self._word() * span
-        return low + (scaled >> 32)
-
-    def pick(self, items: Sequence[T]) -> T:
-        """One item, as ``pick(rng, items)``."""
-        if type(self.rng) is FastRng:
-            return pick(self.rng, items)
-        return items[self.integer(0, len(items))]
-
-    def sample(self, items: Sequence[T], k: int) -> list[T]:
-        """Distinct items in draw order, as ``sample(rng, items, k)``."""
-        n, k = len(items), min(k, len(items))
-        if type(self.rng) is FastRng and k <= 32:  # Python's generator draws these
-            return sample(self.rng, items, k)
-        if not self.exact or (n > 10000 and k > n // 50):  # numpy's tail shuffle: its own
-            self.close()
-            drawn = sample(self.rng, items, k)
-            if self.exact:
-                self._load()
-            return drawn
-        chosen: list[int] = []  # numpy's ``choice(n, k, replace=False)``: Floyd's algorithm
-        for top in range(n - k, n):
-            value = self.integer(0, top + 1)
-            chosen.append(top if value in chosen else value)
-        for i in range(k - 1, 0, -1):  # then a Fisher-Yates shuffle
-            j = self.integer(0, i + 1)
-            chosen[i], chosen[j] = chosen[j], chosen[i]
-        return [items[i] for i in chosen]
-
-    def close(self) -> None:
-        """Leave ``rng`` as numpy's own draws would have: the kept word goes back to it."""
-        if self.exact and self.kept != self.given:
-            bits = self.rng.bit_generator
-            state = dict(bits.state)
-            state["has_uint32"], state["uinteger"] = (0, 0) if self.kept is None else (1, self.kept)
-            bits.state = state
-            self.given = self.kept
-
-
-def _agrees() -> bool:
-    """Whether :class:`_Draws` draws what numpy draws (spans that reject half the time too)."""
-    spans = [(0, 7), (9, 17), (10**7, 10**8), (0, 2**31 + 1), (5, 6), (0, 3), (0, 2**32)] * 4
-    ours, numpy = np.random.default_rng(7), np.random.default_rng(7)
-    samples = ((750, 5), (4, 3), (9, 9), (20000, 500), (20000, 5))
-    draws = _Draws(ours, exact=True)
-    drawn = [draws.integer(low, high) for low, high in spans]
-    chosen = [draws.sample(range(n), k) for n, k in samples]
-    draws.close()
-    expected = [int(numpy.integers(low, high)) for low, high in spans]
-    return (
-        drawn == expected
-        and chosen == [sample(numpy, range(n), k) for n, k in samples]
-        and int(ours.integers(2**20)) == int(numpy.integers(2**20))
-    )
-
-
-#: Whether :class:`_Draws` may draw by itself (numpy draws as it expects).
-_EXACT = _agrees()
-
-
-def _message(draw: _Draws, kind: str, name: str, owner: str, serial: int) -> tuple[str, str, str]:
+def _message(
+    draw: NumpyDraws, kind: str, name: str, owner: str, serial: int
+) -> tuple[str, str, str]:
     """Subject, body and fact of a generated message (``serial`` numbers newsletters)."""
     if kind == "invoice":
         number, total = f"NW-{draw.integer(1000, 9999)}", draw.integer(80, 2400)
@@ -247,7 +136,7 @@ _OTHER_PAIRS = {first: tuple(p for p in NAME_PAIRS if p[0] != first) for first i
 
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[MailWorld, dict]:
     """A mailbox of 10 + 5 * difficulty emails from colleagues and companies."""
-    draw = _Draws(rng)
+    draw = NumpyDraws(rng)  # rng may be a caller's (email_travel): hand it back intact
     first, last = draw.pick(FIRST_NAMES), draw.pick(LAST_NAMES)
     world = MailWorld(f"{first.lower()}.{last.lower()}@example.com", f"{first} {last}")
     people = draw.sample(_OTHER_PAIRS[first], 5)

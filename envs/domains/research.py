@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from nexgym.envs.domains import research_tasks as tasks
-from nexgym.envs.domains.research_tasks import Document, ResearchWorld, task_rng
-from nexgym.envs.domains.taskgen import GeneratedDomain, call
+from nexgym.envs.domains.research_tasks import Document, ResearchWorld
+from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
@@ -199,7 +199,7 @@ class ResearchDomain(GeneratedDomain):
         tasks.question_earliest,
     )
     new_world = staticmethod(tasks.new_world)
-    rng = staticmethod(task_rng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
 
     def preamble(self, facts: dict[str, Any]) -> str:
         """Where the answers come from."""

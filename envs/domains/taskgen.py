@@ -12,7 +12,7 @@ stay right when goals follow each other; makers record the entities they use in
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -24,11 +24,14 @@ __all__ = [
     "MAX_CANDIDATES",
     "FastRng",
     "GeneratedDomain",
+    "NumpyDraws",
+    "NumpyRng",
     "bounded_calls",
     "call",
     "fast_rng",
     "integer",
     "integer_rows",
+    "numpy_rng",
     "pick",
     "sample",
 ]
@@ -52,7 +55,7 @@ class FastRng(np.random.Generator):
     A scalar ``Generator.integers`` costs microseconds and ``choice(..., replace=False)``
     over ten; :func:`pick`, :func:`sample` and :func:`integer` draw from ``py`` instead,
     several times faster. Both streams are seeded from ``seed`` alone, so a seed gives
-    the same task in every process.
+    the same task in every process. Its tasks differ from ``default_rng(seed)``'s.
     """
 
     __slots__ = ("py",)
@@ -67,8 +70,107 @@ def fast_rng(seed: int) -> np.random.Generator:
     return FastRng(seed)
 
 
+# numpy's own draws, made in Python from PCG64's raw stream. numpy splits each 64-bit
+# output into two 32-bit words (low first; the high one waits in the bit generator's
+# state for the next word drawn), bounds words by Lemire's method, samples without
+# replacement by Floyd's algorithm then a shuffle, and permutes by masked rejection.
+# ``next32`` below is a function returning those words in numpy's order.
+Words = Callable[[], int]
+
+
+def _below(next32: Words, n: int) -> int:
+    """``int(integers(n))`` from the words, for ``1 <= n <= 2**32`` (Lemire's method)."""
+    if n <= 1:
+        if n == 1:  # numpy draws nothing for a range of one
+            return 0
+        raise ValueError(f"expected 1 to 2**32 values to draw from, got {n}")
+    m = next32() * n
+    return m >> 32 if m & 0xFFFFFFFF >= n else _redraw(next32, m, n)
+
+
+def _redraw(next32: Words, m: int, n: int) -> int:
+    """The rare end of Lemire's method: redraw while the low word is under 2**32 % n."""
+    if n > 1 << 32:  # numpy bounds 64-bit words then
+        raise ValueError(f"expected 1 to 2**32 values to draw from, got {n}")
+    threshold = 0x100000000 % n
+    while m & 0xFFFFFFFF < threshold:
+        m = next32() * n
+    return m >> 32
+
+
+def _distinct(next32: Words, n: int, k: int) -> list[int]:
+    """``choice(n, k, replace=False).tolist()`` from the words, for ``k <= n < 2**32``."""
+    if n > 10000 and k > n // 50:  # numpy shuffles the tail of range(n) instead
+        pool = list(range(n))
+        for i in range(n - 1, max(n - k, 1) - 1, -1):
+            j = _below(next32, i + 1)
+            pool[i], pool[j] = pool[j], pool[i]
+        return pool[n - k :]
+    # _below inlined in both loops: this runs for every sample of every task
+    out = [0] if k == n > 0 else []  # Floyd's first value below 1 costs no draw
+    for j in range(max(n - k + 1, 2), n + 1):  # Floyd's algorithm
+        m = next32() * j
+        value = m >> 32 if m & 0xFFFFFFFF >= j else _redraw(next32, m, j)
+        out.append(j - 1 if value in out else value)
+    for i in range(k, 1, -1):  # then numpy's shuffle of the chosen
+        m = next32() * i
+        at = m >> 32 if m & 0xFFFFFFFF >= i else _redraw(next32, m, i)
+        out[i - 1], out[at] = out[at], out[i - 1]
+    return out
+
+
+def _order(next32: Words, n: int) -> list[int]:
+    """``permutation(n).tolist()`` from the words (a shuffle by masked rejection)."""
+    order = list(range(n))
+    for i in range(n - 1, 0, -1):
+        mask = (1 << i.bit_length()) - 1
+        j = next32() & mask
+        while j > i:
+            j = next32() & mask
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def _blocks(bitgen: np.random.BitGenerator) -> Iterator[int]:
+    """The words of a fresh bit generator, in numpy's order, read 64 outputs at a time."""
+    while True:
+        yield from bitgen.random_raw(64).view(np.uint32).tolist()
+
+
+class NumpyRng(np.random.Generator):
+    """``np.random.default_rng(seed)`` whose small scalar draws are made in Python.
+
+    numpy's scalar ``integers`` costs microseconds a call and a small ``choice`` over
+    ten, while some generators draw dozens per task. :func:`integer`, :func:`pick`,
+    :func:`sample` and :meth:`permutation` draw from ``next32``, the bit generator's
+    words read in blocks, exactly what ``integers``, ``choice(replace=False)`` and
+    ``permutation`` of ``default_rng(seed)`` would. Other methods draw past the block
+    read ahead: draw only through those.
+    """
+
+    __slots__ = ("next32",)
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(np.random.PCG64(seed))
+        self.next32: Words = _blocks(self.bit_generator).__next__
+
+    def permutation(self, x: Any, axis: int = 0) -> np.ndarray:
+        """``Generator.permutation`` of an int or along an axis of an array."""
+        if isinstance(x, int | np.integer):
+            return np.array(_order(self.next32, int(x)), dtype=np.int64)
+        arr = np.asarray(x)
+        return np.take(arr, self.permutation(arr.shape[axis]), axis=axis)
+
+
+def numpy_rng(seed: int) -> np.random.Generator:
+    """``np.random.default_rng(seed)``, as a :class:`NumpyRng` where that draws the same."""
+    return NumpyRng(seed) if _EXACT else np.random.default_rng(seed)
+
+
 def integer(rng: np.random.Generator, low: int, high: int) -> int:
     """An int in ``[low, high)``, like ``int(rng.integers(low, high))``."""
+    if type(rng) is NumpyRng:
+        return low + _below(rng.next32, high - low)
     if type(rng) is FastRng:
         return low + rng.py._randbelow(high - low)  # type: ignore[attr-defined]
     return int(rng.integers(low, high))
@@ -88,32 +190,131 @@ def integer_rows(
 
 def pick(rng: np.random.Generator, items: Sequence[T]) -> T:
     """One item of a sequence, drawn with ``rng`` (a plain Python value, not numpy's)."""
+    if type(rng) is NumpyRng:
+        return items[_below(rng.next32, len(items))]
     if type(rng) is FastRng:
         return items[rng.py._randbelow(len(items))]  # type: ignore[attr-defined]
     return items[int(rng.integers(len(items)))]
+
+
+#: The largest sample a :class:`FastRng` draws with Python's generator.
+_PY_SAMPLE = 32
 
 
 def sample(rng: np.random.Generator, items: Sequence[T], k: int) -> list[T]:
     """``k`` distinct items of a sequence in draw order (all of them if there are fewer)."""
     n = len(items)
     k = min(k, n)
-    if type(rng) is FastRng and k <= 32:
-        below = rng.py._randbelow  # type: ignore[attr-defined]
-        if 3 * k > n:  # partial Fisher-Yates shuffle
-            pool = list(range(n))
-            for j in range(k):
-                i = j + below(n - j)
-                pool[i], pool[j] = pool[j], pool[i]
-            return [items[i] for i in pool[:k]]
-        seen: set[int] = set()
-        out: list[T] = []
-        while len(out) < k:
-            i = below(n)
-            if i not in seen:
-                seen.add(i)
-                out.append(items[i])
-        return out
+    if type(rng) is NumpyRng:
+        return [items[i] for i in _distinct(rng.next32, n, k)]
+    if type(rng) is FastRng and k <= _PY_SAMPLE:
+        return _py_sample(rng.py, items, k)
     return [items[i] for i in rng.choice(n, size=k, replace=False).tolist()]
+
+
+def _py_sample(py: random.Random, items: Sequence[T], k: int) -> list[T]:
+    """``k <= len(items)`` distinct items drawn with Python's generator."""
+    below, n = py._randbelow, len(items)  # type: ignore[attr-defined]
+    if 3 * k > n:  # partial Fisher-Yates shuffle
+        pool = list(range(n))
+        for j in range(k):
+            i = j + below(n - j)
+            pool[i], pool[j] = pool[j], pool[i]
+        return [items[i] for i in pool[:k]]
+    seen: set[int] = set()
+    out: list[T] = []
+    while len(out) < k:
+        i = below(n)
+        if i not in seen:
+            seen.add(i)
+            out.append(items[i])
+    return out
+
+
+class NumpyDraws:
+    """The draws numpy would make on a generator one did not create, from its raw stream.
+
+    For a generator handed over by a caller (a composite domain's, say) that draws
+    natively before and after: words are read one output at a time, and :meth:`close`
+    hands a word still waiting back to the bit generator, as numpy's own draws would
+    leave it. :meth:`integer` draws as ``int(rng.integers(low, high))`` (numpy's
+    stream even on a :class:`FastRng`); :meth:`pick` and :meth:`sample` as
+    :func:`pick` and :func:`sample`. Other bit generators, or a numpy that draws
+    differently (checked at import), get numpy's own calls.
+    """
+
+    def __init__(self, rng: np.random.Generator, exact: bool | None = None) -> None:
+        self.rng, bits = rng, rng.bit_generator
+        self.exact = (_EXACT if exact is None else exact) and type(bits) is np.random.PCG64
+        self.raw = bits.random_raw
+        self.kept: int | None = None  # the word waiting for the next draw
+        self.given: int | None = None  # the word ``rng``'s state holds
+        self.next32: Words = self._word
+        if type(rng) is NumpyRng:  # its words are read ahead already: take the next
+            self.next32 = rng.next32
+        elif self.exact:
+            state = bits.state
+            self.given = self.kept = state["uinteger"] if state["has_uint32"] else None
+
+    def _word(self) -> int:
+        """The next word, as numpy's ``next_uint32`` gives it."""
+        kept = self.kept
+        if kept is not None:
+            self.kept = None
+            return kept
+        raw: int = self.raw()
+        self.kept = raw >> 32
+        return raw & 0xFFFFFFFF
+
+    def integer(self, low: int, high: int) -> int:
+        """An int in ``[low, high)``, as ``int(rng.integers(low, high))`` (at most 2**32 apart)."""
+        if not self.exact:
+            return int(self.rng.integers(low, high))
+        return low + _below(self.next32, high - low)
+
+    def pick(self, items: Sequence[T]) -> T:
+        """One item, as ``pick(rng, items)``."""
+        if type(self.rng) is FastRng or not self.exact:
+            return pick(self.rng, items)
+        return items[_below(self.next32, len(items))]
+
+    def sample(self, items: Sequence[T], k: int) -> list[T]:
+        """Distinct items in draw order, as ``sample(rng, items, k)``."""
+        n, k = len(items), min(k, len(items))
+        if not self.exact or (type(self.rng) is FastRng and k <= _PY_SAMPLE):
+            return sample(self.rng, items, k)
+        return [items[i] for i in _distinct(self.next32, n, k)]
+
+    def close(self) -> None:
+        """Leave ``rng`` as numpy's own draws would have: the waiting word goes back to it."""
+        if self.kept != self.given:
+            bits = self.rng.bit_generator
+            state = dict(bits.state)
+            state["has_uint32"], state["uinteger"] = (0, 0) if self.kept is None else (1, self.kept)
+            bits.state = state
+            self.given = self.kept
+
+
+def _agrees() -> bool:
+    """Whether :class:`NumpyRng` and :class:`NumpyDraws` draw what this numpy draws."""
+    spans = (1, 2, 3, 12, 44, 780, 3 << 30, (1 << 31) + 1, 1 << 32) * 3  # some redraw often
+    sizes = ((12, 4), (5, 5), (750, 5), (20000, 5), (20000, 500))  # the last: a tail shuffle
+    numpy = np.random.default_rng(7)
+    expected = [int(numpy.integers(n)) for n in spans]
+    expected += [numpy.choice(n, k, replace=False).tolist() for n, k in sizes]
+    expected += [numpy.permutation(9).tolist(), int(numpy.integers(5))]
+    ours = NumpyRng(7)
+    fast = [integer(ours, 0, n) for n in spans] + [sample(ours, range(n), k) for n, k in sizes]
+    fast += [ours.permutation(9).tolist(), integer(ours, 0, 5)]
+    draws = NumpyDraws(np.random.default_rng(7), exact=True)
+    handed = [draws.integer(0, n) for n in spans] + [draws.sample(range(n), k) for n, k in sizes]
+    draws.close()  # a word is waiting here: the native draws below take it
+    handed += [draws.rng.permutation(9).tolist(), int(draws.rng.integers(5))]
+    return fast == expected == handed
+
+
+#: Whether :class:`NumpyRng` and :class:`NumpyDraws` may draw by themselves.
+_EXACT = _agrees()
 
 
 def bounded_calls(
