@@ -29,10 +29,58 @@ MAX_STEPS_K = 200
 _READ_ACTIONS = frozenset(
     {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
 )
+#: Actions that leave the schema as it is (any other marks the connection, see _Guard).
+_DATA_ACTIONS = _READ_ACTIONS | {
+    sqlite3.SQLITE_INSERT,
+    sqlite3.SQLITE_UPDATE,
+    sqlite3.SQLITE_DELETE,
+    sqlite3.SQLITE_TRANSACTION,
+    sqlite3.SQLITE_SAVEPOINT,
+}
+#: Pragmas trusted code reads (any other marks the connection).
+_READ_PRAGMAS = frozenset({"table_info", "foreign_key_check"})
+#: Appended to agent SQL: its cached statements never serve trusted code, nor the reverse.
+_AGENT_SQL = "\n-- agent"
 
 
-#: Connections of collected worlds, ready for reuse (see :meth:`SqlWorld._connect`).
-_POOL: list[sqlite3.Connection] = []
+class _Guard:
+    """A connection's authorizer, set once: setting one expires every cached statement.
+
+    It denies all but reading while ``read_only`` is set (agent SQL is compiled then),
+    and notes statements that may change the schema: a cached one would be stale on
+    the next database deserialized into the connection (see :meth:`SqlWorld._connect`).
+    """
+
+    __slots__ = ("read_only", "schema_changed")
+
+    def __init__(self) -> None:
+        self.read_only = False
+        self.schema_changed = False
+
+    def authorize(
+        self, action: int, arg1: str | None, arg2: str | None, db: str | None, src: str | None
+    ) -> int:
+        if action in _READ_ACTIONS:
+            return sqlite3.SQLITE_OK
+        if self.read_only:
+            return sqlite3.SQLITE_DENY
+        if action not in _DATA_ACTIONS and not (
+            action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _READ_PRAGMAS
+        ):
+            self.schema_changed = True
+        return sqlite3.SQLITE_OK
+
+
+class _Connection(sqlite3.Connection):
+    """An in-memory connection with its guard and the schema its statements were made for."""
+
+    guard: _Guard
+    #: the schema script of the database, None when unknown or changed since
+    schema: str | None = None
+
+
+#: schema script (None: unknown) -> connections of collected worlds, ready for reuse
+_POOL: dict[str | None, list[_Connection]] = {}
 _POOL_SIZE = 32
 
 #: schema script -> the serialized database it creates (see :meth:`SqlWorld.__init__`).
@@ -52,13 +100,6 @@ _TABLE_INFO: dict[str, dict[str, str]] = {}
 _TABLE_INFO_SIZE = 256
 
 
-def _read_only(
-    action: int, arg1: str | None, arg2: str | None, db: str | None, src: str | None
-) -> int:
-    """Authorizer that allows reading and nothing else."""
-    return sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
-
-
 def quote_identifier(name: str) -> str:
     """Quote a table or column name for SQL (names come from a checked list)."""
     return '"' + name.replace('"', '""') + '"'
@@ -75,46 +116,63 @@ class SqlWorld:
 
     def __init__(self, schema: str = "") -> None:
         image = _SCHEMA_IMAGES.get(schema) if schema else None
-        self.conn = self._connect(image)
+        self.conn = self._connect(image, schema or None)
         if schema and image is None:
             self.conn.executescript(schema)
             _SCHEMA_IMAGES[schema] = self.conn.serialize()
+            self.conn.guard.schema_changed = False  # the script's statements are not cached
 
     @staticmethod
-    def _connect(image: bytes | None = None) -> sqlite3.Connection:
+    def _connect(image: bytes | None = None, schema: str | None = None) -> _Connection:
         """An in-memory connection, holding the database ``image`` if one is given.
 
         Connections of worlds that were garbage-collected are reused (``deserialize``
         replaces their whole database): opening one and preparing the same statements
-        again cost more than the rest of a small world's generation. Their
-        ``foreign_keys`` setting belongs to the connection and survives ``deserialize``;
-        setting it again would expire every cached statement.
+        again cost more than the rest of a small world's generation. Cached statements
+        stay valid only for the schema they were made for (SQLite checks the schema's
+        version number, which another schema may share), so a connection is reused as
+        it is for the same ``schema`` script and otherwise has its statements expired.
         """
-        while _POOL and image is not None:
+        while image is not None:
             try:
-                conn = _POOL.pop()
-            except IndexError:  # another thread took the last one
+                conn = (_POOL.get(schema) or _POOL.get(None) or []).pop()
+            except IndexError:  # none, or another thread took the last one
                 break
+            stale = schema is None or conn.schema != schema or conn.guard.schema_changed
             try:
                 conn.deserialize(image)
             except sqlite3.Error:  # busy (an unfinished cursor): drop it
                 conn.close()
                 continue
+            if stale:
+                conn.set_authorizer(conn.guard.authorize)  # expires every cached statement
+            conn.guard.schema_changed = False  # (deserialize runs an ATTACH)
+            conn.schema = schema
             return conn
-        conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        conn = sqlite3.connect(
+            ":memory:", check_same_thread=False, isolation_level=None, factory=_Connection
+        )
         if image is not None:
             conn.deserialize(image)
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.guard = _Guard()
+        conn.set_authorizer(conn.guard.authorize)
+        conn.schema = schema
         return conn
+
+    def _schema(self) -> str | None:
+        """The schema script of the database, None if unknown or changed since."""
+        return None if self.conn.guard.schema_changed else self.conn.schema
 
     def __del__(self) -> None:
         try:
             conn = self.__dict__.get("conn")
-            if conn is None or len(_POOL) >= _POOL_SIZE or conn.in_transaction:
+            if conn is None or conn.in_transaction:
                 return
-            conn.set_authorizer(None)
-            conn.set_progress_handler(None, 0)
-            _POOL.append(conn)
+            pool = _POOL.setdefault(self._schema(), [])
+            if len(pool) < _POOL_SIZE:
+                conn.set_progress_handler(None, 0)
+                pool.append(conn)
         except Exception:  # closed, or the interpreter is shutting down
             return
 
@@ -127,7 +185,7 @@ class SqlWorld:
             if key != "conn":
                 setattr(clone, key, copy.deepcopy(value, memo))
         # the same database as ``Connection.backup`` copies, a few times faster
-        clone.conn = self._connect(self.conn.serialize())
+        clone.conn = self._connect(self.conn.serialize(), self._schema())
         return clone
 
     def __getstate__(self) -> dict[str, Any]:
@@ -273,10 +331,10 @@ class SqlWorld:
             steps[0] += 1
             return 1 if steps[0] > MAX_STEPS_K else 0
 
-        self.conn.set_authorizer(_read_only)
+        self.conn.guard.read_only = True
         self.conn.set_progress_handler(budget, 1000)
         try:
-            cursor = self.conn.execute(text)
+            cursor = self.conn.execute(text + _AGENT_SQL)
             fetched = cursor.fetchmany(max_rows + 1)
         except (sqlite3.ProgrammingError, sqlite3.Warning) as e:
             raise ToolError(
@@ -286,7 +344,7 @@ class SqlWorld:
         except sqlite3.DatabaseError as e:
             raise ToolError(self._explain(e, sql)) from e
         finally:
-            self.conn.set_authorizer(None)
+            self.conn.guard.read_only = False
             self.conn.set_progress_handler(None, 0)
         columns = [d[0] for d in cursor.description or ()]
         rows = [list(r) for r in fetched[:max_rows]]
