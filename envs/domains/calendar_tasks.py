@@ -80,16 +80,6 @@ class CalendarWorld:
                 busy[e.day].add((e.start, e.end))
         return {day: free_starts(intervals, minutes) for day, intervals in busy.items()}
 
-    def free_at(self, emails: list[str], day: str, start: int, minutes: int) -> bool:
-        """Whether ``start in self.free_starts(emails, day, minutes)``, without the list."""
-        if not (OPEN <= start <= CLOSE - minutes and (start - OPEN) % 30 == 0):
-            return False
-        end, people = start + minutes, set(emails)
-        return not any(
-            e.day == day and e.start < end and start < e.end and not people.isdisjoint(e.attendees)
-            for e in self.events.values()
-        )
-
     def copy(self) -> CalendarWorld:
         """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
         return CalendarWorld(
@@ -300,8 +290,8 @@ def goal_add_attendee(rng: np.random.Generator, world: CalendarWorld, facts: dic
     by_day: dict[str, list[Event]] = {}
     for e in world.events.values():
         by_day.setdefault(e.day, []).append(e)
-    # event id -> who has a meeting then, for the events with no touched attendee at a
-    # time free_at accepts: world.free_at([p], e.day, e.start, ...) is p not in busy[e.id]
+    # event id -> who has a meeting during it, for the events with no touched attendee on
+    # the half-hour grid of working hours: p may join e when p is not in busy[e.id]
     busy = {
         e.id: {a for o in by_day[e.day] if o.start < e.end and e.start < o.end for a in o.attendees}
         for e in events

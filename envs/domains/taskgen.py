@@ -30,6 +30,7 @@ __all__ = [
     "call",
     "fast_rng",
     "integer",
+    "integer_array",
     "integer_rows",
     "numpy_rng",
     "pick",
@@ -176,16 +177,23 @@ def integer(rng: np.random.Generator, low: int, high: int) -> int:
     return int(rng.integers(low, high))
 
 
-def integer_rows(
+def integer_array(
     rng: np.random.Generator, low: Sequence[int], high: Sequence[int], rows: int
-) -> list[list[int]]:
-    """``rows`` rows of ints, column ``j`` in ``[low[j], high[j])``, as plain Python lists.
+) -> np.ndarray:
+    """A ``(rows, len(low))`` int array, column ``j`` in ``[low[j], high[j])``.
 
     Scaled uniform floats: ``Generator.integers`` with per-column bounds is twice as slow.
     """
     lo, span = np.asarray(low), np.asarray(high) - np.asarray(low)
     drawn = (rng.random((rows, len(lo))) * span).astype(np.int64)
-    return (np.minimum(drawn, span - 1) + lo).tolist()
+    return np.minimum(drawn, span - 1) + lo
+
+
+def integer_rows(
+    rng: np.random.Generator, low: Sequence[int], high: Sequence[int], rows: int
+) -> list[list[int]]:
+    """:func:`integer_array`'s draws as plain Python lists, one per row."""
+    return integer_array(rng, low, high, rows).tolist()
 
 
 def pick(rng: np.random.Generator, items: Sequence[T]) -> T:

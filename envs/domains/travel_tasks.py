@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
-from nexgym.envs.domains.taskgen import call, integer, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, integer_array, pick, sample
 from nexgym.envs.domains.worldcopy import clone
 
 DAYS = tuple((dt.date(2026, 6, 1) + dt.timedelta(days=i)).isoformat() for i in range(5))
@@ -183,7 +183,6 @@ _HIGH = (4, len(CARRIER_ORDERS), 300, 60, 60, 60, *[len(DEPARTURES)] * 3)
 _WIDTH = _HIGH[0] - 1
 # numpy forms of the tables, to pick a whole schedule's fields with one indexing each
 # (object arrays give back the tables' own strings)
-_LOW_ROW, _SPAN_ROW = np.array(_LOW), np.array(_HIGH) - np.array(_LOW)
 _ORDERS = np.array(CARRIER_ORDERS)[:, :_WIDTH]
 _NUMBERS = np.array(FLIGHT_NUMBERS, dtype=object)
 _AIRLINES = np.array(NAMES, dtype=object)
@@ -216,9 +215,7 @@ def _schedule(
     took most of the generator's time.
     """
     routes = _routes(len(cities))
-    # the draws of ``taskgen.integer_rows``, kept as an array
-    draws = (rng.random((len(routes), len(_LOW))) * _SPAN_ROW).astype(np.int64)
-    draws = np.minimum(draws, _SPAN_ROW - 1) + _LOW_ROW
+    draws = integer_array(rng, _LOW, _HIGH, len(routes))
     route, cell = np.nonzero(draws[:, :1] > _CELLS)  # flight ``cell`` of route ``route``
     carrier = _ORDERS[draws[route, 1], cell]
     fares = np.cumsum(draws[:, 2:6], axis=1)[route, cell + 1] + 60
