@@ -29,7 +29,14 @@ from nexgym.envs.domains import (
     travel_tasks,
 )
 from nexgym.envs.domains.base import Domain, Goal, Task, compose_task
-from nexgym.envs.domains.taskgen import GeneratedDomain, bounded_calls, call, fast_rng, pick
+from nexgym.envs.domains.taskgen import (
+    GeneratedDomain,
+    bounded_calls,
+    call,
+    fast_rng,
+    numpy_rng,
+    pick,
+)
 
 from nexgym.tools import Tool, ToolCall
 
@@ -241,6 +248,7 @@ class SupportFinanceDomain(CompositeDomain):
     name = "support_finance"
     description = "a help desk with refund requests and the company's bookkeeping"
     parts = ("support", "finance")
+    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
 
     def bridge(
         self, rng: np.random.Generator, world: CompositeWorld, facts: dict[str, dict[str, Any]]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from nexgym.envs.domains import finance_tasks as tasks
 from nexgym.envs.domains.finance_tasks import ACCOUNTS, TODAY, FinanceWorld, Invoice
-from nexgym.envs.domains.taskgen import GeneratedDomain, call
+from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
@@ -282,6 +282,7 @@ class FinanceDomain(GeneratedDomain):
     """Invoices, payments, deposits and a double-entry ledger."""
 
     name = "finance"
+    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
     description = (
         "invoicing and bookkeeping with clients, invoices, payments, deposits and a ledger"
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import COMPANIES
-from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, pick, real, sample
 from nexgym.envs.domains.worldcopy import clone
 
 TODAY = dt.date(2026, 4, 15)
@@ -122,11 +122,11 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[FinanceWorld, 
         world.clients[name] = Client(name, email, pick(rng, (14, 30, 45)), retainer * 100)
     for _ in range(4 + 3 * difficulty):
         client = pick(rng, names)
-        issued = TODAY - dt.timedelta(days=int(rng.integers(3, 90)))
+        issued = TODAY - dt.timedelta(days=integer(rng, 3, 90))
         invoice = world.issue(
-            client, int(rng.integers(200, 9000)) + pick(rng, (0, 0.5)), pick(rng, SERVICES), issued
+            client, integer(rng, 200, 9000) + pick(rng, (0, 0.5)), pick(rng, SERVICES), issued
         )
-        roll = rng.random()
+        roll = real(rng)
         if roll < 0.35:
             world.pay(invoice, invoice.amount, pick(rng, ("bank transfer", "card")))
         elif roll < 0.5 and invoice.due < world.today:
@@ -273,8 +273,8 @@ def refund_goal(world: FinanceWorld, amount: float, reference: str, who: str) ->
 def goal_refund_entry(rng: np.random.Generator, world: FinanceWorld, facts: dict) -> Goal:
     """A refund to a client, booked in the ledger."""
     client = pick(rng, facts["clients"])
-    amount = int(rng.integers(50, 900)) + 0.5
-    return refund_goal(world, amount, f"CR-{int(rng.integers(100, 999))}", client)
+    amount = integer(rng, 50, 900) + 0.5
+    return refund_goal(world, amount, f"CR-{integer(rng, 100, 999)}", client)
 
 
 def question_outstanding(rng: np.random.Generator, world: FinanceWorld, facts: dict) -> Goal:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from nexgym.envs.domains import home_tasks as tasks
 from nexgym.envs.domains.home_tasks import DAYS, LEVELS, Device, HomeWorld, Schedule
-from nexgym.envs.domains.taskgen import GeneratedDomain, call
+from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
@@ -290,6 +290,7 @@ class HomeDomain(GeneratedDomain):
     """A smart home with rooms, devices, scenes and schedules."""
 
     name = "home"
+    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
     description = "a smart home with lights, blinds, thermostats, speakers, scenes and schedules"
     tools = (
         list_devices,

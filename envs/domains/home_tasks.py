@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
-from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, pick, real, sample
 from nexgym.envs.domains.worldcopy import clone
 
 #: room -> (device name, kind)
@@ -106,8 +106,8 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[HomeWorld, dic
     for room in rooms:
         for i, (name, kind) in enumerate(ROOMS[room]):
             low, high = LEVELS.get(kind, (0, 0))
-            level = int(rng.integers(low, high + 1)) if kind in LEVELS else None
-            on = kind != "blind" and (i == 0 or bool(rng.random() < 0.5))
+            level = integer(rng, low, high + 1) if kind in LEVELS else None
+            on = kind != "blind" and (i == 0 or real(rng) < 0.5)
             world.devices[device_id(room, name)] = Device(
                 device_id(room, name), name, room, kind, on, level
             )
@@ -115,15 +115,15 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[HomeWorld, dic
         zip(sample(rng, SCENE_NAMES, 3), sample(rng, rooms, 3), strict=True)
     ):
         levels = {
-            d.id: int(rng.integers(2, 10)) * 10
+            d.id: integer(rng, 2, 10) * 10
             for d in world.in_room(room)
             if d.kind in ("light", "speaker")
         }
         first = min(levels)
         world.devices[first].level = 10 if levels[first] == 50 else 100 - levels[first]
         world.scenes[scene] = {i: (True, level) for i, level in levels.items()}  # not active yet
-        days = list(DAYS[:5]) if rng.random() < 0.6 else list(DAYS[5:])
-        hour, minute = int(rng.integers(6, 22)), pick(rng, (0, 15, 30, 45))
+        days = list(DAYS[:5]) if real(rng) < 0.6 else list(DAYS[5:])
+        hour, minute = integer(rng, 6, 22), pick(rng, (0, 15, 30, 45))
         world.schedules[number + 1] = Schedule(number + 1, scene, f"{hour:02d}:{minute:02d}", days)
     scene_rooms = {s: world.devices[min(a)].room for s, a in world.scenes.items()}
     return world, {"rooms": rooms, "scene_rooms": scene_rooms}
@@ -193,7 +193,7 @@ def goal_new_scene(rng: np.random.Generator, world: HomeWorld, facts: dict) -> G
     """Create a scene that dims one room's lights."""
     room, name = pick(rng, facts["rooms"]), pick(rng, NEW_SCENES)
     lights = [d.id for d in world.in_room(room, "light")]
-    level = int(rng.integers(1, 9)) * 10
+    level = integer(rng, 1, 9) * 10
     expected = {i: (True, level) for i in lights}
 
     def check(w: HomeWorld, answer: str | None) -> bool:
@@ -244,7 +244,7 @@ def goal_activate(rng: np.random.Generator, world: HomeWorld, facts: dict) -> Go
 def goal_reschedule(rng: np.random.Generator, world: HomeWorld, facts: dict) -> Goal:
     """Move a schedule to another time, keeping its days."""
     schedule = pick(rng, sorted(world.schedules.values(), key=lambda s: s.id))
-    hour = (int(schedule.time[:2]) + int(rng.integers(1, 3))) % 24
+    hour = (int(schedule.time[:2]) + integer(rng, 1, 3)) % 24
     new_time = f"{hour:02d}:{pick(rng, ('00', '30'))}"
     scene, days = schedule.scene, list(schedule.days)
 
@@ -271,7 +271,7 @@ def question_room(rng: np.random.Generator, world: HomeWorld, facts: dict) -> Go
     """How many lights are on in a room, or its thermostat's target."""
     room = _free_room(rng, facts, facts["rooms"])
     thermostats = world.in_room(room, "thermostat")
-    if thermostats and rng.random() < 0.5:
+    if thermostats and real(rng) < 0.5:
         value = thermostats[0].level
         text = f"What temperature is the thermostat in the {room} set to, in degrees C?"
     else:

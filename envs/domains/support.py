@@ -13,7 +13,7 @@ from typing import Any, Literal
 from nexgym.envs.domains import support_tasks as tasks
 from nexgym.envs.domains.names import TEAMS
 from nexgym.envs.domains.support_tasks import POLICY, Order, SupportWorld, Ticket
-from nexgym.envs.domains.taskgen import GeneratedDomain, call
+from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
@@ -262,6 +262,7 @@ class SupportDomain(GeneratedDomain):
     """A help desk with tickets, orders and a refund policy."""
 
     name = "support"
+    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
     description = "a customer-support help desk with tickets, orders, refunds and a refund policy"
     tools = (
         list_tickets,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.names import COMPANIES, NAME_PAIRS, email_address
-from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, pick, real, sample, uniform
 from nexgym.envs.domains.worldcopy import clone
 
 from nexgym.tools import ToolCall
@@ -103,19 +103,19 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SupportWorld, 
         world.customers[email_address(first, last)] = f"{first} {last}"
     emails = list(world.customers)
     for i, email in enumerate(emails * 3):
-        if i >= len(emails) and rng.random() < 0.4:
+        if i >= len(emails) and real(rng) < 0.4:
             continue
         item, base = pick(rng, ITEMS)
-        amount = int(base * float(rng.uniform(0.8, 1.3))) + 0.99
-        delivered = int(rng.integers(2, 80)) if rng.random() < 0.85 else None
+        amount = int(base * uniform(rng, 0.8, 1.3)) + 0.99
+        delivered = integer(rng, 2, 80) if real(rng) < 0.85 else None
         order = Order(f"ORD-{numbers[len(world.orders)]}", email, item, amount, delivered)
-        if order.delivered_days_ago is not None and rng.random() < 0.15:
+        if order.delivered_days_ago is not None and real(rng) < 0.15:
             order.refunded = order.amount
             world.refunds.append((order.id, order.amount, "damaged on arrival"))
         world.orders[order.id] = order
     kinds: dict[str, list[int]] = {"eligible": [], "late": [], "large": []}
     for order in world.orders.values():
-        if order.delivered_days_ago is None or order.refunded or rng.random() < 0.3:
+        if order.delivered_days_ago is None or order.refunded or real(rng) < 0.3:
             continue
         late = order.delivered_days_ago > REFUND_WINDOW_DAYS
         kind = "late" if late else "large" if order.amount > APPROVAL_LIMIT else "eligible"
@@ -129,7 +129,7 @@ def new_world(rng: np.random.Generator, difficulty: int) -> tuple[SupportWorld, 
             world.orders[order.id] = order
             kinds[kind].append(_refund_ticket(rng, world, order))
     for order in world.orders.values():
-        if order.delivered_days_ago is None and rng.random() < 0.5:
+        if order.delivered_days_ago is None and real(rng) < 0.5:
             _add_ticket(
                 world,
                 order,

@@ -12,7 +12,8 @@ stay right when goals follow each other; makers record the entities they use in
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -34,7 +35,9 @@ __all__ = [
     "integer_rows",
     "numpy_rng",
     "pick",
+    "real",
     "sample",
+    "uniform",
 ]
 
 T = TypeVar("T")
@@ -132,10 +135,34 @@ def _order(next32: Words, n: int) -> list[int]:
     return order
 
 
-def _blocks(bitgen: np.random.BitGenerator) -> Iterator[int]:
-    """The words of a fresh bit generator, in numpy's order, read 64 outputs at a time."""
+#: Raw 64-bit outputs a :class:`NumpyRng` reads from its bit generator at a time.
+_BLOCK = 64
+
+
+def _fill(bitgen: np.random.BitGenerator) -> list[int]:
+    """The next raw outputs, last first (they are taken with ``pop``)."""
+    raws: list[int] = bitgen.random_raw(_BLOCK).tolist()
+    raws.reverse()
+    return raws
+
+
+def _words(bitgen: np.random.BitGenerator) -> Generator[int, bool | None, None]:
+    """The words of a fresh bit generator in numpy's order, read :data:`_BLOCK` outputs ahead.
+
+    ``next()`` gives the next 32-bit word (numpy's ``next_uint32``); ``send(True)`` the
+    next whole 64-bit output (``next_uint64``, what float draws take), leaving a word
+    that waits where it is. Prime it with one ``next()`` before use.
+    """
+    raws: list[int] = []
+    wants64 = yield 0  # the priming call
     while True:
-        yield from bitgen.random_raw(64).view(np.uint32).tolist()
+        while wants64:
+            wants64 = yield (raws or (raws := _fill(bitgen))).pop()
+        raw = (raws or (raws := _fill(bitgen))).pop()
+        wants64 = yield raw & 0xFFFFFFFF  # the high half now waits
+        while wants64:
+            wants64 = yield (raws or (raws := _fill(bitgen))).pop()
+        wants64 = yield raw >> 32
 
 
 class NumpyRng(np.random.Generator):
@@ -143,17 +170,21 @@ class NumpyRng(np.random.Generator):
 
     numpy's scalar ``integers`` costs microseconds a call and a small ``choice`` over
     ten, while some generators draw dozens per task. :func:`integer`, :func:`pick`,
-    :func:`sample` and :meth:`permutation` draw from ``next32``, the bit generator's
-    words read in blocks, exactly what ``integers``, ``choice(replace=False)`` and
-    ``permutation`` of ``default_rng(seed)`` would. Other methods draw past the block
-    read ahead: draw only through those.
+    :func:`sample`, :func:`real`, :func:`uniform` and :meth:`permutation` draw from
+    the bit generator's outputs read in blocks (``next32`` gives the next 32-bit word,
+    ``next64`` the next whole output), exactly what ``integers``, ``choice(replace=False)``,
+    ``random``, ``uniform`` and ``permutation`` of ``default_rng(seed)`` would. Other
+    methods draw past the block read ahead: draw only through those.
     """
 
-    __slots__ = ("next32",)
+    __slots__ = ("next32", "next64")
 
     def __init__(self, seed: int) -> None:
         super().__init__(np.random.PCG64(seed))
-        self.next32: Words = _blocks(self.bit_generator).__next__
+        words = _words(self.bit_generator)
+        next(words)
+        self.next32: Words = words.__next__
+        self.next64: Words = partial(words.send, True)
 
     def permutation(self, x: Any, axis: int = 0) -> np.ndarray:
         """``Generator.permutation`` of an int or along an axis of an array."""
@@ -175,6 +206,24 @@ def integer(rng: np.random.Generator, low: int, high: int) -> int:
     if type(rng) is FastRng:
         return low + rng.py._randbelow(high - low)  # type: ignore[attr-defined]
     return int(rng.integers(low, high))
+
+
+#: numpy's ``next_double``: the top 53 bits of an output, scaled to [0, 1).
+_DOUBLE = 1.0 / 9007199254740992.0
+
+
+def real(rng: np.random.Generator) -> float:
+    """A float in ``[0, 1)``, like ``float(rng.random())``."""
+    if type(rng) is NumpyRng:
+        return (rng.next64() >> 11) * _DOUBLE
+    return float(rng.random())
+
+
+def uniform(rng: np.random.Generator, low: float, high: float) -> float:
+    """A float in ``[low, high)``, like ``float(rng.uniform(low, high))``."""
+    if type(rng) is NumpyRng:
+        return low + (high - low) * ((rng.next64() >> 11) * _DOUBLE)
+    return float(rng.uniform(low, high))
 
 
 def integer_array(
@@ -308,16 +357,26 @@ def _agrees() -> bool:
     spans = (1, 2, 3, 12, 44, 780, 3 << 30, (1 << 31) + 1, 1 << 32) * 3  # some redraw often
     sizes = ((12, 4), (5, 5), (750, 5), (20000, 5), (20000, 500))  # the last: a tail shuffle
     numpy = np.random.default_rng(7)
-    expected = [int(numpy.integers(n)) for n in spans]
+    expected: list[Any] = [int(numpy.integers(n)) for n in spans]
     expected += [numpy.choice(n, k, replace=False).tolist() for n, k in sizes]
     expected += [numpy.permutation(9).tolist(), int(numpy.integers(5))]
+    # floats take whole outputs; with a word waiting (odd) and without (even)
+    expected += [float(numpy.random()), int(numpy.integers(3)), float(numpy.uniform(0.8, 1.3))]
+    expected += [float(numpy.random()), int(numpy.integers(3)), int(numpy.integers(3))]
     ours = NumpyRng(7)
-    fast = [integer(ours, 0, n) for n in spans] + [sample(ours, range(n), k) for n, k in sizes]
+    fast: list[Any] = [integer(ours, 0, n) for n in spans]
+    fast += [sample(ours, range(n), k) for n, k in sizes]
     fast += [ours.permutation(9).tolist(), integer(ours, 0, 5)]
+    fast += [real(ours), integer(ours, 0, 3), uniform(ours, 0.8, 1.3)]
+    fast += [real(ours), integer(ours, 0, 3), integer(ours, 0, 3)]
     draws = NumpyDraws(np.random.default_rng(7), exact=True)
-    handed = [draws.integer(0, n) for n in spans] + [draws.sample(range(n), k) for n, k in sizes]
+    handed: list[Any] = [draws.integer(0, n) for n in spans]
+    handed += [draws.sample(range(n), k) for n, k in sizes]
     draws.close()  # a word is waiting here: the native draws below take it
     handed += [draws.rng.permutation(9).tolist(), int(draws.rng.integers(5))]
+    handed += [float(draws.rng.random()), int(draws.rng.integers(3))]
+    handed += [float(draws.rng.uniform(0.8, 1.3)), float(draws.rng.random())]
+    handed += [int(draws.rng.integers(3)), int(draws.rng.integers(3))]
     return fast == expected == handed
 
 

@@ -1,0 +1,100 @@
+"""The seeded draws of ``taskgen``: NumpyRng and NumpyDraws must draw what numpy draws."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from nexgym.envs.domains import taskgen
+from nexgym.envs.domains.taskgen import (
+    FastRng,
+    NumpyDraws,
+    NumpyRng,
+    integer,
+    integer_rows,
+    numpy_rng,
+    pick,
+    real,
+    sample,
+    uniform,
+)
+
+pytestmark = pytest.mark.skipif(not taskgen._EXACT, reason="this numpy draws differently")
+
+
+def _mixed_draws(rng: np.random.Generator, plan: random.Random, ours: bool) -> list[object]:
+    """300 draws of every kind in an order ``plan`` decides (the same for both sides)."""
+    out: list[object] = []
+    for _ in range(300):
+        kind = plan.random()
+        if kind < 0.35:
+            n = plan.choice((1, 2, 3, 7, 12, 100, 999, 3 << 30, 1 << 32))
+            out.append(integer(rng, 5, 5 + n) if ours else int(rng.integers(5, 5 + n)))
+        elif kind < 0.5:
+            out.append(real(rng) if ours else float(rng.random()))
+        elif kind < 0.65:
+            out.append(uniform(rng, 0.8, 1.3) if ours else float(rng.uniform(0.8, 1.3)))
+        elif kind < 0.85:
+            n = plan.randint(1, 60)
+            k = plan.randint(0, n)
+            out.append(
+                sample(rng, range(n), k) if ours else rng.choice(n, k, replace=False).tolist()
+            )
+        elif kind < 0.95:
+            items = tuple(range(plan.randint(1, 30)))
+            out.append(pick(rng, items) if ours else items[int(rng.integers(len(items)))])
+        else:
+            n = plan.randint(1, 20)
+            out.append(rng.permutation(n).tolist())
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 12345, 2**40 + 3])
+def test_numpy_rng_draws_what_default_rng_draws(seed: int) -> None:
+    ours = numpy_rng(seed)
+    assert type(ours) is NumpyRng
+    expected = _mixed_draws(np.random.default_rng(seed), random.Random(seed), ours=False)
+    assert _mixed_draws(ours, random.Random(seed), ours=True) == expected
+
+
+def test_numpy_rng_reads_past_its_block() -> None:
+    """More words than one block holds, floats landing on both halves of an output."""
+    ours, numpy = NumpyRng(3), np.random.default_rng(3)
+    for i in range(5 * taskgen._BLOCK):
+        if i % 3 == 0:
+            assert real(ours) == float(numpy.random())
+        assert integer(ours, 0, 10) == int(numpy.integers(0, 10))
+
+
+def test_numpy_draws_hand_the_generator_back_as_numpy_leaves_it() -> None:
+    """Draws on a caller's generator, then native draws: the same as numpy's alone."""
+    for seed in range(20):
+        mine, numpy = np.random.default_rng(seed), np.random.default_rng(seed)
+        draws = NumpyDraws(mine)
+        got = [draws.integer(0, 13), draws.pick("abcdef"), draws.sample(range(40), 3)]
+        draws.close()
+        got += [int(mine.integers(0, 99)), float(mine.random())]
+        expected = [int(numpy.integers(0, 13)), "abcdef"[int(numpy.integers(6))]]
+        expected += [numpy.choice(40, 3, replace=False).tolist()]
+        expected += [int(numpy.integers(0, 99)), float(numpy.random())]
+        assert got == expected
+
+
+def test_fast_rng_is_reproducible_and_in_bounds() -> None:
+    a, b = FastRng(11), FastRng(11)
+    draws_a = [integer(a, 3, 9), pick(a, "xyz"), sample(a, range(50), 6), real(a)]
+    draws_b = [integer(b, 3, 9), pick(b, "xyz"), sample(b, range(50), 6), real(b)]
+    assert draws_a == draws_b
+    assert 3 <= draws_a[0] < 9 and len(set(draws_a[2])) == 6  # type: ignore[arg-type,operator]
+    rows = integer_rows(a, (0, 10, -5), (1, 20, 5), 500)
+    assert len(rows) == 500
+    for column, (low, high) in enumerate(((0, 1), (10, 20), (-5, 5))):
+        values = {row[column] for row in rows}
+        assert min(values) >= low and max(values) < high
+        assert len(values) == high - low  # 500 draws reach every value of these ranges
+
+
+def test_sample_takes_everything_when_asked_for_more() -> None:
+    assert sorted(sample(NumpyRng(1), "abc", 10)) == ["a", "b", "c"]
+    assert sorted(sample(FastRng(1), "abc", 10)) == ["a", "b", "c"]
