@@ -130,13 +130,14 @@ class CompositeDomain(Domain):
             world.parts[part], facts[part] = domain.new_world(rng, difficulty)
             facts[part].setdefault("touched", set())
         goals = self.bridge(rng, world, facts)
-        projected = self.copy_world(world)  # as the bridge goals leave it
-        for goal in goals:
-            for step in goal.plans[0]:
-                tool = self.tool(step.name)
-                tool(projected, **tool.validate(step.arguments))
         extra: list[Goal] = []
         order = [self.parts[int(i)] for i in rng.permutation(len(self.parts))]
+        if difficulty > 1:  # the extra goals see the world as the bridge goals leave it
+            projected = self.copy_world(world)
+            for goal in goals:
+                for step in goal.plans[0]:
+                    tool = self.tool(step.name)
+                    tool(projected, **tool.validate(step.arguments))
         for i in range(difficulty - 1):
             part = order[i % len(order)]
             drawn = self.domains[part].draw_goals(rng, projected.parts[part], facts[part], 1)

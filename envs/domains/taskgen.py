@@ -440,20 +440,24 @@ class GeneratedDomain(Domain):
     ) -> list[Goal]:
         """Make ``count`` goals from distinct makers, in declaration order.
 
-        ``world`` is left untouched: makers see a projected copy that already holds
-        the effects of the goals made before them.
+        Each maker sees the world as the first plans of the goals made before it leave
+        it: a projected copy, made when the first of those plans runs. ``world`` is left
+        untouched (makers only read the world they are given), and the last goal's plan
+        is not run, as no maker sees its effects.
         """
         facts.setdefault("touched", set())
         if type(rng) is FastRng:
             chosen = sorted(sample(rng, range(len(self.makers)), count))
         else:
             chosen = sorted(int(i) for i in rng.permutation(len(self.makers))[:count])
-        projected = self.copy_world(world)
-        goals = []
+        projected = world
+        goals: list[Goal] = []
         for index in chosen:
-            goal = self.makers[index](rng, projected, facts)
-            self.run_plan(projected, goal.plans[0])
-            goals.append(goal)
+            if goals:  # the next maker sees the effects of the goal before it
+                if projected is world:
+                    projected = self.copy_world(world)
+                self.run_plan(projected, goals[-1].plans[0])
+            goals.append(self.makers[index](rng, projected, facts))
         return goals
 
     def run_plan(self, world: Any, plan: Plan) -> list[Any]:
