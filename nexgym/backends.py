@@ -17,7 +17,7 @@ from nexgym.envs.domains.base import Domain, Task, Verdict
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, ToolResult
 
-__all__ = ["InProcessBackend", "ToolBackend"]
+__all__ = ["UNCOPIED", "InProcessBackend", "ToolBackend"]
 
 
 class ToolBackend:
@@ -57,24 +57,67 @@ class ToolBackend:
         """Release processes and resources; idempotent."""
 
 
+class _Uncopied:
+    """Marks a forked world not copied yet (one instance, kept by copying and pickling)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<world not copied yet>"
+
+    def __reduce__(self) -> str:
+        return "UNCOPIED"
+
+    def __copy__(self) -> _Uncopied:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Uncopied:
+        return self
+
+
+#: A forked world that its agent has not used yet (see :meth:`InProcessBackend.fork`).
+UNCOPIED = _Uncopied()
+
+
 class InProcessBackend(ToolBackend):
-    """Calls the domain's tool functions directly on worlds held in memory."""
+    """Calls the domain's tool functions directly on worlds held in memory.
+
+    Forked worlds are copied on first use: ``worlds[i]`` is :data:`UNCOPIED` until
+    :meth:`world` is asked for it (a tool call, a verdict), so a reset of a peer team
+    pays for no copy, and an agent that never acts costs none.
+    """
 
     name = "inproc"
 
     def __init__(self, domain: Domain) -> None:
         super().__init__(domain)
         self.worlds: list[Any] = []
+        self._base: Any = None  # the forked world, untouched until the last copy is made
+        self._uncopied = 0
 
     def reset(self, task: Task) -> None:
         """Take the task's world as world 0 (tasks are generated fresh for each episode)."""
         self.worlds = [task.world]
+        self._base, self._uncopied = None, 0
+
+    def world(self, index: int = 0) -> Any:
+        """World ``index``; a forked one is copied from the fork's world on first use."""
+        found = self.worlds[index]
+        if found is not UNCOPIED:
+            return found
+        self._uncopied -= 1
+        if self._uncopied:
+            found = self.domain.copy_world(self._base)
+        else:  # the last world to be used takes the original itself
+            found, self._base = self._base, None
+        self.worlds[index] = found
+        return found
 
     def call(self, call: ToolCall, world: int = 0) -> ToolResult:
         """Run the tool; a :class:`ToolError` becomes an error result."""
         tool = self.domain.tool(call.name)
         try:
-            return ToolResult(ok=True, content=tool.fn(self.worlds[world], **call.arguments))
+            return ToolResult(ok=True, content=tool.fn(self.world(world), **call.arguments))
         except ToolError as e:
             return ToolResult.failure(str(e))
         except Exception as e:  # a tool bug must not escape step(); report it plainly
@@ -82,17 +125,28 @@ class InProcessBackend(ToolBackend):
 
     def verify(self, task: Task, answer: str | None, world: int = 0) -> Verdict:
         """Run the task's checks on the world."""
-        return task.verify(self.worlds[world], answer)
+        return task.verify(self.world(world), answer)
 
     def check_invariants(self, world: int = 0) -> list[str]:
         """The domain's invariants on the world."""
-        return self.domain.check_invariants(self.worlds[world])
+        return self.domain.check_invariants(self.world(world))
 
     def fork(self, n: int) -> None:
-        """Give each of ``n`` parallel agents its own copy of world 0."""
-        base = self.worlds[0]
-        self.worlds = [base] + [self.domain.copy_world(base) for _ in range(n - 1)]
+        """Give each of ``n`` parallel agents its own copy of world 0 (made on first use)."""
+        base = self._keep(0)
+        if n == 1:
+            self.worlds = [base]
+        else:
+            self.worlds, self._base, self._uncopied = [UNCOPIED] * n, base, n
 
     def select(self, index: int) -> None:
         """Keep world ``index``."""
-        self.worlds = [self.worlds[index]]
+        self.worlds = [self._keep(index)]
+
+    def _keep(self, index: int) -> Any:
+        """World ``index``, as the only one left (an unused world is the fork's world)."""
+        kept = self.worlds[index]
+        if kept is UNCOPIED:  # unused: as the others are dropped, no copy is needed
+            kept = self._base
+        self._base, self._uncopied = None, 0
+        return kept

@@ -238,7 +238,7 @@ class MCPBackend(ToolBackend):
             return ToolResult.failure(f"the tool server is unavailable: {e}", fault="server_down")
         if self._local is not None:
             assert self.external is not None
-            target = self._local.worlds[world]
+            target = self._local.world(world)
             sent = self.external.to_server(call, target)
             meta = None
         else:

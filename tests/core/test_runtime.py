@@ -368,3 +368,32 @@ def test_the_oracle_follows_renamed_tools() -> None:
             if terminated or truncated:
                 break
         assert info["success"] and reward == 1.0
+
+
+def test_forked_worlds_are_copied_on_first_use_from_the_untouched_world() -> None:
+    """Peers' worlds are copied lazily, yet each is the world as it was at the fork."""
+    from nexgym.backends import UNCOPIED, InProcessBackend
+
+    domain = get_domain("finance")
+    task = domain.generate_task(4, 1)
+    client = next(iter(task.world.clients))
+    invoices = len(task.world.invoices)
+    backend = InProcessBackend(domain)
+    backend.reset(task)
+    backend.fork(3)
+    assert backend.worlds == [UNCOPIED] * 3  # a reset of a peer team copies nothing
+    bill = ToolCall("create_invoice", {"client": client, "amount": 10.0, "description": "x"})
+    assert backend.call(bill, world=1).ok
+    assert backend.call(bill, world=1).ok
+    assert backend.worlds[0] is UNCOPIED and backend.worlds[2] is UNCOPIED
+    # the others start from the world as forked, not as world 1 left it
+    assert len(backend.world(2).invoices) == invoices
+    assert backend.world(0) is task.world  # the last one used takes the original
+    assert len(backend.world(0).invoices) == invoices
+    assert len(backend.world(1).invoices) == invoices + 2
+    assert backend.verify(task, None, world=1).score == task.verify(backend.world(1), None).score
+    # keeping an unused world keeps the forked world as it was
+    backend.fork(2)
+    assert backend.call(bill, world=0).ok
+    backend.select(1)
+    assert len(backend.worlds) == 1 and len(backend.world(0).invoices) == invoices
