@@ -62,11 +62,13 @@ class FastRng(np.random.Generator):
     the same task in every process. Its tasks differ from ``default_rng(seed)``'s.
     """
 
-    __slots__ = ("py",)
+    __slots__ = ("bits", "py")
 
     def __init__(self, seed: int) -> None:
         super().__init__(np.random.PCG64(seed))
         self.py = random.Random(seed)
+        #: ``py.getrandbits``: the draws below are Python's ``_randbelow`` inlined
+        self.bits: Callable[[int], int] = self.py.getrandbits
 
 
 def fast_rng(seed: int) -> np.random.Generator:
@@ -204,7 +206,14 @@ def integer(rng: np.random.Generator, low: int, high: int) -> int:
     if type(rng) is NumpyRng:
         return low + _below(rng.next32, high - low)
     if type(rng) is FastRng:
-        return low + rng.py._randbelow(high - low)  # type: ignore[attr-defined]
+        n = high - low
+        if n < 1 or not _INLINE:
+            return low + rng.py._randbelow(n)  # type: ignore[attr-defined]
+        bits, width = rng.bits, n.bit_length()  # Python's _randbelow, inlined
+        r = bits(width)
+        while r >= n:
+            r = bits(width)
+        return low + r
     return int(rng.integers(low, high))
 
 
@@ -250,7 +259,7 @@ def pick(rng: np.random.Generator, items: Sequence[T]) -> T:
     if type(rng) is NumpyRng:
         return items[_below(rng.next32, len(items))]
     if type(rng) is FastRng:
-        return items[rng.py._randbelow(len(items))]  # type: ignore[attr-defined]
+        return items[integer(rng, 0, len(items))]
     return items[int(rng.integers(len(items)))]
 
 
@@ -265,14 +274,44 @@ def sample(rng: np.random.Generator, items: Sequence[T], k: int) -> list[T]:
     if type(rng) is NumpyRng:
         return [items[i] for i in _distinct(rng.next32, n, k)]
     if type(rng) is FastRng and k <= _PY_SAMPLE:
-        return _py_sample(rng.py, items, k)
+        return _py_sample(rng, items, k)
     return [items[i] for i in rng.choice(n, size=k, replace=False).tolist()]
 
 
-def _py_sample(py: random.Random, items: Sequence[T], k: int) -> list[T]:
+def _py_sample(rng: FastRng, items: Sequence[T], k: int) -> list[T]:
     """``k <= len(items)`` distinct items drawn with Python's generator."""
-    below, n = py._randbelow, len(items)  # type: ignore[attr-defined]
+    n = len(items)
+    if not _INLINE:
+        return _py_sample_reference(rng.py, items, k)
+    bits = rng.bits  # Python's _randbelow inlined in both loops
     if 3 * k > n:  # partial Fisher-Yates shuffle
+        pool = list(items)
+        for j in range(k):
+            m = n - j
+            width = m.bit_length()
+            r = bits(width)
+            while r >= m:
+                r = bits(width)
+            i = j + r
+            pool[i], pool[j] = pool[j], pool[i]
+        return pool[:k]
+    seen: set[int] = set()
+    out: list[T] = []
+    width = n.bit_length()
+    while len(out) < k:
+        i = bits(width)
+        while i >= n:
+            i = bits(width)
+        if i not in seen:
+            seen.add(i)
+            out.append(items[i])
+    return out
+
+
+def _py_sample_reference(py: random.Random, items: Sequence[T], k: int) -> list[T]:
+    """:func:`_py_sample` through ``random.Random._randbelow`` itself."""
+    below, n = py._randbelow, len(items)  # type: ignore[attr-defined]
+    if 3 * k > n:
         pool = list(range(n))
         for j in range(k):
             i = j + below(n - j)
@@ -286,6 +325,25 @@ def _py_sample(py: random.Random, items: Sequence[T], k: int) -> list[T]:
             seen.add(i)
             out.append(items[i])
     return out
+
+
+def _inline_agrees() -> bool:
+    """Whether this Python's ``Random._randbelow`` is what :func:`integer` inlines."""
+    ours, python = random.Random(5), random.Random(5)
+    bits = ours.getrandbits
+    for n in (*range(1, 70), 1000, 2**31 - 1, 2**32, 10**12):
+        for _ in range(3):
+            width = n.bit_length()
+            r = bits(width)
+            while r >= n:
+                r = bits(width)
+            if r != python._randbelow(n):  # type: ignore[attr-defined]
+                return False
+    return True
+
+
+#: Whether FastRng's draws may inline Python's ``_randbelow``.
+_INLINE = _inline_agrees()
 
 
 class NumpyDraws:

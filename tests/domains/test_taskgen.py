@@ -98,3 +98,19 @@ def test_fast_rng_is_reproducible_and_in_bounds() -> None:
 def test_sample_takes_everything_when_asked_for_more() -> None:
     assert sorted(sample(NumpyRng(1), "abc", 10)) == ["a", "b", "c"]
     assert sorted(sample(FastRng(1), "abc", 10)) == ["a", "b", "c"]
+
+
+def test_fast_rng_inlined_draws_are_pythons_randbelow() -> None:
+    """FastRng's integer, pick and sample inline ``Random._randbelow``: same draws."""
+    assert taskgen._INLINE
+    plan = random.Random(0)
+    for seed in range(30):
+        ours, reference = FastRng(seed), random.Random(seed)
+        for _ in range(200):
+            n = plan.choice((1, 2, 3, 7, 20, 335, 1000, 2**31 - 1))
+            k = plan.randint(0, min(n, 32))
+            if plan.random() < 0.5:
+                assert integer(ours, 10, 10 + n) == 10 + reference._randbelow(n)  # type: ignore[attr-defined]
+            else:
+                expected = taskgen._py_sample_reference(reference, range(n), k)
+                assert sample(ours, range(n), k) == expected
