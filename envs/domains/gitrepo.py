@@ -1,6 +1,7 @@
 """Tasks on a real git repository, with tools served by ``mcp-server-git``.
 
-Each task builds a small project repository in a temporary folder, from the seed,
+Each task builds a small project repository in a temporary folder (in memory-backed
+``/dev/shm`` where it is writable; ``NEXGYM_TMPDIR`` chooses another), from the seed,
 with fixed authors and dates (so commit hashes are the same on every run): a history
 on ``main`` with tags, a ``release`` and a feature branch, uncommitted edits and an
 untracked file. The tools are those of the third-party ``mcp-server-git`` (same
@@ -32,7 +33,7 @@ from nexgym.error import ConfigError, ToolError, require
 from nexgym.mcp.external import ToolServer, python_module_command
 from nexgym.tools import ToolCall, tool
 
-__all__ = ["AGENT_IDENTITY", "GitRepoDomain", "GitWorld", "git"]
+__all__ = ["AGENT_IDENTITY", "GitRepoDomain", "GitWorld", "git", "remove_tree", "scratch_dir"]
 
 #: Who commits for the agent, and when (2024-04-01 09:00 UTC): fixed so that its
 #: commit hashes are reproducible.
@@ -49,6 +50,47 @@ ISOLATED_CONFIG = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 #: Worlds kept on disk per domain instance (older ones are deleted).
 KEEP_WORLDS = 8
 _ENV_LOCK = threading.Lock()
+
+
+#: A memory-backed folder: making and deleting a repository's files there is several
+#: times faster than on a disk (see :func:`scratch_dir`).
+MEMORY_TMP = "/dev/shm"
+
+
+def scratch_dir() -> str | None:
+    """The folder repositories are made in.
+
+    ``$NEXGYM_TMPDIR`` if set, else :data:`MEMORY_TMP` where it is a writable folder (as
+    on Linux), else None: the system's temporary folder.
+    """
+    chosen = os.environ.get("NEXGYM_TMPDIR")
+    if chosen:
+        return chosen
+    if os.path.isdir(MEMORY_TMP) and os.access(MEMORY_TMP, os.W_OK | os.X_OK):
+        return MEMORY_TMP
+    return None
+
+
+def remove_tree(path: str | Path) -> None:
+    """Delete a folder and everything in it (symbolic links are removed, not followed).
+
+    What ``shutil.rmtree(path, ignore_errors=True)`` does, in half the time for a small
+    repository (it opens every folder to guard against links swapped in meanwhile,
+    which cannot happen to a world's folder); any error hands over to it.
+    """
+    try:
+        with os.scandir(path) as listing:
+            entries = list(listing)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                remove_tree(entry.path)
+            else:
+                os.unlink(entry.path)
+        os.rmdir(path)
+    except FileNotFoundError:
+        return
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @dataclass
@@ -282,7 +324,7 @@ class GitRepoDomain(Domain):
         if self._root is None:
             if shutil.which("git") is None:
                 raise ConfigError("the gitrepo domain needs the git command; install git")
-            self._root = Path(tempfile.mkdtemp(prefix="nexgym-gitrepo-"))
+            self._root = Path(tempfile.mkdtemp(prefix="nexgym-gitrepo-", dir=scratch_dir()))
             self._cleanup = weakref.finalize(self, shutil.rmtree, self._root, True)
             git(str(self._root), "init", "-q", "-b", "main")
         return self._root
@@ -293,7 +335,7 @@ class GitRepoDomain(Domain):
         path = self.root / f"w{self._count}"
         self._worlds.append(path)
         for old in self._worlds[:-KEEP_WORLDS]:
-            shutil.rmtree(old, ignore_errors=True)
+            remove_tree(old)
         self._worlds = self._worlds[-KEEP_WORLDS:]
         return path
 

@@ -1,27 +1,26 @@
 """Repositories and goals of the gitrepo domain (see :mod:`nexgym.envs.domains.gitrepo`).
 
-A repository is built from the seed with the ``git`` command line and fixed authors
-and dates. Goals that change the repository come first (commit one edited file,
-create a branch, switch branches) and questions about its history last; every goal
-uses parts of the repository the others leave alone, so any mix of them stays right.
+A repository is built from the seed with fixed authors and dates, written in Python as
+git stores one (a pack of its objects, packed refs, an index and the work tree; commit
+ids are those ``git fast-import`` gives, as tests check): a few files, where running
+git took three processes and a hundred times longer. Goals that change the repository
+come first (commit one edited file, create a branch, switch branches) and questions
+about its history last; every goal uses parts of the repository the others leave
+alone, so any mix of them stays right.
 """
 
 from __future__ import annotations
 
-import atexit
-import copy
+import hashlib
 import os
-import shutil
-import subprocess
-import tempfile
-import threading
+import struct
+import zlib
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, Task, answer_has, compose_task
-from nexgym.envs.domains.gitrepo import ISOLATED_CONFIG, GitWorld, git
+from nexgym.envs.domains.gitrepo import GitWorld, git
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES
 from nexgym.envs.domains.taskgen import call, pick, sample
 
@@ -41,16 +40,63 @@ DOCS_MESSAGES = ("Write setup notes", "Document installation", "Add setup guide"
 TUNE_MESSAGES = ("Tune server settings", "Raise server limits", "Adjust server config")
 
 
+#: git's object type numbers in a pack.
+_COMMIT, _TREE, _BLOB = 1, 2, 3
+_MASK32 = 0xFFFFFFFF
+
+
+def _object(kind: bytes, data: bytes) -> bytes:
+    """The binary id of a git object (its SHA-1 over the header and the content)."""
+    return hashlib.sha1(b"%s %d\0%s" % (kind, len(data), data)).digest()
+
+
 class _History:
-    """A ``git fast-import`` stream: the whole history is written by one git process."""
+    """A repository's history, written as git stores it: one pack, packed refs, an index.
+
+    Objects are hashed in Python, byte for byte as ``git fast-import`` writes them (so
+    commit ids are those git gives), and stored in one pack file with its index: two
+    files where git itself would write dozens, as writing files is what building a
+    repository costs. Branches and tags go to ``packed-refs``.
+    """
 
     def __init__(self) -> None:
-        self.chunks: list[bytes] = []
-        self.marks = 0
+        self.objects: dict[bytes, tuple[int, bytes]] = {}  # id -> (type, content), in order
+        self.commits: list[bytes] = []  # ids; a commit's "mark" is its position + 1
+        self.trees: list[dict[str, bytes]] = []  # each commit's files: path -> blob id
+        self.refs: dict[str, bytes] = {}  # full ref name -> commit id
+        self.made: dict[tuple[tuple[str, bytes], ...], bytes] = {}  # tree contents -> id
 
-    def _mark(self) -> int:
-        self.marks += 1
-        return self.marks
+    def _add(self, kind: int, name: bytes, data: bytes) -> bytes:
+        key = _object(name, data)
+        self.objects.setdefault(key, (kind, data))
+        return key
+
+    def _tree(self, files: Mapping[str, bytes]) -> bytes:
+        """Store the tree of ``files`` (path -> blob id) and its subtrees; returns its id."""
+        contents = tuple(sorted(files.items()))
+        made = self.made.get(contents)
+        if made is None:
+            made = self.made[contents] = self._new_tree(files)
+        return made
+
+    def _new_tree(self, files: Mapping[str, bytes]) -> bytes:
+        here: dict[str, bytes] = {}
+        below: dict[str, dict[str, bytes]] = {}
+        for path, blob in files.items():
+            head, _, rest = path.partition("/")
+            if rest:
+                below.setdefault(head, {})[rest] = blob
+            else:
+                here[head] = blob
+        entries = [(name.encode(), b"100644", blob) for name, blob in here.items()]
+        entries += [
+            (name.encode() + b"/", b"40000", self._tree(sub)) for name, sub in below.items()
+        ]
+        entries.sort()  # git orders a directory as its name followed by "/"
+        data = b"".join(
+            b"%s %s\0%s" % (mode, name.rstrip(b"/"), key) for name, mode, key in entries
+        )
+        return self._add(_TREE, b"tree", data)
 
     def commit(
         self,
@@ -61,44 +107,166 @@ class _History:
         day: int,
         parent: int | None = None,
     ) -> int:
-        """Add a commit on ``branch`` (after its tip, or after mark ``parent``)."""
-        blobs = {}
+        """Add a commit on ``branch`` (after its tip, or after mark ``parent``); its mark."""
+        ref = f"refs/heads/{branch}"
+        if parent is not None:
+            base: bytes | None = self.commits[parent - 1]
+        else:
+            base = self.refs.get(ref)
+        tree = dict(self.trees[self.commits.index(base)]) if base is not None else {}
         for name, text in files.items():
-            blobs[name] = self._mark()
-            data = text.encode("utf-8")
-            self.chunks.append(b"blob\nmark :%d\ndata %d\n%s\n" % (blobs[name], len(data), data))
-        mark = self._mark()
+            tree[name] = self._add(_BLOB, b"blob", text.encode("utf-8"))
         email = author.lower().replace(" ", ".") + "@example.com"
         stamp = f"{author} <{email}> {1709287200 + (day - 1) * 86400} +0000"  # 2024-03-01 10:00
-        note = (message + "\n").encode("utf-8")
-        lines = [f"commit refs/heads/{branch}", f"mark :{mark}", f"author {stamp}"]
-        lines += [f"committer {stamp}", f"data {len(note)}"]
-        body = ("\n".join(lines) + "\n").encode("utf-8") + note
-        if parent is not None:
-            body += b"from :%d\n" % parent
-        body += b"".join(b"M 100644 :%d %s\n" % (m, n.encode()) for n, m in blobs.items())
-        self.chunks.append(body + b"\n")
-        return mark
+        lines = [f"tree {self._tree(tree).hex()}"]
+        if base is not None:
+            lines.append(f"parent {base.hex()}")
+        lines += [f"author {stamp}", f"committer {stamp}", "", message, ""]
+        key = self._add(_COMMIT, b"commit", "\n".join(lines).encode("utf-8"))
+        self.commits.append(key)
+        self.trees.append(tree)
+        self.refs[ref] = key
+        return len(self.commits)
 
     def tag(self, name: str, mark: int) -> None:
         """A lightweight tag at mark ``mark``."""
-        self.chunks.append(b"reset refs/tags/%s\nfrom :%d\n\n" % (name.encode(), mark))
+        self.refs[f"refs/tags/{name}"] = self.commits[mark - 1]
 
-    def write(self, path: str) -> dict[int, str]:
-        """Import into the repository at ``path``; returns mark -> commit hash."""
-        marks = Path(path, ".git", "nexgym-marks")
-        done = subprocess.run(
-            ["git", "-C", path, "fast-import", "--quiet", f"--export-marks={marks}"],
-            input=b"".join(self.chunks),
-            capture_output=True,
-            env={**os.environ, **ISOLATED_CONFIG},
-            check=False,
+    def write(self, path: str, branch: str, edits: Mapping[str, str]) -> dict[int, str]:
+        """Write the repository at ``path`` with ``branch`` checked out and ``edits`` made.
+
+        ``edits`` maps paths to the text the work tree holds instead of the checked-out
+        one (uncommitted edits) or besides it (untracked files). Returns mark -> commit id.
+        """
+        tip = self.trees[self.commits.index(self.refs[f"refs/heads/{branch}"])]
+        work = {file: self.objects[blob][1] for file, blob in tip.items()}
+        work.update((file, text.encode("utf-8")) for file, text in edits.items())
+        git_dir = os.path.join(path, ".git")
+        for folder in ("", ".git", ".git/objects", ".git/objects/pack", ".git/refs"):
+            os.mkdir(os.path.join(path, folder))
+        for folder in (".git/refs/heads", ".git/refs/tags", *{os.path.dirname(f) for f in work}):
+            os.makedirs(os.path.join(path, folder), exist_ok=True)
+        pack, index, checksum = _pack(self.objects)
+        name = os.path.join(git_dir, "objects", "pack", f"pack-{checksum.hex()}")
+        refs = "".join(f"{key.hex()} {ref}\n" for ref, key in sorted(self.refs.items()))
+        files = {
+            f"{name}.pack": pack,
+            f"{name}.idx": index,
+            os.path.join(git_dir, "packed-refs"): _PACKED_REFS + refs.encode(),
+            os.path.join(git_dir, "HEAD"): f"ref: refs/heads/{branch}\n".encode(),
+            os.path.join(git_dir, "config"): _GIT_CONFIG,
+            **{os.path.join(path, file): data for file, data in work.items()},
+        }
+        for file, data in files.items():
+            _write(file, data)
+        # an edited file's entry has no stat data: git compares its content, sees the edit
+        entries = [
+            (
+                file.encode("utf-8"),
+                blob,
+                None if file in edits else os.stat(os.path.join(path, file)),
+            )
+            for file, blob in sorted(tip.items())
+        ]
+        _write(os.path.join(git_dir, "index"), _index(entries))
+        return {mark: key.hex() for mark, key in enumerate(self.commits, 1)}
+
+
+def _write(path: str, data: bytes) -> None:
+    """Create a file holding ``data`` (plain ``os`` calls: the ``open`` stack costs more)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+_PACKED_REFS = b"# pack-refs with: peeled fully-peeled sorted \n"
+#: ``.git/config`` as ``git init`` writes it for a work tree.
+_GIT_CONFIG = (
+    b"[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"
+    b"\tlogallrefupdates = true\n"
+)
+
+
+def _pack(objects: Mapping[bytes, tuple[int, bytes]]) -> tuple[bytes, bytes, bytes]:
+    """A version 2 pack of whole (undeltified) objects, its version 2 index, its checksum."""
+    parts = [b"PACK" + struct.pack(">II", 2, len(objects))]
+    offset, table = 12, []
+    for key, (kind, data) in objects.items():
+        size = len(data)
+        header, byte = bytearray(), kind << 4 | size & 0x0F
+        size >>= 4
+        while size:  # the size, 4 bits then 7 at a time, high bit set while more follow
+            header.append(byte | 0x80)
+            byte, size = size & 0x7F, size >> 7
+        header.append(byte)
+        entry = bytes(header) + _stored(data)
+        table.append((key, zlib.crc32(entry), offset))
+        parts.append(entry)
+        offset += len(entry)
+    pack = b"".join(parts)
+    checksum = hashlib.sha1(pack).digest()
+    table.sort()
+    fanout = [0] * 256
+    for key, _, _ in table:
+        fanout[key[0]] += 1
+    for i in range(1, 256):
+        fanout[i] += fanout[i - 1]
+    n = len(table)
+    index = b"".join(
+        (
+            b"\xfftOc" + struct.pack(">I", 2),
+            struct.pack(">256I", *fanout),
+            *(key for key, _, _ in table),
+            struct.pack(f">{n}I", *(crc for _, crc, _ in table)),
+            struct.pack(f">{n}I", *(at for _, _, at in table)),
+            checksum,
         )
-        if done.returncode != 0:
-            raise ToolError(f"git fast-import failed: {done.stderr.decode(errors='replace')}")
-        table = dict(line.split() for line in marks.read_text().splitlines())
-        marks.unlink()
-        return {int(k.lstrip(":")): v for k, v in table.items()}
+    )
+    return pack + checksum, index + hashlib.sha1(index).digest(), checksum
+
+
+def _stored(data: bytes) -> bytes:
+    """``data`` as a zlib stream of stored (uncompressed) blocks.
+
+    Valid zlib that git inflates like any other, made without deflate, whose set-up
+    alone costs more than a small object's whole write (the objects are small).
+    """
+    blocks = [b"\x78\x01"]  # deflate, no preset dictionary, header check
+    for start in range(0, len(data), 0xFFFF):
+        chunk = data[start : start + 0xFFFF]
+        last = start + 0xFFFF >= len(data)
+        blocks.append(struct.pack("<BHH", last, len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    if not data:
+        blocks.append(b"\x01\x00\x00\xff\xff")  # one empty final block
+    blocks.append(struct.pack(">I", zlib.adler32(data)))
+    return b"".join(blocks)
+
+
+def _index(entries: list[tuple[bytes, bytes, os.stat_result | None]]) -> bytes:
+    """A version 2 index (``.git/index``) of files: (path, blob id, stat or None), by path."""
+    parts = [b"DIRC" + struct.pack(">II", 2, len(entries))]
+    for path, blob, st in entries:
+        if st is None:  # unknown: zeros, which never match a file's stat
+            fields = (0, 0, 0, 0, 0, 0, 0o100644, 0, 0, 0)
+        else:
+            fields = (
+                st.st_ctime_ns // 10**9 & _MASK32,
+                st.st_ctime_ns % 10**9,
+                st.st_mtime_ns // 10**9 & _MASK32,
+                st.st_mtime_ns % 10**9,
+                st.st_dev & _MASK32,
+                st.st_ino & _MASK32,
+                0o100644,
+                st.st_uid & _MASK32,
+                st.st_gid & _MASK32,
+                st.st_size & _MASK32,
+            )
+        entry = struct.pack(">10I", *fields) + blob + struct.pack(">H", min(len(path), 0xFFF))
+        parts.append(entry + path + b"\0" * (8 - (len(entry) + len(path)) % 8))
+    data = b"".join(parts)
+    return data + hashlib.sha1(data).digest()
 
 
 def _config(port: int, workers: int, level: str) -> str:
@@ -113,8 +281,6 @@ def _app(retries: int, timeout: int) -> str:
 
 def build_repository(path: str, rng: np.random.Generator) -> dict[str, Any]:
     """Create the seed's repository at ``path``; returns the facts goals draw on."""
-    Path(path).mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
     project, feature = pick(rng, PROJECTS), pick(rng, FEATURES)
     firsts, lasts = sample(rng, FIRST_NAMES, 3), sample(rng, LAST_NAMES, 3)
     authors = [f"{first} {last}" for first, last in zip(firsts, lasts, strict=True)]
@@ -146,16 +312,17 @@ def build_repository(path: str, rng: np.random.Generator) -> dict[str, Any]:
     feature_mark = history.commit(
         branch, start, f"Start {feature} support", authors[0], 7, parent=marks[4]
     )
-    shas = history.write(path)
-    git(path, "reset", "-q", "--hard", "main")
+    edits = {
+        "src/app.py": _app(new_retries, timeout),
+        "config/app.ini": _config(port2, workers2, new_level),
+        "notes.txt": "remember to update the changelog\n",  # untracked
+    }
+    shas = history.write(path, "main", edits)
     commits = [
         {"sha": shas[mark], "message": message, "author": author, "files": list(files)}
         for mark, message, (files, author) in zip(marks, messages, steps, strict=True)
     ]
     feature_sha = shas[feature_mark]
-    Path(path, "src/app.py").write_text(_app(new_retries, timeout))
-    Path(path, "config/app.ini").write_text(_config(port2, workers2, new_level))
-    Path(path, "notes.txt").write_text("remember to update the changelog\n")
     return {
         "project": project,
         "commits": commits,
@@ -290,46 +457,11 @@ MAKERS = (
 )
 
 
-class _TemplateCache:
-    """Repositories already built, by seed, copied instead of rebuilt (git is slow to run).
-
-    Shared by every domain instance of the process, kept in one temporary folder that is
-    deleted at exit, and bounded to the most recent :data:`MAX_TEMPLATES` seeds.
-    """
-
-    def __init__(self) -> None:
-        self.root: Path | None = None
-        self.entries: dict[int, tuple[Path, dict[str, Any], Mapping[str, Any]]] = {}
-        self.lock = threading.Lock()
-
-    def build(self, seed: int, path: str, rng: np.random.Generator) -> dict[str, Any]:
-        """Put the seed's repository at ``path``; ``rng`` ends as a fresh build leaves it."""
-        with self.lock:
-            if seed not in self.entries:
-                if self.root is None:
-                    self.root = Path(tempfile.mkdtemp(prefix="nexgym-gitrepo-templates-"))
-                    atexit.register(shutil.rmtree, self.root, True)
-                template = self.root / f"seed{seed}"
-                shutil.rmtree(template, ignore_errors=True)
-                facts = build_repository(str(template), rng)
-                self.entries[seed] = (template, facts, rng.bit_generator.state)
-                for old in list(self.entries)[:-MAX_TEMPLATES]:
-                    shutil.rmtree(self.entries.pop(old)[0], ignore_errors=True)
-            template, facts, state = self.entries[seed]
-            shutil.copytree(template, path, symlinks=True)
-        rng.bit_generator.state = state
-        return copy.deepcopy(facts)
-
-
-MAX_TEMPLATES = 64
-_TEMPLATES = _TemplateCache()
-
-
 def generate(domain: GitRepoDomain, seed: int, difficulty: int) -> Task:
     """A task of ``difficulty`` goals on a freshly built repository."""
     rng = domain.rng(seed)
     world = GitWorld(str(domain.new_world_path()))
-    facts = _TEMPLATES.build(seed, world.path, rng)
+    facts = build_repository(world.path, rng)
     chosen = sorted(int(i) for i in rng.permutation(len(MAKERS))[:difficulty])
     goals = [complete_plans(domain, MAKERS[i](rng, facts)) for i in chosen]
     preamble = (
