@@ -22,7 +22,7 @@ import numpy as np
 from nexgym.envs.domains.base import Goal, Task, answer_has, compose_task
 from nexgym.envs.domains.gitrepo import GitWorld, git
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES
-from nexgym.envs.domains.taskgen import call, pick, sample
+from nexgym.envs.domains.taskgen import call, integer, pick, sample
 
 from nexgym.error import ToolError
 from nexgym.mcp.external import complete_plans
@@ -64,7 +64,9 @@ class _History:
         self.commits: list[bytes] = []  # ids; a commit's "mark" is its position + 1
         self.trees: list[dict[str, bytes]] = []  # each commit's files: path -> blob id
         self.refs: dict[str, bytes] = {}  # full ref name -> commit id
-        self.made: dict[tuple[tuple[str, bytes], ...], bytes] = {}  # tree contents -> id
+        self.trees_made: dict[tuple[tuple[str, bytes], ...], bytes] = {}  # contents -> id
+        #: what :meth:`write` made, as ``remove_tree`` takes it
+        self.made: list[str] = []
 
     def _add(self, kind: int, name: bytes, data: bytes) -> bytes:
         key = _object(name, data)
@@ -74,9 +76,9 @@ class _History:
     def _tree(self, files: Mapping[str, bytes]) -> bytes:
         """Store the tree of ``files`` (path -> blob id) and its subtrees; returns its id."""
         contents = tuple(sorted(files.items()))
-        made = self.made.get(contents)
+        made = self.trees_made.get(contents)
         if made is None:
-            made = self.made[contents] = self._new_tree(files)
+            made = self.trees_made[contents] = self._new_tree(files)
         return made
 
     def _new_tree(self, files: Mapping[str, bytes]) -> bytes:
@@ -141,42 +143,47 @@ class _History:
         tip = self.trees[self.commits.index(self.refs[f"refs/heads/{branch}"])]
         work = {file: self.objects[blob][1] for file, blob in tip.items()}
         work.update((file, text.encode("utf-8")) for file, text in edits.items())
-        git_dir = os.path.join(path, ".git")
-        for folder in ("", ".git", ".git/objects", ".git/objects/pack", ".git/refs"):
-            os.mkdir(os.path.join(path, folder))
-        for folder in (".git/refs/heads", ".git/refs/tags", *{os.path.dirname(f) for f in work}):
-            os.makedirs(os.path.join(path, folder), exist_ok=True)
+        root = path + "/"
+        for folder in _GIT_FOLDERS:  # no refs/heads, refs/tags: refs go to packed-refs
+            os.mkdir(root + folder)
+        work_folders = sorted({os.path.dirname(f) for f in work} - {""}, reverse=True)
+        for folder in work_folders:
+            os.makedirs(root + folder, exist_ok=True)
         pack, index, checksum = _pack(self.objects)
-        name = os.path.join(git_dir, "objects", "pack", f"pack-{checksum.hex()}")
+        pack_name = f".git/objects/pack/pack-{checksum.hex()}"
         refs = "".join(f"{key.hex()} {ref}\n" for ref, key in sorted(self.refs.items()))
         files = {
-            f"{name}.pack": pack,
-            f"{name}.idx": index,
-            os.path.join(git_dir, "packed-refs"): _PACKED_REFS + refs.encode(),
-            os.path.join(git_dir, "HEAD"): f"ref: refs/heads/{branch}\n".encode(),
-            os.path.join(git_dir, "config"): _GIT_CONFIG,
-            **{os.path.join(path, file): data for file, data in work.items()},
+            f"{pack_name}.pack": pack,
+            f"{pack_name}.idx": index,
+            ".git/packed-refs": _PACKED_REFS + refs.encode(),
+            ".git/HEAD": f"ref: refs/heads/{branch}\n".encode(),
+            ".git/config": _GIT_CONFIG,
+            **work,
         }
-        for file, data in files.items():
-            _write(file, data)
-        # an edited file's entry has no stat data: git compares its content, sees the edit
-        entries = [
-            (
-                file.encode("utf-8"),
-                blob,
-                None if file in edits else os.stat(os.path.join(path, file)),
-            )
-            for file, blob in sorted(tip.items())
-        ]
-        _write(os.path.join(git_dir, "index"), _index(entries))
+        # checked-out files' stat data goes to the index; an edited file's entry has none:
+        # git then compares its content and sees the edit
+        clean = tip.keys() - edits.keys()
+        stats = {file: _write(root + file, data, file in clean) for file, data in files.items()}
+        entries = [(file.encode("utf-8"), blob, stats[file]) for file, blob in sorted(tip.items())]
+        _write(root + ".git/index", _index(entries))
+        folders = [f"{folder}/" for folder in (*work_folders, *_GIT_FOLDERS[:0:-1])]
+        self.made = [*files, ".git/index", *folders]
         return {mark: key.hex() for mark, key in enumerate(self.commits, 1)}
 
 
-def _write(path: str, data: bytes) -> None:
-    """Create a file holding ``data`` (plain ``os`` calls: the ``open`` stack costs more)."""
+#: The repository's folders, made in this order: the work tree, then git's.
+_GIT_FOLDERS = ("", ".git", ".git/objects", ".git/objects/pack", ".git/refs")
+
+
+def _write(path: str, data: bytes, stat: bool = False) -> os.stat_result | None:
+    """Create a file holding ``data``; its stat data if ``stat``.
+
+    Plain ``os`` calls: the ``open`` stack costs more than the writing.
+    """
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         os.write(fd, data)
+        return os.fstat(fd) if stat else None
     finally:
         os.close(fd)
 
@@ -195,13 +202,21 @@ def _pack(objects: Mapping[bytes, tuple[int, bytes]]) -> tuple[bytes, bytes, byt
     offset, table = 12, []
     for key, (kind, data) in objects.items():
         size = len(data)
-        header, byte = bytearray(), kind << 4 | size & 0x0F
-        size >>= 4
-        while size:  # the size, 4 bits then 7 at a time, high bit set while more follow
-            header.append(byte | 0x80)
-            byte, size = size & 0x7F, size >> 7
-        header.append(byte)
-        entry = bytes(header) + _stored(data)
+        if size < 0x800:  # most objects: a header of one or two bytes, one stored block
+            header = (
+                bytes((kind << 4 | size,))
+                if size < 0x10
+                else bytes((kind << 4 | size & 0x0F | 0x80, size >> 4))
+            )
+            body = b"%s%s%s%s" % (
+                _ONE_BLOCK,
+                _LENGTHS.pack(size, size ^ 0xFFFF),
+                data,
+                _ADLER.pack(zlib.adler32(data)),
+            )
+            entry = header + (body if size else _stored(data))
+        else:
+            entry = _header(kind, size) + _stored(data)
         table.append((key, zlib.crc32(entry), offset))
         parts.append(entry)
         offset += len(entry)
@@ -225,6 +240,23 @@ def _pack(objects: Mapping[bytes, tuple[int, bytes]]) -> tuple[bytes, bytes, byt
         )
     )
     return pack + checksum, index + hashlib.sha1(index).digest(), checksum
+
+
+def _header(kind: int, size: int) -> bytes:
+    """A packed object's header: its type, then its size 4 bits and 7 at a time."""
+    header, byte = bytearray(), kind << 4 | size & 0x0F
+    size >>= 4
+    while size:  # the high bit is set while more bytes follow
+        header.append(byte | 0x80)
+        byte, size = size & 0x7F, size >> 7
+    header.append(byte)
+    return bytes(header)
+
+
+#: zlib's header (deflate, no preset dictionary) and a final stored block's first byte.
+_ONE_BLOCK = b"\x78\x01\x01"
+_LENGTHS = struct.Struct("<HH")
+_ADLER = struct.Struct(">I")
 
 
 def _stored(data: bytes) -> bytes:
@@ -279,15 +311,20 @@ def _app(retries: int, timeout: int) -> str:
     )
 
 
-def build_repository(path: str, rng: np.random.Generator) -> dict[str, Any]:
-    """Create the seed's repository at ``path``; returns the facts goals draw on."""
+def build_repository(
+    path: str, rng: np.random.Generator, made: list[str] | None = None
+) -> dict[str, Any]:
+    """Create the seed's repository at ``path``; returns the facts goals draw on.
+
+    ``made``, if given, receives what was made in ``path`` (see ``remove_tree``).
+    """
     project, feature = pick(rng, PROJECTS), pick(rng, FEATURES)
     firsts, lasts = sample(rng, FIRST_NAMES, 3), sample(rng, LAST_NAMES, 3)
     authors = [f"{first} {last}" for first, last in zip(firsts, lasts, strict=True)]
-    port1, port2 = int(rng.integers(8000, 8100)), int(rng.integers(8100, 8200))
-    workers1, workers2 = int(rng.integers(2, 5)), int(rng.integers(5, 17))
+    port1, port2 = integer(rng, 8000, 8100), integer(rng, 8100, 8200)
+    workers1, workers2 = integer(rng, 2, 5), integer(rng, 5, 17)
     level, new_level = sample(rng, LEVELS, 2)
-    retries, new_retries, timeout = int(rng.integers(1, 4)), int(rng.integers(4, 9)), 30
+    retries, new_retries, timeout = integer(rng, 1, 4), integer(rng, 4, 9), 30
     messages = ["Initial commit", "Add server configuration", pick(rng, HELPER_MESSAGES)]
     messages += [pick(rng, TUNE_MESSAGES), pick(rng, DOCS_MESSAGES)]
     readme = f"# {project}\n\nA small {project} service.\n"
@@ -304,7 +341,7 @@ def build_repository(path: str, rng: np.random.Generator) -> dict[str, Any]:
         marks.append(history.commit("main", files, message, author, day))
         if day in (2, 4):
             history.tag(f"v0.{day // 2}", marks[-1])
-    release = f"release/0.{int(rng.integers(3, 9))}"
+    release = f"release/0.{integer(rng, 3, 9)}"
     changelog = {"CHANGELOG.md": f"## {release[8:]}\n- tuned settings\n"}
     history.commit(release, changelog, "Prepare release", authors[2], 6, parent=marks[3])
     branch = f"feature/{feature}"
@@ -318,6 +355,8 @@ def build_repository(path: str, rng: np.random.Generator) -> dict[str, Any]:
         "notes.txt": "remember to update the changelog\n",  # untracked
     }
     shas = history.write(path, "main", edits)
+    if made is not None:
+        made += history.made
     commits = [
         {"sha": shas[mark], "message": message, "author": author, "files": list(files)}
         for mark, message, (files, author) in zip(marks, messages, steps, strict=True)
@@ -460,8 +499,10 @@ MAKERS = (
 def generate(domain: GitRepoDomain, seed: int, difficulty: int) -> Task:
     """A task of ``difficulty`` goals on a freshly built repository."""
     rng = domain.rng(seed)
-    world = GitWorld(str(domain.new_world_path()))
-    facts = build_repository(world.path, rng)
+    path = domain.new_world_path()
+    world, made = GitWorld(str(path)), list[str]()
+    facts = build_repository(world.path, rng, made)
+    domain.made[path] = made
     chosen = sorted(int(i) for i in rng.permutation(len(MAKERS))[:difficulty])
     goals = [complete_plans(domain, MAKERS[i](rng, facts)) for i in chosen]
     preamble = (

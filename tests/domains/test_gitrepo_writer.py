@@ -55,7 +55,8 @@ def _fast_import_stream() -> bytes:
 #: (branch, files, message, author, day, parent commit's message or None)
 _COMMITS = (
     ("main", {"README.md": "# demo\n", "src/a/b.py": "x = 1\n"}, "Start", "Ada Lo", 1, None),
-    ("main", {"docs/setup.md": "Run it.\n", "src/a.py": "y = 2\n"}, "Docs", "Bo Li", 2, None),
+    ("main", {"docs/setup.md": "Run it.\n", "big.txt": "z" * 70_000}, "Docs", "Bo Li", 2, None),
+    ("main", {"src/a.py": "y = 2\n", "mid.txt": "w" * 3000}, "More", "Bo Li", 2, None),
     ("main", {"src/a/b.py": "x = 3\n", "src-old.txt": ""}, "Tune", "Ada Lo", 3, None),
     ("topic", {"notes.txt": "idea\n"}, "Idea", "Cy Ng", 4, "Docs"),
 )
