@@ -16,6 +16,7 @@ import os
 import struct
 import zlib
 from collections.abc import Callable, Mapping
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -223,11 +224,10 @@ def _pack(objects: Mapping[bytes, tuple[int, bytes]]) -> tuple[bytes, bytes, byt
     pack = b"".join(parts)
     checksum = hashlib.sha1(pack).digest()
     table.sort()
-    fanout = [0] * 256
+    counts = [0] * 256
     for key, _, _ in table:
-        fanout[key[0]] += 1
-    for i in range(1, 256):
-        fanout[i] += fanout[i - 1]
+        counts[key[0]] += 1
+    fanout = list(accumulate(counts))  # objects whose first byte is at most i
     n = len(table)
     index = b"".join(
         (
