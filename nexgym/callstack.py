@@ -28,7 +28,8 @@ class CallStack:
     stack: list[Frame]
     trace: Trace
     board: MessageBoard
-    transcripts: list[tuple[str, list[dict[str, Any]]]]
+    #: every agent invocation of the episode, in the order they began
+    invocations: list[Frame]
     clock: float
     turns: int
     max_turns: int | None
@@ -38,6 +39,11 @@ class CallStack:
     task: Task | None
     backend: ToolBackend
     _menus: dict[str, RoleMenu]
+
+    @property
+    def transcripts(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """``(agent, OpenAI chat messages)`` of every invocation, in the order they began."""
+        return [(frame.agent.name, frame.messages) for frame in self.invocations]
 
     @property
     def done(self) -> bool:
@@ -51,9 +57,13 @@ class CallStack:
         span = self.trace.open(kind, agent.name, agent.name, self.clock, parent, {"task": message})
         prompt = self._menus[agent.name].prompt
         opening = task_text(message) + self.board.take(agent.name)
-        messages = [{"role": "system", "content": prompt}, {"role": "user", "content": opening}]
-        self.stack.append(Frame(agent, span, messages, f"{prompt}\n\n{opening}", call_id))
-        self.transcripts.append((agent.name, messages))
+        log: list[Any] = [
+            {"role": "system", "content": prompt},
+            {"role": "user", "content": opening},
+        ]
+        frame = Frame(agent, span, log, f"{prompt}\n\n{opening}", call_id)
+        self.stack.append(frame)
+        self.invocations.append(frame)
 
     def _pop(self, frame: Frame, result: str, outcome: str) -> None:
         self.stack.pop()
@@ -70,12 +80,10 @@ class CallStack:
         self._enforce_turn_limit(caller)
 
     def _deliver(self, frame: Frame, call_id: str, name: str, text: str) -> None:
-        frame.messages.append(
-            {"role": "tool", "tool_call_id": call_id, "name": name, "content": text}
-        )
+        frame.log.append({"role": "tool", "tool_call_id": call_id, "name": name, "content": text})
         notes = self.board.take(frame.agent.name)
         if notes:
-            frame.messages.append({"role": "user", "content": notes.lstrip()})
+            frame.log.append({"role": "user", "content": notes.lstrip()})
         frame.pending = tool_result_text(name, text) + notes
 
     def _log_message(self, sender: str, recipient: str, kind: MessageKind) -> None:

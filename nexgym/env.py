@@ -218,6 +218,7 @@ class NexEnv(gym.Env[str, str]):
         #: whether each system prompt seen is in the charset (checked once, not per push)
         self._clean_prompts: dict[str, bool] = {}
         self._episode: dict[str, Any] | None = None  # what a pickle replays
+        self._actions: list[Any] = []  # the episode's actions (its "actions" entry)
 
     def _resolve_control(self, control: str | Sequence[str]) -> frozenset[str]:
         names, lead = self.runtime.roles, self.runtime.lead_role
@@ -243,10 +244,11 @@ class NexEnv(gym.Env[str, str]):
     ) -> tuple[str, dict[str, Any]]:
         """Start an episode on a new task (``options={"task_seed": k}`` picks one)."""
         super().reset(seed=seed)
+        self._actions = []
         self._episode = {
             "rng": self.np_random.bit_generator.state,
             "options": options,
-            "actions": [],
+            "actions": self._actions,
         }
         return self._start(options)
 
@@ -269,7 +271,7 @@ class NexEnv(gym.Env[str, str]):
         runtime = self.runtime
         if self._episode is None or runtime.done:
             raise gym.error.ResetNeeded("the episode is over; call reset() before step()")
-        self._episode["actions"].append(action)
+        self._actions.append(action)
         outcome = runtime.act(runtime.active_role or "", action)
         role = self._advance()
         penalties = runtime.collect_penalties()
@@ -288,6 +290,9 @@ class NexEnv(gym.Env[str, str]):
     def _advance(self) -> str | None:
         """Let teammates act until a controlled role is to act; returns it (None at the end)."""
         runtime = self.runtime
+        role = runtime.active_role
+        if role is None or role in self.controlled:  # no teammate to play (the usual case)
+            return role
         for _ in range(MAX_TEAMMATE_ACTIONS):
             role = runtime.active_role
             if role is None or role in self.controlled:
@@ -380,7 +385,12 @@ class NexEnv(gym.Env[str, str]):
         self._np_random = np.random.Generator(np.random.PCG64())
         self._np_random.bit_generator.state = episode["rng"]
         self._np_random_seed = state["seed"]
-        self._episode = {"rng": episode["rng"], "options": episode["options"], "actions": []}
+        self._actions = []
+        self._episode = {
+            "rng": episode["rng"],
+            "options": episode["options"],
+            "actions": self._actions,
+        }
         self._start(episode["options"])
         for action in episode["actions"]:
             self.step(action)

@@ -6,8 +6,10 @@ topologies of :mod:`nexgym.coordination` share them without importing each other
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
+from typing import Any, Literal, NamedTuple
 
 from nexgym.error import NexgymError
 from nexgym.spec import AgentSpec
@@ -22,8 +24,39 @@ __all__ = [
     "EpisodeOver",
     "Frame",
     "MenuEntry",
+    "ToolCallTurn",
     "ToolRecord",
+    "encode_arguments",
 ]
+
+#: The C encoder behind ``json.dumps(x, default=str)``, built once (``JSONEncoder.encode``
+#: builds one on each call, which costs as much as the encoding of a small dict).
+_MARKERS: dict[int, Any] = {}
+_C_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        _MARKERS, str, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+)
+_PY_ENCODE = json.JSONEncoder(default=str).encode
+
+
+def encode_arguments(arguments: dict[str, Any]) -> str:
+    """``json.dumps(arguments, default=str)``, the same text or the same error."""
+    if len(arguments) == 1:  # ``finish``'s answer, a sub-agent's task: one string, no encoder
+        for key, value in arguments.items():
+            if type(value) is str and type(key) is str:
+                return (
+                    "{" + encode_basestring_ascii(key) + ": " + encode_basestring_ascii(value) + "}"
+                )
+    if _C_ENCODE is None:  # a Python without the _json accelerator
+        return _PY_ENCODE(arguments)
+    try:
+        return "".join(_C_ENCODE(arguments, 0))
+    except BaseException:
+        _MARKERS.clear()  # an error leaves the containers it was in marked as open
+        raise
 
 
 def _finish(_: Any, answer: str) -> str:
@@ -63,21 +96,56 @@ class EpisodeOver(NexgymError):
     """:meth:`Runtime.act` was called after the episode ended or for the wrong role."""
 
 
+class ToolCallTurn(NamedTuple):
+    """An assistant turn that called a tool, kept as it was until the history is read.
+
+    Its OpenAI message holds the arguments encoded as JSON: encoding them at every step
+    cost a tenth of the step, and most training loops never read the histories.
+    """
+
+    call_id: str
+    name: str
+    #: the arguments, or their JSON text (encoded at once where they may change later)
+    arguments: dict[str, Any] | str
+
+    def message(self) -> dict[str, Any]:
+        """The OpenAI chat message of the turn."""
+        arguments = self.arguments
+        encoded = arguments if isinstance(arguments, str) else encode_arguments(arguments)
+        function = {"name": self.name, "arguments": encoded}
+        return {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [{"id": self.call_id, "type": "function", "function": function}],
+        }
+
+
 @dataclass(slots=True)
 class Frame:
     """One invocation of an agent: its history, its pending observation, its turns.
 
+    ``log`` is the history as it happens: OpenAI chat messages, and tool-calling turns
+    as :class:`ToolCallTurn` (append to it); :attr:`messages` gives it all as messages.
     ``result_from`` names the sub-agent whose finished result the frame received last
     and has not yet acted upon (for the acceptance credit of the PettingZoo views).
     """
 
     agent: AgentSpec
     span: Span
-    messages: list[dict[str, Any]]
+    log: list[dict[str, Any] | ToolCallTurn]
     pending: str
     call_id: str | None = None
     turns: int = 0
     result_from: str | None = None
+    _messages: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The history as OpenAI chat messages (built as far as the log goes, then kept)."""
+        built = self._messages
+        for entry in self.log[len(built) :]:
+            built.append(entry.message() if isinstance(entry, ToolCallTurn) else entry)
+        return built
 
 
 @dataclass(frozen=True, slots=True, init=False)

@@ -44,6 +44,20 @@ _KEYS = frozenset({"name", "arguments", "id", "type"})
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
+#: Names that matched ``_IDENT`` (a set look-up costs a tenth of the match).
+_NAMES: set[str] = set()
+
+
+def _known(name: str) -> bool:
+    """Whether ``name`` matches ``_IDENT``, remembered for the next time if it does."""
+    if _IDENT.match(name) is None:
+        return False
+    if len(_NAMES) >= 4096:  # bounded: names come from agents' actions
+        _NAMES.clear()
+    _NAMES.add(name)
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class InvalidAction:
     """Why an action text is not a tool call."""
@@ -139,7 +153,7 @@ def _from_json(body: str, *, wrapped: bool) -> ToolCall | InvalidAction:
     if len(data) == 2:  # the usual {"name": ..., "arguments": {...}}: no key checks needed
         name = data.get("name")
         arguments = data.get("arguments")
-        if type(name) is str and type(arguments) is dict and _IDENT.match(name):
+        if type(name) is str and type(arguments) is dict and (name in _NAMES or _known(name)):
             return ToolCall(name, arguments)
     return _from_mapping(data)
 

@@ -20,8 +20,6 @@ report); hybrid workers also get a ``message`` tool. On an ``independent`` or
 
 from __future__ import annotations
 
-import json
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from nexgym.backends import InProcessBackend, ToolBackend
@@ -36,7 +34,9 @@ from nexgym.frames import (
     ActOutcome,
     EpisodeOver,
     Frame,
+    ToolCallTurn,
     ToolRecord,
+    encode_arguments,
 )
 from nexgym.menus import build_menus, siblings
 from nexgym.messaging import MessageBoard, MessageRecord
@@ -66,40 +66,12 @@ _NO_CAP = 10**9  # the rounds limit of a topology that has none
 _BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
 #: The one argument of the built-in tools that take one.
 _SOLE = {"subagent": "task", "finish": "answer"}
-#: The C encoder behind ``json.dumps(x, default=str)``, built once (``JSONEncoder.encode``
-#: builds one on each call, which costs as much as the encoding of a small dict).
-_MARKERS: dict[int, Any] = {}
-_C_ENCODE = (
-    None
-    if c_make_encoder is None
-    else c_make_encoder(
-        _MARKERS, str, encode_basestring_ascii, None, ": ", ", ", False, False, True
-    )
-)
-_PY_ENCODE = json.JSONEncoder(default=str).encode
 #: The outcomes of valid actions, built once (they are frozen; building one costs ~1 us).
 _FINISHED = ActOutcome("finish")
 _MESSAGED = ActOutcome("message")
 _DELEGATED = ActOutcome("subagent")
 _TOOL_OK = ActOutcome("tool", detail="ok")
 _TOOL_ERROR = ActOutcome("tool", detail="error")
-
-
-def _encode_arguments(arguments: dict[str, Any]) -> str:
-    """``json.dumps(arguments, default=str)``, the same text or the same error."""
-    if len(arguments) == 1:  # ``finish``'s answer, a sub-agent's task: one string, no encoder
-        for key, value in arguments.items():
-            if type(value) is str and type(key) is str:
-                return (
-                    "{" + encode_basestring_ascii(key) + ": " + encode_basestring_ascii(value) + "}"
-                )
-    if _C_ENCODE is None:  # a Python without the _json accelerator
-        return _PY_ENCODE(arguments)
-    try:
-        return "".join(_C_ENCODE(arguments, 0))
-    except BaseException:
-        _MARKERS.clear()  # an error leaves the containers it was in marked as open
-        raise
 
 
 class Runtime(CallStack):
@@ -202,7 +174,7 @@ class Runtime(CallStack):
         self.board = MessageBoard()
         #: sub-agents whose finished sub-task their caller accepted, in order.
         self.accepted: list[str] = []
-        self.transcripts: list[tuple[str, list[dict[str, Any]]]] = []
+        self.invocations: list[Frame] = []
         self.clock = 0.0
         self.turns = 0
         self.cycles = 0
@@ -267,9 +239,9 @@ class Runtime(CallStack):
         for frame in reversed(self.stack):
             if frame.agent.name == role:
                 return frame.messages
-        for name, messages in reversed(self.transcripts):
-            if name == role:
-                return messages
+        for frame in reversed(self.invocations):
+            if frame.agent.name == role:
+                return frame.messages
         return []
 
     def collect_penalties(self) -> dict[str, float]:
@@ -339,32 +311,31 @@ class Runtime(CallStack):
             holders = [h for h in self.spec.holders(call.name) if h != role]
             hint = f" (agent {holders[0]!r} holds it)" if holders else ""
             return self._invalid(frame, text, f"{call.name!r} is not one of your tools{hint}")
-        validator = _BUILT_IN.get(entry.kind)
+        kind = entry.kind
         given = call.arguments
-        try:
-            if validator is None:
-                arguments = self.domain.tool(entry.target).validate(given)
-            elif (
-                len(given) == 1
-                and (sole := _SOLE.get(entry.kind)) is not None
-                and type(given.get(sole)) is str
-            ):
-                arguments = given  # {"answer": str} or {"task": str}: what validate returns
-            else:
-                arguments = validator.validate(given)
-        except ArgumentError as e:
-            reason = str(e).replace(f"for {DELEGATE.name}:", f"for {call.name}:")
-            return self._invalid(frame, text, reason)
-        if entry.kind == "message" and arguments["to"] not in self._siblings[role]:
-            peers = ", ".join(self._siblings[role])
-            return self._invalid(
-                frame, text, f"'to' must be one of {peers}, got {arguments['to']!r}"
-            )
+        sole = _SOLE.get(kind)
+        if sole is not None and len(given) == 1 and type(given.get(sole)) is str:
+            arguments = given  # {"answer": str} or {"task": str}: what validate returns
+        else:
+            validator = _BUILT_IN.get(kind)
+            try:
+                if validator is None:
+                    arguments = self.domain.tool(entry.target).validate(given)
+                else:
+                    arguments = validator.validate(given)
+            except ArgumentError as e:
+                reason = str(e).replace(f"for {DELEGATE.name}:", f"for {call.name}:")
+                return self._invalid(frame, text, reason)
+            if kind == "message" and arguments["to"] not in self._siblings[role]:
+                peers = ", ".join(self._siblings[role])
+                return self._invalid(
+                    frame, text, f"'to' must be one of {peers}, got {arguments['to']!r}"
+                )
         call_id = f"call_{self._next_call}"
         self._next_call += 1
-        function = {"name": call.name, "arguments": _encode_arguments(arguments)}
-        tool_calls = [{"id": call_id, "type": "function", "function": function}]
-        frame.messages.append({"role": "assistant", "content": "", "tool_calls": tool_calls})
+        # a domain tool may change containers among its arguments: encode those now
+        encoded = arguments if sole is not None else encode_arguments(arguments)
+        frame.log.append(ToolCallTurn(call_id, call.name, encoded))
         if entry.kind == "finish":
             self._finish(frame, str(arguments["answer"]))
             return _FINISHED
@@ -426,12 +397,12 @@ class Runtime(CallStack):
         self.invalid_actions += 1
         self._penalties[role] -= self.invalid_penalty
         echo = text if isinstance(text, str) else repr(text)
-        frame.messages.append({"role": "assistant", "content": echo[:MAX_ECHO_CHARS]})
+        frame.log.append({"role": "assistant", "content": echo[:MAX_ECHO_CHARS]})
         remaining = self._invalid_left(frame)
         feedback = invalid_action_text(
             reason, self._menus[role].example, self.tool_names(role), max(remaining, 0)
         )
-        frame.messages.append({"role": "user", "content": feedback})
+        frame.log.append({"role": "user", "content": feedback})
         frame.pending = feedback
         if remaining <= 0:
             self._out_of_budget(frame)
