@@ -292,7 +292,22 @@ def test_histories_are_openai_chat_messages_with_matching_call_ids() -> None:
                     assert following["tool_call_id"] == tool_call["id"]
                     assert following["name"] == tool_call["function"]["name"]
     assert len(ids) == len(set(ids)) == 4
+    calls = [
+        (t["function"]["name"], t["function"]["arguments"])
+        for _, messages in runtime.transcripts
+        for m in messages
+        for t in m.get("tool_calls", [])
+    ]
+    # the arguments as json.dumps writes them, whether encoded at once or when read
+    assert calls == [
+        ("reader", json.dumps({"task": "read"})),
+        ("finish", json.dumps({"answer": "ok"})),
+        ("read_file", json.dumps({"path": path})),
+        ("finish", json.dumps({"answer": "done"})),
+    ]
+    assert runtime.transcripts == runtime.transcripts  # built once, then the same
     lead = runtime.history("lead")
+    assert lead is runtime.history("lead")
     assert lead[2] == {"role": "assistant", "content": "hm"}
     assert lead[3]["role"] == "user" and lead[3]["content"].startswith("Invalid action:")
     assert runtime.history("nobody") == []
