@@ -83,9 +83,10 @@ def remove_tree(path: str | Path, made: Sequence[str] = ()) -> None:
     swapped in meanwhile, which cannot happen to a world's folder); any error other
     than a missing file or a folder not empty hands over to it.
     """
+    root = f"{path}/"
     try:
         for name in made:
-            target = os.path.join(path, name)
+            target = root + name
             try:
                 if name.endswith("/"):
                     os.rmdir(target)

@@ -147,9 +147,12 @@ class _History:
         root = path + "/"
         for folder in _GIT_FOLDERS:  # no refs/heads, refs/tags: refs go to packed-refs
             os.mkdir(root + folder)
-        work_folders = sorted({os.path.dirname(f) for f in work} - {""}, reverse=True)
-        for folder in work_folders:
-            os.makedirs(root + folder, exist_ok=True)
+        work_folders = sorted(  # every folder holding a file, and the folders above them
+            {f[:i] for f in work for i, c in enumerate(f) if c == "/"}
+        )
+        for folder in work_folders:  # a folder comes after the folders above it
+            os.mkdir(root + folder)
+        work_folders.reverse()  # deepest first, to be removed
         pack, index, checksum = _pack(self.objects)
         pack_name = f".git/objects/pack/pack-{checksum.hex()}"
         refs = "".join(f"{key.hex()} {ref}\n" for ref, key in sorted(self.refs.items()))
