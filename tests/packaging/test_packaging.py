@@ -29,6 +29,8 @@ def test_every_package_folder_is_declared():
 
 
 def test_declared_packages_exist():
+    """A declared package is a folder of code, or of data only with its package-data."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     for package in _declared():
         parts = package.split(".")
         if parts[:2] == ["nexgym", "envs"]:
@@ -37,8 +39,13 @@ def test_declared_packages_exist():
             folder = ROOT / "wrappers" / Path(*parts[2:])
         else:
             folder = ROOT / Path(*parts)
-        assert (folder / "__init__.py").is_file(), (
-            f"{package} is declared but {folder} has no __init__.py"
+        if (folder / "__init__.py").is_file():
+            continue
+        assert folder.is_dir(), f"{package} is declared but {folder} does not exist"
+        assert not list(folder.glob("*.py")), f"{package} holds code but no __init__.py"
+        patterns = config["package-data"].get(package, [])
+        assert patterns and any(list(folder.glob(p)) for p in patterns), (
+            f"{package} is a data folder: list its files under [tool.setuptools.package-data]"
         )
 
 
@@ -52,3 +59,14 @@ def test_no_top_level_envs_or_wrappers_import(tmp_path):
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_every_catalog_folder_is_declared():
+    """Data folders setuptools would otherwise take for undeclared namespace packages."""
+    declared = _declared()
+    for folder in (ROOT / "envs" / "catalog").iterdir():
+        if folder.is_dir() and list(folder.glob("*.yaml")):
+            assert f"nexgym.envs.catalog.{folder.name}" in declared, (
+                f"add nexgym.envs.catalog.{folder.name} to [tool.setuptools] packages and "
+                "its *.yaml to package-data in pyproject.toml"
+            )
