@@ -24,7 +24,8 @@ from nexgym.envs.domains.calendar_tasks import (
     day_label,
     hhmm,
 )
-from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
+from nexgym.envs.domains.draws import numpy_rng
+from nexgym.envs.domains.taskgen import GeneratedDomain, call
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool

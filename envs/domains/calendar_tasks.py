@@ -16,8 +16,9 @@ from functools import cache, lru_cache
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.draws import integer, pick, sample
 from nexgym.envs.domains.names import NAME_PAIRS
-from nexgym.envs.domains.taskgen import call, integer, pick, sample
+from nexgym.envs.domains.taskgen import call
 
 MONDAY = dt.date(2026, 5, 4)
 WEEK = tuple((MONDAY + dt.timedelta(days=i)).isoformat() for i in range(5))

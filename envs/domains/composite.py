@@ -29,14 +29,8 @@ from nexgym.envs.domains import (
     travel_tasks,
 )
 from nexgym.envs.domains.base import Domain, Goal, Task, compose_task
-from nexgym.envs.domains.taskgen import (
-    GeneratedDomain,
-    bounded_calls,
-    call,
-    fast_rng,
-    numpy_rng,
-    pick,
-)
+from nexgym.envs.domains.draws import fast_rng, numpy_rng, pick
+from nexgym.envs.domains.taskgen import GeneratedDomain, bounded_calls, call
 
 from nexgym.tools import Tool, ToolCall
 

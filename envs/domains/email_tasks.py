@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.draws import NumpyDraws, pick
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES, NAME_PAIRS
-from nexgym.envs.domains.taskgen import NumpyDraws, call, pick
+from nexgym.envs.domains.taskgen import call
 
 FOLDERS = ("inbox", "archive", "sent", "spam", "trash", "Receipts", "Projects", "Newsletters")
 PROJECTS = ("Atlas", "Beacon", "Cobalt", "Driftwood", "Ember", "Falcon")

@@ -13,8 +13,9 @@ import datetime as dt
 from typing import Any, Literal
 
 from nexgym.envs.domains import finance_tasks as tasks
+from nexgym.envs.domains.draws import numpy_rng
 from nexgym.envs.domains.finance_tasks import ACCOUNTS, TODAY, FinanceWorld, Invoice
-from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
+from nexgym.envs.domains.taskgen import GeneratedDomain, call
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.draws import integer, pick, real, sample
 from nexgym.envs.domains.names import COMPANIES
-from nexgym.envs.domains.taskgen import call, integer, pick, real, sample
+from nexgym.envs.domains.taskgen import call
 from nexgym.envs.domains.worldcopy import clone
 
 TODAY = dt.date(2026, 4, 15)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from nexgym.envs.domains.base import Domain, Task
-from nexgym.envs.domains.taskgen import numpy_rng
+from nexgym.envs.domains.draws import numpy_rng
 
 from nexgym.error import ConfigError, ToolError, require
 from nexgym.mcp.external import ToolServer, python_module_command

@@ -13,8 +13,9 @@ import re
 from typing import Any, Literal
 
 from nexgym.envs.domains import home_tasks as tasks
+from nexgym.envs.domains.draws import numpy_rng
 from nexgym.envs.domains.home_tasks import DAYS, LEVELS, Device, HomeWorld, Schedule
-from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
+from nexgym.envs.domains.taskgen import GeneratedDomain, call
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool

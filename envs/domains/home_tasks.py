@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
-from nexgym.envs.domains.taskgen import call, integer, pick, real, sample
+from nexgym.envs.domains.draws import integer, pick, real, sample
+from nexgym.envs.domains.taskgen import call
 from nexgym.envs.domains.worldcopy import clone
 
 #: room -> (device name, kind)

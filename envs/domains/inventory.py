@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from nexgym.envs.domains import inventory_tasks as tasks
+from nexgym.envs.domains.draws import fast_rng
 from nexgym.envs.domains.inventory_tasks import InventoryWorld
 from nexgym.envs.domains.sqlworld import MAX_ROWS, SqlWorld
-from nexgym.envs.domains.taskgen import GeneratedDomain, fast_rng
+from nexgym.envs.domains.taskgen import GeneratedDomain
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.draws import integer, pick, sample
 from nexgym.envs.domains.sqlworld import SqlWorld
-from nexgym.envs.domains.taskgen import integer, pick, sample
 
 from nexgym.tools import ToolCall
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from nexgym.envs.domains import research_tasks as tasks
+from nexgym.envs.domains.draws import numpy_rng
 from nexgym.envs.domains.research_tasks import Document, ResearchWorld
-from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
+from nexgym.envs.domains.taskgen import GeneratedDomain, call
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool

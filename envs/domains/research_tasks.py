@@ -15,8 +15,9 @@ from functools import cache
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.draws import integer, pick, sample
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
-from nexgym.envs.domains.taskgen import call, integer, pick, sample
+from nexgym.envs.domains.taskgen import call
 
 #: topic -> (intervention, metric, verb)
 TOPICS = {

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from nexgym.envs.domains import sqldata_tasks as tasks
+from nexgym.envs.domains.draws import fast_rng
 from nexgym.envs.domains.sqldata_tasks import SalesWorld
 from nexgym.envs.domains.sqlworld import MAX_ROWS, quote_identifier
-from nexgym.envs.domains.taskgen import GeneratedDomain, call, fast_rng
+from nexgym.envs.domains.taskgen import GeneratedDomain, call
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.draws import integer_rows, pick, sample
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
 from nexgym.envs.domains.sqlworld import SqlWorld
-from nexgym.envs.domains.taskgen import call, integer_rows, pick, sample
+from nexgym.envs.domains.taskgen import call
 
 SCHEMA = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,

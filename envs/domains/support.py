@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from nexgym.envs.domains import support_tasks as tasks
+from nexgym.envs.domains.draws import numpy_rng
 from nexgym.envs.domains.names import TEAMS
 from nexgym.envs.domains.support_tasks import POLICY, Order, SupportWorld, Ticket
-from nexgym.envs.domains.taskgen import GeneratedDomain, call, numpy_rng
+from nexgym.envs.domains.taskgen import GeneratedDomain, call
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.draws import integer, pick, real, sample, uniform
 from nexgym.envs.domains.names import COMPANIES, NAME_PAIRS, email_address
-from nexgym.envs.domains.taskgen import call, integer, pick, real, sample, uniform
+from nexgym.envs.domains.taskgen import call
 from nexgym.envs.domains.worldcopy import clone
 
 from nexgym.tools import ToolCall

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from nexgym.envs.domains import travel_tasks as tasks
-from nexgym.envs.domains.taskgen import GeneratedDomain, call, fast_rng
+from nexgym.envs.domains.draws import fast_rng
+from nexgym.envs.domains.taskgen import GeneratedDomain, call
 from nexgym.envs.domains.travel_tasks import DAYS, Booking, Flight, Hotel, TravelWorld
 
 from nexgym.error import ToolError

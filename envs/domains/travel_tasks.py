@@ -18,8 +18,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
+from nexgym.envs.domains.draws import integer, integer_array, pick, sample
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
-from nexgym.envs.domains.taskgen import call, integer, integer_array, pick, sample
+from nexgym.envs.domains.taskgen import call
 from nexgym.envs.domains.worldcopy import clone
 
 DAYS = tuple((dt.date(2026, 6, 1) + dt.timedelta(days=i)).isoformat() for i in range(5))

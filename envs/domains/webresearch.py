@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from nexgym.envs.domains.base import Domain, Task
-from nexgym.envs.domains.taskgen import fast_rng
+from nexgym.envs.domains.draws import fast_rng
 from pydantic import AnyUrl, TypeAdapter, ValidationError
 
 from nexgym.error import ToolError

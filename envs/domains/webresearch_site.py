@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, Task, answer_has, compose_task
+from nexgym.envs.domains.draws import integer, pick, sample
 from nexgym.envs.domains.names import CITIES, COMPANIES, FIRST_NAMES, LAST_NAMES
-from nexgym.envs.domains.taskgen import call, integer, pick, sample
+from nexgym.envs.domains.taskgen import call
 from nexgym.envs.domains.webresearch import SITE
 
 from nexgym.mcp.external import complete_plans

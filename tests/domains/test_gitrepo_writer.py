@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from nexgym.envs.domains.gitrepo import ISOLATED_CONFIG, remove_tree, scratch_dir
-from nexgym.envs.domains.gitrepo_tasks import _History, _stored, build_repository
+from nexgym.envs.domains.gitrepo_tasks import build_repository
+from nexgym.envs.domains.gitstore import History, stored
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git command")
 
@@ -62,8 +63,8 @@ _COMMITS = (
 )
 
 
-def _history() -> tuple[_History, dict[str, int]]:
-    history, marks = _History(), {}
+def _history() -> tuple[History, dict[str, int]]:
+    history, marks = History(), {}
     for branch, files, message, author, day, parent in _COMMITS:
         marks[message] = history.commit(
             branch, dict(files), message, author, day, marks[parent] if parent else None
@@ -117,7 +118,7 @@ def test_seeded_repositories_are_clean_git_and_reproducible(tmp_path: Path) -> N
 @pytest.mark.parametrize("size", [0, 1, 70_000, 200_000])
 def test_stored_zlib_streams_inflate(size: int) -> None:
     data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
-    assert zlib.decompress(_stored(data)) == data
+    assert zlib.decompress(stored(data)) == data
 
 
 def test_scratch_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

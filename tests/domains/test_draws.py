@@ -1,4 +1,4 @@
-"""The seeded draws of ``taskgen``: NumpyRng and NumpyDraws must draw what numpy draws."""
+"""The seeded draws (``draws``): NumpyRng and NumpyDraws must draw what numpy draws."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import random
 
 import numpy as np
 import pytest
-from nexgym.envs.domains import taskgen
-from nexgym.envs.domains.taskgen import (
+from nexgym.envs.domains import draws
+from nexgym.envs.domains.draws import (
     FastRng,
     NumpyDraws,
     NumpyRng,
@@ -20,7 +20,7 @@ from nexgym.envs.domains.taskgen import (
     uniform,
 )
 
-pytestmark = pytest.mark.skipif(not taskgen._EXACT, reason="this numpy draws differently")
+pytestmark = pytest.mark.skipif(not draws._EXACT, reason="this numpy draws differently")
 
 
 def _mixed_draws(rng: np.random.Generator, plan: random.Random, ours: bool) -> list[object]:
@@ -61,7 +61,7 @@ def test_numpy_rng_draws_what_default_rng_draws(seed: int) -> None:
 def test_numpy_rng_reads_past_its_block() -> None:
     """More words than one block holds, floats landing on both halves of an output."""
     ours, numpy = NumpyRng(3), np.random.default_rng(3)
-    for i in range(5 * taskgen._BLOCK):
+    for i in range(5 * draws._BLOCK):
         if i % 3 == 0:
             assert real(ours) == float(numpy.random())
         assert integer(ours, 0, 10) == int(numpy.integers(0, 10))
@@ -71,9 +71,9 @@ def test_numpy_draws_hand_the_generator_back_as_numpy_leaves_it() -> None:
     """Draws on a caller's generator, then native draws: the same as numpy's alone."""
     for seed in range(20):
         mine, numpy = np.random.default_rng(seed), np.random.default_rng(seed)
-        draws = NumpyDraws(mine)
-        got = [draws.integer(0, 13), draws.pick("abcdef"), draws.sample(range(40), 3)]
-        draws.close()
+        handed = NumpyDraws(mine)
+        got = [handed.integer(0, 13), handed.pick("abcdef"), handed.sample(range(40), 3)]
+        handed.close()
         got += [int(mine.integers(0, 99)), float(mine.random())]
         expected = [int(numpy.integers(0, 13)), "abcdef"[int(numpy.integers(6))]]
         expected += [numpy.choice(40, 3, replace=False).tolist()]
@@ -102,7 +102,7 @@ def test_sample_takes_everything_when_asked_for_more() -> None:
 
 def test_fast_rng_inlined_draws_are_pythons_randbelow() -> None:
     """FastRng's integer, pick and sample inline ``Random._randbelow``: same draws."""
-    assert taskgen._INLINE
+    assert draws._INLINE
     plan = random.Random(0)
     for seed in range(30):
         ours, reference = FastRng(seed), random.Random(seed)
@@ -112,5 +112,5 @@ def test_fast_rng_inlined_draws_are_pythons_randbelow() -> None:
             if plan.random() < 0.5:
                 assert integer(ours, 10, 10 + n) == 10 + reference._randbelow(n)  # type: ignore[attr-defined]
             else:
-                expected = taskgen._py_sample_reference(reference, range(n), k)
+                expected = draws._py_sample_reference(reference, range(n), k)
                 assert sample(ours, range(n), k) == expected
