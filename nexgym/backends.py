@@ -117,7 +117,10 @@ class InProcessBackend(ToolBackend):
         """Run the tool; a :class:`ToolError` becomes an error result."""
         tool = self.domain.tool(call.name)
         try:
-            return ToolResult(ok=True, content=tool.fn(self.world(world), **call.arguments))
+            target = self.worlds[world]
+            if target is UNCOPIED:
+                target = self.world(world)
+            return ToolResult(ok=True, content=tool.fn(target, **call.arguments))
         except ToolError as e:
             return ToolResult.failure(str(e))
         except Exception as e:  # a tool bug must not escape step(); report it plainly

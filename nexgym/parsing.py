@@ -85,7 +85,7 @@ def _parse(text: Any) -> ToolCall | InvalidAction:
     ):
         # the canonical form, one ``<tool_call>`` tag making up the whole text: what the
         # general path below finds, without its stripping and tag search
-        return _from_json(text[_OPEN_LEN:-_CLOSE_LEN].strip(), wrapped=True)
+        return _from_json(text[_OPEN_LEN:-_CLOSE_LEN].strip(), True)
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
@@ -103,11 +103,11 @@ def _parse(text: Any) -> ToolCall | InvalidAction:
         bodies = _tool_call_bodies(stripped)
         if len(bodies) > 1:
             return InvalidAction(f"expected one <tool_call> per action, got {len(bodies)}")
-        return _from_json(bodies[0].strip(), wrapped=True)
+        return _from_json(bodies[0].strip(), True)
     if "<tool_use>" in stripped:
         return _from_xml(_TOOL_USE.findall(stripped))
     if stripped.startswith("{"):
-        return _from_json(stripped, wrapped=False)
+        return _from_json(stripped, False)
     match = _FUNC.match(stripped)
     if match:
         return _from_function(stripped, match.group(1))
@@ -135,7 +135,7 @@ def _tool_call_bodies(text: str) -> list[str]:
     return bodies
 
 
-def _from_json(body: str, *, wrapped: bool) -> ToolCall | InvalidAction:
+def _from_json(body: str, wrapped: bool) -> ToolCall | InvalidAction:
     where = "inside <tool_call>" if wrapped else "in the action"
     if not body:
         return InvalidAction(f"nothing {where}")

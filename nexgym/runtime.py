@@ -66,6 +66,8 @@ _NO_CAP = 10**9  # the rounds limit of a topology that has none
 _BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
 #: The one argument of the built-in tools that take one.
 _SOLE = {"subagent": "task", "finish": "answer"}
+#: ``ToolCallTurn(*fields)`` in C (a named tuple's own ``__new__`` is Python code).
+_new_turn = tuple.__new__
 #: The outcomes of valid actions, built once (they are frozen; building one costs ~1 us).
 _FINISHED = ActOutcome("finish")
 _MESSAGED = ActOutcome("message")
@@ -335,7 +337,7 @@ class Runtime(CallStack):
         self._next_call += 1
         # a domain tool may change containers among its arguments: encode those now
         encoded = arguments if sole is not None else encode_arguments(arguments)
-        frame.log.append(ToolCallTurn(call_id, call.name, encoded))
+        frame.log.append(_new_turn(ToolCallTurn, (call_id, call.name, encoded)))
         if entry.kind == "finish":
             self._finish(frame, str(arguments["answer"]))
             return _FINISHED
