@@ -12,7 +12,7 @@ import numpy as np
 from nexgym.backends import InProcessBackend, ToolBackend
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError, UnknownNameError
-from nexgym.runtime import Runtime
+from nexgym.runtime import TIME_LIMITS, Runtime
 from nexgym.spaces import (
     CHARSET,
     MAX_ACTION_CHARS,
@@ -269,23 +269,27 @@ class NexEnv(gym.Env[str, str]):
     def step(self, action: str) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
         """Play one action of the acting controlled role, then let teammates act."""
         runtime = self.runtime
-        if self._episode is None or runtime.done:
+        if self._episode is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        if runtime.done:
             raise gym.error.ResetNeeded("the episode is over; call reset() before step()")
         self._actions.append(action)
         outcome = runtime.act(runtime.active_role or "", action)
-        role = self._advance()
+        # with every role controlled there is no teammate to play: the acting role is next
+        role = runtime.active_role if not self.teammates else self._advance()
         penalties = runtime.collect_penalties()
         # penalties are rare: skip the sum over every controlled role when all are zero
         reward = sum(penalties[r] for r in self.controlled) if any(penalties.values()) else 0.0
-        done = runtime.done
-        truncated = done and runtime.truncated
-        if done and runtime.verdict is not None:
+        stop = runtime.stop_reason
+        truncated = stop in TIME_LIMITS
+        if stop is not None and runtime.verdict is not None:
             reward += runtime.verdict.score
         info = self._info(role)
         info["action_kind"] = outcome.kind
         if outcome.kind == "invalid":
             info["invalid_reason"] = outcome.detail
-        return self._observe(role), float(reward), done and not truncated, truncated, info
+        terminated = stop is not None and not truncated
+        return self._observe(role), float(reward), terminated, truncated, info
 
     def _advance(self) -> str | None:
         """Let teammates act until a controlled role is to act; returns it (None at the end)."""
@@ -306,8 +310,10 @@ class NexEnv(gym.Env[str, str]):
         """The acting role's observation (the root's once the episode is over)."""
         role = role or self.hierarchy.root
         text = self.runtime.observe(role)
-        # most observations are already in the charset: skip to_charset's regex scan then
-        self._observation = text if self._observation_in_charset(role, text) else to_charset(text)
+        # most observations are already in the charset: skip to_charset's regex scan then;
+        # a tool result, most likely, when short: as fast to scan as to look anything up
+        clean = _in_charset(text) if len(text) < 1024 else self._observation_in_charset(role, text)
+        self._observation = text if clean else to_charset(text)
         return self._observation
 
     def _observation_in_charset(self, role: str, text: str) -> bool:
@@ -315,8 +321,6 @@ class NexEnv(gym.Env[str, str]):
 
         An invocation's opening text starts with that long prompt: only the rest is scanned.
         """
-        if len(text) < 1024:  # a tool result, most likely: as fast to scan as to look up
-            return _in_charset(text)
         prompt = self.runtime.system_prompt(role)
         if len(text) <= len(prompt) or len(text) > MAX_OBSERVATION_CHARS:
             return _in_charset(text)
@@ -331,7 +335,7 @@ class NexEnv(gym.Env[str, str]):
         runtime = self.runtime
         info: dict[str, Any] = {
             "role": role,
-            "tools": runtime.tool_schemas(role) if role else [],
+            "tools": runtime.tool_schemas(role) if role else [],  # a copy: infos are the user's
             "task_seed": self.task_seed,
             "turn": runtime.turns,
             "clock": runtime.clock,
@@ -350,6 +354,8 @@ class NexEnv(gym.Env[str, str]):
 
     def render(self) -> str | None:  # type: ignore[override]
         """``ansi``: the acting role and its latest observation; ``human``: print it."""
+        if self._episode is None:
+            raise gym.error.ResetNeeded("call reset() before render()")
         if self.render_mode is None:
             gym.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
             return None

@@ -95,6 +95,9 @@ def register_catalog() -> None:
             max_episode_steps=MAX_EPISODE_STEPS,
             nondeterministic=path.parent.name in NONDETERMINISTIC_DOMAINS,
             disable_env_checker=False,
+            # NexEnv enforces the order itself (step and render before reset raise
+            # ResetNeeded), so Gymnasium's OrderEnforcing wrapper would only add a layer
+            order_enforce=False,
         )
 
 

@@ -20,6 +20,8 @@ report); hybrid workers also get a ``message`` tool. On an ``independent`` or
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from nexgym.backends import InProcessBackend, ToolBackend
@@ -119,7 +121,10 @@ class Runtime(CallStack):
         self.renames: dict[str, str] = {}
         self.descriptions: dict[str, str] = {}
         self._agents = {a.name: a for a in spec.agents}
-        self._no_penalties: dict[str, float] = dict.fromkeys(self._agents, 0.0)
+        #: no penalty for anyone, shared (read-only) by the collections that find none
+        self._zero_penalties: Mapping[str, float] = MappingProxyType(
+            dict.fromkeys(self._agents, 0.0)
+        )
         #: roles that ever act, in order (the PettingZoo views' ``possible_agents``).
         self.roles: tuple[str, ...] = spec.agent_names
         #: the role that starts the episode and whose ``finish`` answers the task.
@@ -184,7 +189,7 @@ class Runtime(CallStack):
         self.answer: str | None = None
         self.verdict: Verdict | None = None
         self.stop_reason: str | None = None
-        self._penalties: dict[str, float] = self._no_penalties.copy()
+        self._penalties: dict[str, float] | None = None  # made at the first penalty
         self._next_call = 0
         self._assigned: dict[tuple[str, str], int] = {}
 
@@ -246,13 +251,16 @@ class Runtime(CallStack):
                 return frame.messages
         return []
 
-    def collect_penalties(self) -> dict[str, float]:
-        """Penalties (negative rewards) each role earned since the last collection.
+    def collect_penalties(self) -> Mapping[str, float]:
+        """Penalties (negative rewards) each role earned since the last collection (read-only).
 
         The task score is not included: it is :attr:`verdict` ``.score`` once the episode is
         over, and the views decide how to share it (the Gymnasium view adds it once).
         """
-        out, self._penalties = self._penalties, self._no_penalties.copy()
+        out = self._penalties
+        if out is None:
+            return self._zero_penalties
+        self._penalties = None
         return out
 
     def stop(self, reason: str) -> None:
@@ -397,6 +405,8 @@ class Runtime(CallStack):
     def _invalid(self, frame: Frame, text: Any, reason: str) -> ActOutcome:
         role = frame.agent.name
         self.invalid_actions += 1
+        if self._penalties is None:
+            self._penalties = dict(self._zero_penalties)
         self._penalties[role] -= self.invalid_penalty
         echo = text if isinstance(text, str) else repr(text)
         frame.log.append({"role": "assistant", "content": echo[:MAX_ECHO_CHARS]})

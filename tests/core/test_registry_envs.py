@@ -100,9 +100,15 @@ def test_make_with_module_prefix_and_close_is_idempotent(env_id: str) -> None:
     assert env.spec is not None and env.spec.id == env_id
     env.close()  # before any reset
     env.close()
-    env = gym.make(env_id)
+    env = gym.make(env_id, render_mode="ansi")
+    # the env enforces the order itself (it is registered without OrderEnforcing)
+    with pytest.raises(gym.error.ResetNeeded):
+        env.step("<tool_call>{}</tool_call>")
+    with pytest.raises(gym.error.ResetNeeded):
+        env.render()
     obs, info = env.reset(seed=0)
     assert env.observation_space.contains(obs)
+    assert isinstance(env.render(), str)
     env.step(OraclePolicy(env)(obs, info))
     env.close()
     env.close()
