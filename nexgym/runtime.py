@@ -68,6 +68,8 @@ _NO_CAP = 10**9  # the rounds limit of a topology that has none
 _BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
 #: The one argument of the built-in tools that take one.
 _SOLE = {"subagent": "task", "finish": "answer"}
+#: Argument values no tool can change (a call's own dict is not the tool's: it gets **kwargs).
+_ATOMS = frozenset({str, int, float, bool, type(None)})
 #: ``ToolCallTurn(*fields)`` in C (a named tuple's own ``__new__`` is Python code).
 _new_turn = tuple.__new__
 #: The outcomes of valid actions, built once (they are frozen; building one costs ~1 us).
@@ -343,8 +345,12 @@ class Runtime(CallStack):
                 )
         call_id = f"call_{self._next_call}"
         self._next_call += 1
-        # a domain tool may change containers among its arguments: encode those now
-        encoded = arguments if sole is not None else encode_arguments(arguments)
+        # encoded when the history is read, unless a domain tool could change a container
+        # among the arguments before then: those are encoded now
+        if sole is None and not all(type(v) in _ATOMS for v in arguments.values()):
+            encoded: dict[str, Any] | str = encode_arguments(arguments)
+        else:
+            encoded = arguments
         frame.log.append(_new_turn(ToolCallTurn, (call_id, call.name, encoded)))
         if entry.kind == "finish":
             self._finish(frame, str(arguments["answer"]))
