@@ -84,7 +84,16 @@ def _parse(text: Any) -> ToolCall | InvalidAction:
         and "<think>" not in text
     ):
         # the canonical form, one ``<tool_call>`` tag making up the whole text: what the
-        # general path below finds, without its stripping and tag search
+        # general path below finds, without its stripping and tag search; the usual
+        # {"name": ..., "arguments": {...}} with nothing around it is read in place
+        try:
+            data, end = _SCAN(text, _OPEN_LEN)
+        except (StopIteration, json.JSONDecodeError):
+            end = -1
+        if end == len(text) - _CLOSE_LEN and type(data) is dict and len(data) == 2:
+            name, arguments = data.get("name"), data.get("arguments")
+            if type(name) is str and type(arguments) is dict and (name in _NAMES or _known(name)):
+                return ToolCall(name, arguments)
         return _from_json(text[_OPEN_LEN:-_CLOSE_LEN].strip(), True)
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
