@@ -114,6 +114,77 @@ def _walk_remove(path: str | Path) -> None:
     os.rmdir(path)
 
 
+#: Old repositories are set aside and deleted this many at a time by one ``rm -rf``.
+DELETE_BATCH = 32
+#: The ``rm`` command, if this system has one (else old repositories are deleted inline).
+RM = shutil.which("rm")
+
+
+class Trash:
+    """Folders set aside (renamed into ``root``), deleted in batches by a background ``rm``.
+
+    Deleting a repository takes a file system call per file and folder, most of what
+    replacing one costs; one ``rm -rf`` process per :data:`DELETE_BATCH` repositories does
+    those calls beside the caller's work. Where there is no ``rm``, or a rename or a
+    start fails, the folder is deleted at once as before.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.batch: Path | None = None
+        self.size = 0
+        self.serial = 0
+        self.running: list[subprocess.Popen[bytes]] = []
+
+    def discard(self, path: Path, made: Sequence[str] = ()) -> None:
+        """Delete ``path`` (soon, in a batch; or now)."""
+        if RM is None:
+            remove_tree(path, made)
+            return
+        try:
+            if self.batch is None:
+                self.serial += 1
+                self.batch = self.root / f".deleting{self.serial}"
+                self.batch.mkdir()
+            os.rename(path, self.batch / path.name)
+        except OSError:
+            remove_tree(path, made)
+            return
+        self.size += 1
+        if self.size >= DELETE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Start deleting the current batch."""
+        batch, self.batch, self.size = self.batch, None, 0
+        if batch is None:
+            return
+        self.running = [p for p in self.running if p.poll() is None]
+        try:
+            self.running.append(
+                subprocess.Popen(
+                    [str(RM), "-rf", "--", str(batch)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        except OSError:
+            remove_tree(batch)
+
+    def wait(self) -> None:
+        """Wait for the deletions under way."""
+        for process in self.running:
+            process.wait()
+        self.running = []
+
+
+def _delete_root(root: Path, trash: Trash) -> None:
+    """The finalizer of a domain instance's folder: its deletions done, then the folder."""
+    trash.wait()
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @dataclass
 class GitWorld:
     """A repository on disk; ``path`` is its working tree."""
@@ -337,6 +408,7 @@ class GitRepoDomain(Domain):
         self.made: dict[Path, Sequence[str]] = {}
         self._count = 0
         self._cleanup: weakref.finalize | None = None
+        self._trash: Trash | None = None
 
     @property
     def root(self) -> Path:
@@ -349,17 +421,23 @@ class GitRepoDomain(Domain):
             if shutil.which("git") is None:
                 raise ConfigError("the gitrepo domain needs the git command; install git")
             self._root = Path(tempfile.mkdtemp(prefix="nexgym-gitrepo-", dir=scratch_dir()))
-            self._cleanup = weakref.finalize(self, shutil.rmtree, self._root, True)
+            self._trash = Trash(self._root)
+            self._cleanup = weakref.finalize(self, _delete_root, self._root, self._trash)
             git(str(self._root), "init", "-q", "-b", "main")
         return self._root
 
     def new_world_path(self) -> Path:
-        """A fresh folder for a repository; the oldest ones beyond KEEP_WORLDS are deleted."""
+        """A fresh folder for a repository; the oldest ones beyond KEEP_WORLDS are deleted.
+
+        They are set aside at once and deleted in batches (see :class:`Trash`).
+        """
         self._count += 1
         path = self.root / f"w{self._count}"
+        trash = self._trash
+        assert trash is not None  # made with the root
         self._worlds.append(path)
         for old in self._worlds[:-KEEP_WORLDS]:
-            remove_tree(old, self.made.pop(old, ()))
+            trash.discard(old, self.made.pop(old, ()))
         self._worlds = self._worlds[-KEEP_WORLDS:]
         return path
 

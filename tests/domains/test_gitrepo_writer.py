@@ -127,3 +127,27 @@ def test_scratch_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("NEXGYM_TMPDIR")
     chosen = scratch_dir()
     assert chosen is None or os.access(chosen, os.W_OK)
+
+
+@pytest.mark.parametrize("with_rm", [True, False])
+def test_old_repositories_are_deleted(with_rm: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond the kept ones, worlds leave at once: in batches by ``rm``, or inline."""
+    from nexgym.envs.domains import gitrepo
+    from nexgym.envs.domains.gitrepo import KEEP_WORLDS, GitRepoDomain
+
+    if not with_rm:
+        monkeypatch.setattr(gitrepo, "RM", None)
+    monkeypatch.setattr(gitrepo, "DELETE_BATCH", 4)
+    domain = GitRepoDomain()
+    paths = [domain.generate_task(seed, 1).world.path for seed in range(KEEP_WORLDS + 10)]
+    root = domain.root
+    listed = {p.name for p in root.iterdir()} - {".git"}
+    kept = {Path(p).name for p in paths[-KEEP_WORLDS:]}
+    assert {n for n in listed if not n.startswith(".deleting")} == kept
+    assert all(Path(p).is_dir() for p in paths[-KEEP_WORLDS:])
+    assert not any(Path(p).exists() for p in paths[:-KEEP_WORLDS])
+    domain._trash.wait()  # the batches started are gone once their rm is done
+    batches = [p for p in root.iterdir() if p.name.startswith(".deleting")]
+    assert len(batches) <= 1 and (not with_rm or len(list(batches[0].iterdir())) == 2)
+    domain.close()
+    assert not root.exists()
