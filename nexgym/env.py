@@ -294,9 +294,6 @@ class NexEnv(gym.Env[str, str]):
     def _advance(self) -> str | None:
         """Let teammates act until a controlled role is to act; returns it (None at the end)."""
         runtime = self.runtime
-        role = runtime.active_role
-        if role is None or role in self.controlled:  # no teammate to play (the usual case)
-            return role
         for _ in range(MAX_TEAMMATE_ACTIONS):
             role = runtime.active_role
             if role is None or role in self.controlled:
