@@ -12,7 +12,7 @@ import numpy as np
 from nexgym.backends import InProcessBackend, ToolBackend
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError, UnknownNameError
-from nexgym.runtime import TIME_LIMITS, Runtime
+from nexgym.runtime import Runtime
 from nexgym.spaces import (
     CHARSET,
     MAX_ACTION_CHARS,
@@ -281,7 +281,7 @@ class NexEnv(gym.Env[str, str]):
         # penalties are rare: skip the sum over every controlled role when all are zero
         reward = sum(penalties[r] for r in self.controlled) if any(penalties.values()) else 0.0
         stop = runtime.stop_reason
-        truncated = stop in TIME_LIMITS
+        truncated = stop is not None and runtime.truncated
         if stop is not None and runtime.verdict is not None:
             reward += runtime.verdict.score
         info = self._info(role)

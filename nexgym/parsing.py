@@ -90,10 +90,10 @@ def _parse(text: Any) -> ToolCall | InvalidAction:
             data, end = _SCAN(text, _OPEN_LEN)
         except (StopIteration, json.JSONDecodeError):
             end = -1
-        if end == len(text) - _CLOSE_LEN and type(data) is dict and len(data) == 2:
-            name, arguments = data.get("name"), data.get("arguments")
-            if type(name) is str and type(arguments) is dict and (name in _NAMES or _known(name)):
-                return ToolCall(name, arguments)
+        if end == len(text) - _CLOSE_LEN and type(data) is dict:
+            usual = _usual(data)
+            if usual is not None:
+                return usual
         return _from_json(text[_OPEN_LEN:-_CLOSE_LEN].strip(), True)
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
@@ -159,12 +159,16 @@ def _from_json(body: str, wrapped: bool) -> ToolCall | InvalidAction:
             return InvalidAction(f"the JSON {where} is malformed ({e.msg} at character {e.pos})")
     if not isinstance(data, dict):
         return InvalidAction(f"expected a JSON object {where}, got {type(data).__name__}")
-    if len(data) == 2:  # the usual {"name": ..., "arguments": {...}}: no key checks needed
-        name = data.get("name")
-        arguments = data.get("arguments")
+    return _usual(data) or _from_mapping(data)
+
+
+def _usual(data: dict[str, Any]) -> ToolCall | None:
+    """The call of the usual ``{"name": ..., "arguments": {...}}`` (None for any other)."""
+    if len(data) == 2:  # no key checks needed
+        name, arguments = data.get("name"), data.get("arguments")
         if type(name) is str and type(arguments) is dict and (name in _NAMES or _known(name)):
             return ToolCall(name, arguments)
-    return _from_mapping(data)
+    return None
 
 
 def _from_mapping(data: dict[str, Any]) -> ToolCall | InvalidAction:
