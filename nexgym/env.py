@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.utils import seeding
 
 from nexgym.backends import InProcessBackend, ToolBackend
 from nexgym.envs.domains import get_domain
@@ -29,6 +30,8 @@ Policy = Callable[[Any, dict[str, Any]], Any]
 #: Teammate actions allowed inside one ``step`` before the episode is cut (a safety net).
 MAX_TEAMMATE_ACTIONS = 5_000
 _CHARSET_BYTES = CHARSET.encode("ascii")
+#: Task seeds are drawn from ``range(_TASK_SEEDS)``.
+_TASK_SEEDS = 2**31 - 1
 
 
 def _in_charset(text: str) -> bool:
@@ -43,6 +46,28 @@ def _in_charset(text: str) -> bool:
         and text.isascii()
         and not text.encode("ascii").translate(None, _CHARSET_BYTES)
     )
+
+
+def choose_task_seed(
+    options: dict[str, Any] | None,
+    seed: int | None,
+    task_seeds: Sequence[int] | None,
+    rng: Callable[[], np.random.Generator],
+) -> int:
+    """The task seed of an episode.
+
+    ``options["task_seed"]`` if given; else, on a seeded reset, the seed itself
+    (``task_seeds[seed % len(task_seeds)]`` with a split); else one drawn from ``rng()``.
+    ``reset(seed=k)`` thus plays task ``k`` in every view (Gymnasium and PettingZoo); a
+    vector env's ``reset(seed=k)`` plays tasks ``k``, ``k + 1``, ...
+    """
+    if options and "task_seed" in options:
+        return int(options["task_seed"])
+    if seed is not None:
+        return int(task_seeds[seed % len(task_seeds)]) if task_seeds else seed % _TASK_SEEDS
+    if task_seeds is not None:
+        return int(task_seeds[int(rng().integers(len(task_seeds)))])
+    return int(rng().integers(_TASK_SEEDS))
 
 
 def make_backend(name: str, domain: Any, **options: Any) -> ToolBackend:
@@ -113,7 +138,8 @@ class NexEnv(gym.Env[str, str]):
     * ``max_turns``: overrides every agent's per-invocation turn limit.
     * ``teammate_error_rate``: probability that an oracle teammate makes a random call.
     * ``teammates``: ``{role: policy}`` to replace the oracle for some roles.
-    * ``task_seeds``: draw tasks only from these seeds (e.g. a training split).
+    * ``task_seeds``: draw tasks only from these seeds (e.g. a training split);
+      ``reset(seed=k)`` plays the split's ``k % len(task_seeds)``-th.
     * ``invalid_penalty``: reward subtracted per invalid action.
     * ``return_history``: put the acting role's chat messages in ``info["history"]``.
     * ``topology``: re-shape the hierarchy into a coordination topology (``single``,
@@ -138,6 +164,8 @@ class NexEnv(gym.Env[str, str]):
     """
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}  # noqa: RUF012
+    _rng: np.random.Generator | None = None  # behind np_random (see _np_random)
+    _rng_seed: int | None = None  # the seed to build it from at first use, if not built yet
 
     def __init__(
         self,
@@ -242,29 +270,45 @@ class NexEnv(gym.Env[str, str]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[str, dict[str, Any]]:
-        """Start an episode on a new task (``options={"task_seed": k}`` picks one)."""
-        super().reset(seed=seed)
-        self._actions = []
-        self._episode = {
-            "rng": self.np_random.bit_generator.state,
-            "options": options,
-            "actions": self._actions,
-        }
-        return self._start(options)
+        """Start an episode on a new task (``options={"task_seed": k}`` picks one).
 
-    def _start(self, options: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
-        options = options or {}
-        if "task_seed" in options:
-            task_seed = int(options["task_seed"])
-        elif self.task_seeds is not None:
-            task_seed = int(self.task_seeds[int(self.np_random.integers(len(self.task_seeds)))])
+        ``reset(seed=k)`` plays task ``k`` (with ``task_seeds``, the split's ``k``-th
+        modulo its length) and seeds :attr:`np_random` with ``k``; a reset without a seed
+        draws the task from :attr:`np_random`.
+        """
+        if seed is not None:
+            if not (isinstance(seed, int) and seed >= 0):
+                seeding.np_random(seed)  # raises Gymnasium's error for the bad seed
+            # np_random is built from the seed when first used (see _np_random), not here:
+            # a seeded reset does not draw from it, and building one costs 13 us
+            self._rng, self._rng_seed, self._np_random_seed = None, seed, seed
+            start: int | Mapping[str, Any] = seed
         else:
-            task_seed = int(self.np_random.integers(2**31 - 1))
-        self.task_seed = task_seed
-        self.runtime.reset(task_seed)
+            start = self.np_random.bit_generator.state
+        self._actions = []
+        self._episode = {"rng": start, "options": options, "actions": self._actions}
+        return self._start(options, seed)
+
+    def _start(
+        self, options: dict[str, Any] | None, seed: int | None
+    ) -> tuple[str, dict[str, Any]]:
+        self.task_seed = choose_task_seed(options, seed, self.task_seeds, lambda: self.np_random)
+        self.runtime.reset(self.task_seed)
         role = self._advance()
         self.runtime.collect_penalties()
         return self._observe(role), self._info(role)
+
+    @property
+    def _np_random(self) -> np.random.Generator | None:
+        """Gymnasium's generator slot, filled from a seeded reset's seed at first use."""
+        rng = self._rng
+        if rng is None and self._rng_seed is not None:
+            rng = self._rng = seeding.np_random(self._rng_seed)[0]
+        return rng
+
+    @_np_random.setter
+    def _np_random(self, value: np.random.Generator | None) -> None:
+        self._rng, self._rng_seed = value, None
 
     def step(self, action: str) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
         """Play one action of the acting controlled role, then let teammates act."""
@@ -374,9 +418,12 @@ class NexEnv(gym.Env[str, str]):
         return {
             "config": self._config,
             "episode": self._episode,
-            "seed": getattr(self, "_np_random_seed", None),
-            # policies may draw from np_random between steps; replay alone would miss those draws
-            "rng_now": None if self._episode is None else self.np_random.bit_generator.state,
+            "seed": self._np_random_seed,
+            # policies may draw from np_random between steps; replay alone would miss those
+            # draws (none were made if it was never built since the seeded reset)
+            "rng_now": None
+            if self._episode is None or self._rng is None
+            else self._rng.bit_generator.state,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -385,17 +432,19 @@ class NexEnv(gym.Env[str, str]):
         episode = state["episode"]
         if episode is None:
             return
-        self._np_random = np.random.Generator(np.random.PCG64())
-        self._np_random.bit_generator.state = episode["rng"]
+        start = episode["rng"]  # the reset's seed, or the generator's state at the reset
+        seed = start if isinstance(start, int) else None
+        if seed is None:
+            rng = np.random.Generator(np.random.PCG64())
+            rng.bit_generator.state = start
+            self._np_random = rng
+        else:
+            self._rng, self._rng_seed = None, seed
         self._np_random_seed = state["seed"]
         self._actions = []
-        self._episode = {
-            "rng": episode["rng"],
-            "options": episode["options"],
-            "actions": self._actions,
-        }
-        self._start(episode["options"])
+        self._episode = {"rng": start, "options": episode["options"], "actions": self._actions}
+        self._start(episode["options"], seed)
         for action in episode["actions"]:
             self.step(action)
         if state.get("rng_now") is not None:
-            self._np_random.bit_generator.state = state["rng_now"]
+            self.np_random.bit_generator.state = state["rng_now"]

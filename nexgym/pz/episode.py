@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from nexgym.env import make_backend
+from nexgym.env import choose_task_seed, make_backend
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError
 from nexgym.runtime import Runtime
@@ -151,15 +151,15 @@ class TeamEpisode:
 
     # -- episode ----------------------------------------------------------------------
 
-    def start(self, rng: np.random.Generator, options: dict[str, Any] | None) -> None:
-        """Begin an episode on ``options["task_seed"]`` or a task seed drawn from ``rng``."""
-        options = options or {}
-        if "task_seed" in options:
-            task_seed = int(options["task_seed"])
-        elif self.task_seeds is not None:
-            task_seed = self.task_seeds[int(rng.integers(len(self.task_seeds)))]
-        else:
-            task_seed = int(rng.integers(2**31 - 1))
+    def start(
+        self, rng: np.random.Generator, options: dict[str, Any] | None, seed: int | None = None
+    ) -> None:
+        """Begin an episode on the task :func:`~nexgym.env.choose_task_seed` picks.
+
+        ``options["task_seed"]``, else the reset's ``seed`` (as the Gymnasium view does),
+        else a task seed drawn from ``rng``.
+        """
+        task_seed = choose_task_seed(options, seed, self.task_seeds, lambda: rng)
         self.task_seed = task_seed
         self.runtime.reset(task_seed)
         self.runtime.collect_penalties()

@@ -115,10 +115,14 @@ class NexParallelEnv(ParallelEnv[str, dict[str, str], Any]):
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]]]:
-        """Start an episode (``options={"task_seed": k}`` picks the task)."""
+        """Start an episode on task ``seed`` (``options={"task_seed": k}`` picks one instead).
+
+        Without either, the task seed is drawn from ``np_random``; with ``task_seeds``,
+        ``seed`` picks the split's ``seed % len(task_seeds)``-th.
+        """
         if seed is not None or self.np_random is None:
             self.np_random, self.np_random_seed = seeding.np_random(seed)
-        self.episode.start(self.np_random, options)
+        self.episode.start(self.np_random, options, seed)
         self.agents = list(self.possible_agents)
         self.cycles = 0
         observations = {a: self.episode.observation(a) for a in self.agents}

@@ -13,7 +13,8 @@ ENV_ID = "nex/FileOps-v0"
 
 
 def test_latency_runs_on_the_virtual_clock(make_profile, play_episode):
-    env = Latency(gym.make(ENV_ID), make_profile(seconds=50.0, sigma=0.0))
+    # difficulty 2: several tool calls in every task
+    env = Latency(gym.make(ENV_ID, difficulty=2), make_profile(seconds=50.0, sigma=0.0))
     start = time.perf_counter()
     out = play_episode(env, OraclePolicy(env), seed=0)
     wall = time.perf_counter() - start
@@ -41,7 +42,7 @@ def test_same_seed_same_latencies_other_seed_others(make_profile, play_episode):
 
 
 def test_time_budget_truncates_and_scores(make_profile, play_episode):
-    env = Latency(gym.make(ENV_ID), make_profile(seconds=10.0, sigma=0.0), time_budget=15.0)
+    env = Latency(gym.make(ENV_ID, difficulty=2), make_profile(seconds=10.0, sigma=0.0), time_budget=15.0)
     out = play_episode(env, OraclePolicy(env), seed=0)
     info = out["info"]
     assert out["truncated"] and not out["terminated"]

@@ -125,7 +125,10 @@ def test_a_pickled_stack_keeps_its_noise(make_profile, play_episode):
     env.reset(seed=0)
     copy = pickle.loads(pickle.dumps(env))
     assert len(copy.unwrapped.runtime.middlewares) == 5
-    a = play_episode(env, RobustOraclePolicy(env), 7)
-    b = play_episode(copy, RobustOraclePolicy(copy), 7)
-    assert a["log"] == b["log"] and a["observations"] == b["observations"]
-    assert any(meta.get("fault") for *_, meta in a["log"])
+    faults = 0
+    for seed in range(7, 12):
+        a = play_episode(env, RobustOraclePolicy(env), seed)
+        b = play_episode(copy, RobustOraclePolicy(copy), seed)
+        assert a["log"] == b["log"] and a["observations"] == b["observations"]
+        faults += sum(1 for *_, meta in a["log"] if meta.get("fault"))
+    assert faults  # the noise was there to keep
