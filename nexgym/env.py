@@ -315,15 +315,19 @@ class NexEnv(gym.Env[str, str]):
         runtime = self.runtime
         if self._episode is None:
             raise gym.error.ResetNeeded("call reset() before step()")
-        if runtime.done:
+        if runtime.stop_reason is not None:
             raise gym.error.ResetNeeded("the episode is over; call reset() before step()")
         self._actions.append(action)
         outcome = runtime.act(runtime.active_role or "", action)
         # with every role controlled there is no teammate to play: the acting role is next
         role = runtime.active_role if not self.teammates else self._advance()
         penalties = runtime.collect_penalties()
-        # penalties are rare: skip the sum over every controlled role when all are zero
-        reward = sum(penalties[r] for r in self.controlled) if any(penalties.values()) else 0.0
+        # penalties are rare: no sum over the controlled roles when none was charged
+        reward = (
+            0.0
+            if penalties is runtime.zero_penalties
+            else sum(penalties[r] for r in self.controlled)
+        )
         stop = runtime.stop_reason
         truncated = stop is not None and runtime.truncated
         if stop is not None and runtime.verdict is not None:

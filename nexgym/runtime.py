@@ -45,7 +45,7 @@ from nexgym.messaging import MessageBoard, MessageRecord
 from nexgym.parsing import InvalidAction, parse_action
 from nexgym.prompts import invalid_action_text
 from nexgym.spec import HierarchySpec
-from nexgym.tools import ToolCall, ToolResult
+from nexgym.tools import ToolCall, ToolResult, new_call
 from nexgym.trace import Trace
 
 __all__ = [
@@ -123,8 +123,9 @@ class Runtime(CallStack):
         self.renames: dict[str, str] = {}
         self.descriptions: dict[str, str] = {}
         self._agents = {a.name: a for a in spec.agents}
-        #: no penalty for anyone, shared (read-only) by the collections that find none
-        self._zero_penalties: Mapping[str, float] = MappingProxyType(
+        #: no penalty for anyone: what :meth:`collect_penalties` returns (this very object)
+        #: when nothing was charged since the last collection
+        self.zero_penalties: Mapping[str, float] = MappingProxyType(
             dict.fromkeys(self._agents, 0.0)
         )
         #: roles that ever act, in order (the PettingZoo views' ``possible_agents``).
@@ -230,7 +231,7 @@ class Runtime(CallStack):
 
     def observe(self, role: str) -> str:
         """What ``role`` sees now: new text since its last action ("" if it is not acting)."""
-        if self.done:
+        if self.stop_reason is not None:
             score = self.verdict.score if self.verdict else 0.0
             return f"The episode is over ({self.stop_reason}). Task score: {score:.2f}."
         return self._pending(role)
@@ -257,11 +258,12 @@ class Runtime(CallStack):
         """Penalties (negative rewards) each role earned since the last collection (read-only).
 
         The task score is not included: it is :attr:`verdict` ``.score`` once the episode is
-        over, and the views decide how to share it (the Gymnasium view adds it once).
+        over, and the views decide how to share it (the Gymnasium view adds it once). When
+        nothing was charged it is :attr:`zero_penalties` itself.
         """
         out = self._penalties
         if out is None:
-            return self._zero_penalties
+            return self.zero_penalties
         self._penalties = None
         return out
 
@@ -361,7 +363,7 @@ class Runtime(CallStack):
             return _MESSAGED
         if entry.kind == "subagent":
             return self._delegate(frame, entry.target, call_id, arguments["task"])
-        result = self._run_tool(role, ToolCall(entry.target, arguments), frame.span.id)
+        result = self._run_tool(role, new_call(entry.target, arguments), frame.span.id)
         text_out = result.render()
         if len(text_out) > MAX_RESULT_CHARS:
             text_out = (
@@ -412,7 +414,7 @@ class Runtime(CallStack):
         role = frame.agent.name
         self.invalid_actions += 1
         if self._penalties is None:
-            self._penalties = dict(self._zero_penalties)
+            self._penalties = dict(self.zero_penalties)
         self._penalties[role] -= self.invalid_penalty
         echo = text if isinstance(text, str) else repr(text)
         frame.log.append({"role": "assistant", "content": echo[:MAX_ECHO_CHARS]})

@@ -149,7 +149,11 @@ def test_error_budget_terminates_and_penalties_are_charged() -> None:
     assert outcome.detail == "no tool call found in the action"
     assert "(2 more invalid action(s) end the episode.)" in runtime.observe("lead")
     assert runtime.collect_penalties() == {"lead": -0.1, "reader": 0.0, "editor": 0.0}
-    assert runtime.collect_penalties() == {"lead": 0.0, "reader": 0.0, "editor": 0.0}
+    nothing = runtime.collect_penalties()
+    assert nothing == {"lead": 0.0, "reader": 0.0, "editor": 0.0}
+    assert nothing is runtime.zero_penalties  # the shared read-only zeros
+    with pytest.raises(TypeError):
+        nothing["lead"] = -1.0  # type: ignore[index]
     runtime.act("lead", call("reader", task="go"))
     runtime.act("reader", "not a call")  # the sub-agent's penalty is its own
     runtime.act("reader", call("finish", answer="ok"))
