@@ -18,6 +18,7 @@ timeouts (5%) on top, where retrying matters too.
 
     python benchmarks/noise_oracle.py                      # the whole catalog
     python benchmarks/noise_oracle.py --envs 'nex/File*' --episodes 50
+    python benchmarks/noise_oracle.py --envs 'nex/Clock*,nex/File*,nex/Git*,nex/Web*' --episodes 60 --stress --commit
 
 Writes ``benchmarks/out/noise_oracle.json`` (per env) and, with ``--commit``,
 ``benchmarks/results/noise_oracle.json``.
@@ -125,7 +126,9 @@ def run_setting(env_ids: list[str], args: argparse.Namespace, stress: bool) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--envs", default="nex/*", help="glob over the registered ids")
+    parser.add_argument(
+        "--envs", default="nex/*", help="globs over the registered ids, comma-separated"
+    )
     parser.add_argument("--episodes", type=int, default=20, help="episodes per env and policy")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--difficulty", type=int, default=1)
@@ -134,7 +137,8 @@ def main() -> None:
     parser.add_argument("--commit", action="store_true", help="also write benchmarks/results/")
     args = parser.parse_args()
 
-    env_ids = fnmatch.filter(nexgym.list_envs(), args.envs)
+    globs = [g.strip() for g in args.envs.split(",") if g.strip()]
+    env_ids = [i for i in nexgym.list_envs() if any(fnmatch.fnmatch(i, g) for g in globs)]
     if not env_ids:
         raise SystemExit(f"no registered env matches {args.envs!r}")
     start = time.perf_counter()
