@@ -36,6 +36,7 @@ __all__ = [
     "Tool",
     "ToolCall",
     "ToolResult",
+    "new_call",
     "render_result",
     "tool",
 ]
@@ -75,10 +76,10 @@ _NEW = object.__new__
 
 
 def new_call(name: str, arguments: dict[str, Any]) -> ToolCall:
-    """``ToolCall(name, arguments)``, for code that builds one at every step.
+    """``ToolCall(name, arguments)`` without the class call and its ``__init__`` frame.
 
-    It skips the class call and its ``__init__`` frame (about half of a construction's
-    cost); the step path builds one or two calls at every step.
+    That is about half of a construction's cost, and the step path builds one or two
+    calls at every step.
     """
     call = _NEW(ToolCall)
     _SET_NAME(call, name)
