@@ -46,7 +46,6 @@ def trajectory_dir(tmp_path_factory) -> Path:
     return out
 
 
-
 def _one_step_config(tmp_path: Path) -> Any:
     """An SFTConfig for one CPU step on the chats' assistant turns, saving nothing."""
     from trl import SFTConfig
@@ -62,6 +61,7 @@ def _one_step_config(tmp_path: Path) -> Any:
         use_cpu=True,
         disable_tqdm=True,
     )
+
 
 def test_exported_trajectories_become_per_agent_examples(trajectory_dir):
     examples = read_examples(trajectory_dir)

@@ -42,7 +42,9 @@ def test_same_seed_same_latencies_other_seed_others(make_profile, play_episode):
 
 
 def test_time_budget_truncates_and_scores(make_profile, play_episode):
-    env = Latency(gym.make(ENV_ID, difficulty=2), make_profile(seconds=10.0, sigma=0.0), time_budget=15.0)
+    env = Latency(
+        gym.make(ENV_ID, difficulty=2), make_profile(seconds=10.0, sigma=0.0), time_budget=15.0
+    )
     out = play_episode(env, OraclePolicy(env), seed=0)
     info = out["info"]
     assert out["truncated"] and not out["terminated"]
