@@ -29,6 +29,7 @@ from typing import Any
 
 from nexgym.envs.domains.base import Domain, Task
 from nexgym.envs.domains.draws import numpy_rng
+from nexgym.envs.domains.gitstore import init_repository
 
 from nexgym.error import ConfigError, ToolError, require
 from nexgym.mcp.external import ToolServer, python_module_command
@@ -423,7 +424,7 @@ class GitRepoDomain(Domain):
             self._root = Path(tempfile.mkdtemp(prefix="nexgym-gitrepo-", dir=scratch_dir()))
             self._trash = Trash(self._root)
             self._cleanup = weakref.finalize(self, _delete_root, self._root, self._trash)
-            git(str(self._root), "init", "-q", "-b", "main")
+            init_repository(str(self._root))
         return self._root
 
     def new_world_path(self) -> Path:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from nexgym.envs.domains.gitrepo import ISOLATED_CONFIG, remove_tree, scratch_dir
 from nexgym.envs.domains.gitrepo_tasks import build_repository
-from nexgym.envs.domains.gitstore import History, stored
+from nexgym.envs.domains.gitstore import History, init_repository, stored
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git command")
 
@@ -113,6 +113,19 @@ def test_seeded_repositories_are_clean_git_and_reproducible(tmp_path: Path) -> N
         ]
         remove_tree(a)
         assert not a.exists()
+
+
+def test_an_initialised_folder_is_an_empty_repository_to_git(tmp_path: Path) -> None:
+    init_repository(str(tmp_path), "trunk")
+    assert _git(tmp_path, "rev-parse", "--is-inside-work-tree").strip() == "true"
+    assert _git(tmp_path, "symbolic-ref", "HEAD").strip() == "refs/heads/trunk"
+    assert _git(tmp_path, "status", "--porcelain") == ""
+    (tmp_path / "a.txt").write_text("hello\n")
+    _git(tmp_path, "add", "a.txt")
+    identity = ("-c", "user.name=T", "-c", "user.email=t@example.com")
+    _git(tmp_path, *identity, "commit", "-q", "-m", "first")  # git's own first commit on it
+    assert _git(tmp_path, "log", "--format=%s").strip() == "first"
+    _git(tmp_path, "fsck", "--strict")
 
 
 @pytest.mark.parametrize("size", [0, 1, 70_000, 200_000])
