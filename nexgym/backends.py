@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from nexgym.envs.domains.base import Domain, Task, Verdict
-from nexgym.error import ToolError
+from nexgym.error import ConfigError, ToolError, UnknownNameError
 from nexgym.tools import ToolCall, ToolResult
 
-__all__ = ["UNCOPIED", "InProcessBackend", "ToolBackend"]
+__all__ = ["UNCOPIED", "InProcessBackend", "ToolBackend", "make_backend"]
 
 
 class ToolBackend:
@@ -153,3 +153,29 @@ class InProcessBackend(ToolBackend):
             kept = self._base
         self._base, self._uncopied = None, 0
         return kept
+
+
+def make_backend(name: str, domain: Any, **options: Any) -> ToolBackend:
+    """The tool backend called ``name``: "inproc" or "mcp" (needs ``nexgym[mcp]``).
+
+    ``options`` go to the backend (for "mcp": ``timeout``, ``start_timeout``, ``call_log``,
+    ``max_result_bytes``); the in-process backend takes none.
+    """
+    if name == "inproc":
+        if options:
+            raise ConfigError(
+                f"the in-process backend takes no backend_options, got {sorted(options)}; "
+                "use backend='mcp' or drop them"
+            )
+        return InProcessBackend(domain)
+    if name == "mcp":
+        from nexgym.mcp.backend import MCPBackend
+
+        try:
+            return MCPBackend(domain, **options)
+        except TypeError as e:
+            raise ConfigError(
+                f"unknown backend_options for 'mcp' ({e}); expected some of timeout, "
+                "start_timeout, call_log, max_result_bytes"
+            ) from None
+    raise UnknownNameError("backend", name, ["inproc", "mcp"])

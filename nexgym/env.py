@@ -10,7 +10,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils import seeding
 
-from nexgym.backends import InProcessBackend, ToolBackend
+from nexgym.backends import make_backend
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.runtime import Runtime
@@ -68,32 +68,6 @@ def choose_task_seed(
     if task_seeds is not None:
         return int(task_seeds[int(rng().integers(len(task_seeds)))])
     return int(rng().integers(_TASK_SEEDS))
-
-
-def make_backend(name: str, domain: Any, **options: Any) -> ToolBackend:
-    """The tool backend called ``name``: "inproc" or "mcp" (needs ``nexgym[mcp]``).
-
-    ``options`` go to the backend (for "mcp": ``timeout``, ``start_timeout``, ``call_log``,
-    ``max_result_bytes``); the in-process backend takes none.
-    """
-    if name == "inproc":
-        if options:
-            raise ConfigError(
-                f"the in-process backend takes no backend_options, got {sorted(options)}; "
-                "use backend='mcp' or drop them"
-            )
-        return InProcessBackend(domain)
-    if name == "mcp":
-        from nexgym.mcp.backend import MCPBackend
-
-        try:
-            return MCPBackend(domain, **options)
-        except TypeError as e:
-            raise ConfigError(
-                f"unknown backend_options for 'mcp' ({e}); expected some of timeout, "
-                "start_timeout, call_log, max_result_bytes"
-            ) from None
-    raise UnknownNameError("backend", name, ["inproc", "mcp"])
 
 
 class NexEnv(gym.Env[str, str]):

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from nexgym.env import choose_task_seed, make_backend
+from nexgym.backends import make_backend
+from nexgym.env import choose_task_seed
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError
 from nexgym.runtime import Runtime
