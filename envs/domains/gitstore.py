@@ -123,8 +123,8 @@ class History:
         work = {file: self.objects[blob][1] for file, blob in tip.items()}
         work.update((file, text.encode("utf-8")) for file, text in edits.items())
         root = path + "/"
-        for folder in _GIT_FOLDERS:  # no refs/heads, refs/tags: refs go to packed-refs
-            os.mkdir(root + folder)
+        os.mkdir(path)
+        init_repository(path, branch)  # no refs/heads, refs/tags: refs go to packed-refs
         work_folders = sorted(  # every folder holding a file, and the folders above them
             {f[:i] for f in work for i, c in enumerate(f) if c == "/"}
         )
@@ -138,8 +138,6 @@ class History:
             f"{pack_name}.pack": pack,
             f"{pack_name}.idx": index,
             ".git/packed-refs": _PACKED_REFS + refs.encode(),
-            ".git/HEAD": f"ref: refs/heads/{branch}\n".encode(),
-            ".git/config": _GIT_CONFIG,
             **work,
         }
         # checked-out files' stat data goes to the index; an edited file's entry has none:
@@ -149,12 +147,14 @@ class History:
         entries = [(file.encode("utf-8"), blob, stats[file]) for file, blob in sorted(tip.items())]
         _write(root + ".git/index", _index(entries))
         folders = [f"{folder}/" for folder in (*work_folders, *_GIT_FOLDERS[:0:-1])]
-        self.made = [*files, ".git/index", *folders]
+        self.made = [*_GIT_FILES, *files, ".git/index", *folders]
         return {mark: key.hex() for mark, key in enumerate(self.commits, 1)}
 
 
 #: The repository's folders, made in this order: the work tree, then git's.
 _GIT_FOLDERS = ("", ".git", ".git/objects", ".git/objects/pack", ".git/refs")
+#: The files :func:`init_repository` writes.
+_GIT_FILES = (".git/HEAD", ".git/config")
 
 
 def init_repository(path: str, branch: str = "main") -> None:
@@ -167,8 +167,9 @@ def init_repository(path: str, branch: str = "main") -> None:
     root = path + "/"
     for folder in _GIT_FOLDERS[1:]:
         os.mkdir(root + folder)
-    _write(root + ".git/HEAD", f"ref: refs/heads/{branch}\n".encode())
-    _write(root + ".git/config", _GIT_CONFIG)
+    head, config = _GIT_FILES
+    _write(root + head, f"ref: refs/heads/{branch}\n".encode())
+    _write(root + config, _GIT_CONFIG)
 
 
 def _write(path: str, data: bytes, stat: bool = False) -> os.stat_result | None:
