@@ -354,14 +354,14 @@ class Runtime(CallStack):
         else:
             encoded = arguments
         frame.log.append(_new_turn(ToolCallTurn, (call_id, call.name, encoded)))
-        if entry.kind == "finish":
+        if kind == "finish":
             self._finish(frame, str(arguments["answer"]))
             return _FINISHED
-        if entry.kind == "message":
+        if kind == "message":
             self.board.post(role, arguments["to"], str(arguments["text"]), self.clock, self.turns)
             self._deliver(frame, call_id, call.name, f"Message sent to {arguments['to']}.")
             return _MESSAGED
-        if entry.kind == "subagent":
+        if kind == "subagent":
             return self._delegate(frame, entry.target, call_id, arguments["task"])
         result = self._run_tool(role, new_call(entry.target, arguments), frame.span.id)
         text_out = result.render()
