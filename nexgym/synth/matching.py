@@ -280,7 +280,7 @@ def _object_stems(tool: str) -> tuple[str, ...]:
 
 
 @cache
-def _domain_index(name: str, target: str) -> DomainIndex:
+def _domain_index(name: str, target: object) -> DomainIndex:
     from nexgym.envs.domains import domain_class
 
     cls = domain_class(name)
@@ -363,7 +363,7 @@ class CatalogIndex:
 
 
 @cache
-def _catalog_index(registry: tuple[tuple[str, str], ...]) -> CatalogIndex:
+def _catalog_index(registry: tuple[tuple[str, object], ...]) -> CatalogIndex:
     bags: dict[str, dict[str, float]] = {}
     sizes: dict[str, int] = {}
     for name, _ in registry:
