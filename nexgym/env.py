@@ -8,7 +8,6 @@ from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.utils import seeding
 
 from nexgym.backends import make_backend
 from nexgym.envs.domains import get_domain
@@ -138,8 +137,6 @@ class NexEnv(gym.Env[str, str]):
     """
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}  # noqa: RUF012
-    _rng: np.random.Generator | None = None  # behind np_random (see _np_random)
-    _rng_seed: int | None = None  # the seed to build it from at first use, if not built yet
 
     def __init__(
         self,
@@ -250,12 +247,8 @@ class NexEnv(gym.Env[str, str]):
         modulo its length) and seeds :attr:`np_random` with ``k``; a reset without a seed
         draws the task from :attr:`np_random`.
         """
+        super().reset(seed=seed)  # Gymnasium seeds np_random (and checks the seed)
         if seed is not None:
-            if not (isinstance(seed, int) and seed >= 0):
-                seeding.np_random(seed)  # raises Gymnasium's error for the bad seed
-            # np_random is built from the seed when first used (see _np_random), not here:
-            # a seeded reset does not draw from it, and building one costs 13 us
-            self._rng, self._rng_seed, self._np_random_seed = None, seed, seed
             start: int | Mapping[str, Any] = seed
         else:
             start = self.np_random.bit_generator.state
@@ -271,18 +264,6 @@ class NexEnv(gym.Env[str, str]):
         role = self._advance()
         self.runtime.collect_penalties()
         return self._observe(role), self._info(role)
-
-    @property
-    def _np_random(self) -> np.random.Generator | None:
-        """Gymnasium's generator slot, filled from a seeded reset's seed at first use."""
-        rng = self._rng
-        if rng is None and self._rng_seed is not None:
-            rng = self._rng = seeding.np_random(self._rng_seed)[0]
-        return rng
-
-    @_np_random.setter
-    def _np_random(self, value: np.random.Generator | None) -> None:
-        self._rng, self._rng_seed = value, None
 
     def step(self, action: str) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
         """Play one action of the acting controlled role, then let teammates act."""
@@ -398,10 +379,7 @@ class NexEnv(gym.Env[str, str]):
             "episode": self._episode,
             "seed": self._np_random_seed,
             # policies may draw from np_random between steps; replay alone would miss those
-            # draws (none were made if it was never built since the seeded reset)
-            "rng_now": None
-            if self._episode is None or self._rng is None
-            else self._rng.bit_generator.state,
+            "rng_now": None if self._episode is None else self.np_random.bit_generator.state,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -415,9 +393,9 @@ class NexEnv(gym.Env[str, str]):
         if seed is None:
             rng = np.random.Generator(np.random.PCG64())
             rng.bit_generator.state = start
-            self._np_random = rng
+            self.np_random = rng
         else:
-            self._rng, self._rng_seed = None, seed
+            super().reset(seed=seed)
         self._np_random_seed = state["seed"]
         self._actions = []
         self._episode = {"rng": start, "options": episode["options"], "actions": self._actions}

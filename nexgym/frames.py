@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, Literal, NamedTuple
 
 from nexgym.error import NexgymError
@@ -29,34 +28,10 @@ __all__ = [
     "encode_arguments",
 ]
 
-#: The C encoder behind ``json.dumps(x, default=str)``, built once (``JSONEncoder.encode``
-#: builds one on each call, which costs as much as the encoding of a small dict).
-_MARKERS: dict[int, Any] = {}
-_C_ENCODE = (
-    None
-    if c_make_encoder is None
-    else c_make_encoder(
-        _MARKERS, str, encode_basestring_ascii, None, ": ", ", ", False, False, True
-    )
-)
-_PY_ENCODE = json.JSONEncoder(default=str).encode
-
 
 def encode_arguments(arguments: dict[str, Any]) -> str:
-    """``json.dumps(arguments, default=str)``, the same text or the same error."""
-    if len(arguments) == 1:  # ``finish``'s answer, a sub-agent's task: one string, no encoder
-        for key, value in arguments.items():
-            if type(value) is str and type(key) is str:
-                return (
-                    "{" + encode_basestring_ascii(key) + ": " + encode_basestring_ascii(value) + "}"
-                )
-    if _C_ENCODE is None:  # a Python without the _json accelerator
-        return _PY_ENCODE(arguments)
-    try:
-        return "".join(_C_ENCODE(arguments, 0))
-    except BaseException:
-        _MARKERS.clear()  # an error leaves the containers it was in marked as open
-        raise
+    """A call's arguments as the JSON text of its OpenAI message (unknown types as ``str``)."""
+    return json.dumps(arguments, default=str)
 
 
 def _finish(_: Any, answer: str) -> str:
@@ -148,7 +123,7 @@ class Frame:
         return built
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@dataclass(frozen=True, slots=True)
 class ToolRecord:
     """A domain tool call as executed (for oracles, metrics and logs).
 
@@ -162,33 +137,6 @@ class ToolRecord:
     error: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     world: int = 0
-
-    def __init__(
-        self,
-        role: str,
-        call: ToolCall,
-        ok: bool,
-        time: float,
-        error: str | None = None,
-        meta: dict[str, Any] | None = None,
-        world: int = 0,
-    ) -> None:
-        # one is built on each tool step: the slots' own setters, as in ToolCall (the
-        # frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``)
-        set_field = _RECORD_SETTERS
-        set_field[0](self, role)
-        set_field[1](self, call)
-        set_field[2](self, ok)
-        set_field[3](self, time)
-        set_field[4](self, error)
-        set_field[5](self, {} if meta is None else meta)
-        set_field[6](self, world)
-
-
-_RECORD_SETTERS = tuple(
-    ToolRecord.__dict__[name].__set__
-    for name in ("role", "call", "ok", "time", "error", "meta", "world")
-)
 
 
 @dataclass(frozen=True, slots=True)

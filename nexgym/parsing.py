@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nexgym.tools import ToolCall, new_call
+from nexgym.tools import ToolCall
 
 __all__ = ["MAX_ACTION_CHARS", "InvalidAction", "parse_action"]
 
@@ -167,7 +167,7 @@ def _usual(data: dict[str, Any]) -> ToolCall | None:
     if len(data) == 2:  # no key checks needed
         name, arguments = data.get("name"), data.get("arguments")
         if type(name) is str and type(arguments) is dict and (name in _NAMES or _known(name)):
-            return new_call(name, arguments)
+            return ToolCall(name, arguments)
     return None
 
 

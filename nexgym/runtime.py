@@ -45,7 +45,7 @@ from nexgym.messaging import MessageBoard, MessageRecord
 from nexgym.parsing import InvalidAction, parse_action
 from nexgym.prompts import invalid_action_text
 from nexgym.spec import HierarchySpec
-from nexgym.tools import ToolCall, ToolResult, new_call
+from nexgym.tools import ToolCall, ToolResult
 from nexgym.trace import Trace
 
 __all__ = [
@@ -70,8 +70,6 @@ _BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
 _SOLE = {"subagent": "task", "finish": "answer"}
 #: Argument values no tool can change (a call's own dict is not the tool's: it gets **kwargs).
 _ATOMS = frozenset({str, int, float, bool, type(None)})
-#: ``ToolCallTurn(*fields)`` in C (a named tuple's own ``__new__`` is Python code).
-_new_turn = tuple.__new__
 #: The outcomes of valid actions, built once (they are frozen; building one costs ~1 us).
 _FINISHED = ActOutcome("finish")
 _MESSAGED = ActOutcome("message")
@@ -353,7 +351,7 @@ class Runtime(CallStack):
             encoded: dict[str, Any] | str = encode_arguments(arguments)
         else:
             encoded = arguments
-        frame.log.append(_new_turn(ToolCallTurn, (call_id, call.name, encoded)))
+        frame.log.append(ToolCallTurn(call_id, call.name, encoded))
         if kind == "finish":
             self._finish(frame, str(arguments["answer"]))
             return _FINISHED
@@ -363,7 +361,7 @@ class Runtime(CallStack):
             return _MESSAGED
         if kind == "subagent":
             return self._delegate(frame, entry.target, call_id, arguments["task"])
-        result = self._run_tool(role, new_call(entry.target, arguments), frame.span.id)
+        result = self._run_tool(role, ToolCall(entry.target, arguments), frame.span.id)
         text_out = result.render()
         if len(text_out) > MAX_RESULT_CHARS:
             text_out = (

@@ -30,30 +30,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from nexgym.error import ArgumentError
 
 #: ``ToolCall(name)``'s default: a fresh empty dict for each call.
-_NO_ARGUMENTS: Any = object()
 
 __all__ = [
     "Tool",
     "ToolCall",
     "ToolResult",
-    "new_call",
     "render_result",
     "tool",
 ]
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@dataclass(frozen=True, slots=True)
 class ToolCall:
     """One call of a tool (or sub-agent, or ``finish``) by name with JSON arguments."""
 
     name: str
     arguments: dict[str, Any] = field(default_factory=dict)
-
-    def __init__(self, name: str, arguments: dict[str, Any] = _NO_ARGUMENTS) -> None:
-        # the slots' own setters: the frozen dataclass's ``__init__`` goes through
-        # ``object.__setattr__`` by name, which costs about half of each construction
-        _SET_NAME(self, name)
-        _SET_ARGUMENTS(self, {} if arguments is _NO_ARGUMENTS else arguments)
 
     def to_text(self) -> str:
         """The canonical action text: ``<tool_call>{json}</tool_call>``."""
@@ -68,23 +60,6 @@ class ToolCall:
         """A short human form: ``read_file(path='/a.txt')``."""
         args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
         return f"{self.name}({args})"
-
-
-_SET_NAME = ToolCall.__dict__["name"].__set__
-_SET_ARGUMENTS = ToolCall.__dict__["arguments"].__set__
-_NEW = object.__new__
-
-
-def new_call(name: str, arguments: dict[str, Any]) -> ToolCall:
-    """``ToolCall(name, arguments)`` without the class call and its ``__init__`` frame.
-
-    That is about half of a construction's cost, and the step path builds one or two
-    calls at every step.
-    """
-    call = _NEW(ToolCall)
-    _SET_NAME(call, name)
-    _SET_ARGUMENTS(call, arguments)
-    return call
 
 
 @dataclass(slots=True)

@@ -9,13 +9,13 @@ where the domain allows so that a blocked tool can leave the task solvable.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from nexgym.envs.domains.worldcopy import deep_copy
 
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.tools import Tool, ToolCall
@@ -230,11 +230,8 @@ class Domain:
         return np.random.default_rng(seed)
 
     def copy_world(self, world: Any) -> Any:
-        """An independent copy of a world (used to fork worlds for parallel agents).
-
-        The same as ``copy.deepcopy(world)``, done faster (see :func:`deep_copy`).
-        """
-        return deep_copy(world)
+        """An independent copy of a world (used to fork worlds for parallel agents)."""
+        return copy.deepcopy(world)
 
     def check_invariants(self, world: Any) -> list[str]:
         """Structural invariants of a world; returns one line per violation."""

@@ -369,7 +369,7 @@ class CalendarDomain(GeneratedDomain):
         tasks.question_first_free,
     )
     new_world = staticmethod(tasks.new_world)
-    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(numpy_rng)
 
     def preamble(self, facts: dict[str, Any]) -> str:
         """The week and working hours."""

@@ -29,7 +29,7 @@ from nexgym.envs.domains import (
     travel_tasks,
 )
 from nexgym.envs.domains.base import Domain, Goal, Task, compose_task
-from nexgym.envs.domains.draws import fast_rng, numpy_rng, pick
+from nexgym.envs.domains.draws import numpy_rng, pick
 from nexgym.envs.domains.taskgen import GeneratedDomain, bounded_calls, call
 
 from nexgym.tools import Tool, ToolCall
@@ -183,7 +183,7 @@ class EmailTravelDomain(CompositeDomain):
     name = "email_travel"
     description = "a mailbox with travel requests and a travel booking system"
     parts = ("email", "travel")
-    rng = staticmethod(fast_rng)
+    rng = staticmethod(numpy_rng)
 
     def bridge(
         self, rng: np.random.Generator, world: CompositeWorld, facts: dict[str, dict[str, Any]]
@@ -243,7 +243,7 @@ class SupportFinanceDomain(CompositeDomain):
     name = "support_finance"
     description = "a help desk with refund requests and the company's bookkeeping"
     parts = ("support", "finance")
-    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(numpy_rng)
 
     def bridge(
         self, rng: np.random.Generator, world: CompositeWorld, facts: dict[str, dict[str, Any]]

@@ -9,11 +9,11 @@ that questions ask about.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
-from nexgym.envs.domains.draws import NumpyDraws, pick
+from nexgym.envs.domains.draws import integer, pick, sample
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES, NAME_PAIRS
 from nexgym.envs.domains.taskgen import call
 
@@ -55,15 +55,11 @@ class MailWorld:
     rules: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
     def copy(self) -> MailWorld:
-        """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
-        emails = {}
-        new = object.__new__
-        for key, mail in self.emails.items():
-            # ``clone`` inlined, its two lists copied in the new ``__dict__``: twice as fast
-            emails[key] = copied = new(Email)
-            fields = copied.__dict__
-            fields.update(mail.__dict__)
-            fields["to"], fields["labels"] = mail.to.copy(), mail.labels.copy()
+        """An independent copy (what ``copy.deepcopy`` gives, without its generic dispatch)."""
+        emails = {
+            key: replace(mail, to=mail.to.copy(), labels=mail.labels.copy())
+            for key, mail in self.emails.items()
+        }
         return MailWorld(
             owner=self.owner,
             owner_name=self.owner_name,
@@ -105,25 +101,25 @@ class MailWorld:
 
 
 def _message(
-    draw: NumpyDraws, kind: str, name: str, owner: str, serial: int
+    rng: np.random.Generator, kind: str, name: str, owner: str, serial: int
 ) -> tuple[str, str, str]:
     """Subject, body and fact of a generated message (``serial`` numbers newsletters)."""
     if kind == "invoice":
-        number, total = f"NW-{draw.integer(1000, 9999)}", draw.integer(80, 2400)
+        number, total = f"NW-{integer(rng, 1000, 9999)}", integer(rng, 80, 2400)
         body = (
             f"Hello {owner}, please find invoice {number} attached. The total is ${total} "
             f"and it is due within 30 days. Regards, {name}"
         )
         return f"Invoice {number}", body, str(total)
     if kind == "news":
-        topic = draw.pick(("solar roofs", "camera lenses", "city cycling", "remote teams"))
+        topic = pick(rng, ("solar roofs", "camera lenses", "city cycling", "remote teams"))
         return f"Issue {serial}: {topic}", f"Our picks on {topic}, plus five quick reads.", ""
     if kind == "shipping":
-        order, tracking = draw.integer(10000, 99999), f"TRK{draw.integer(10**7, 10**8)}"
+        order, tracking = integer(rng, 10000, 99999), f"TRK{integer(rng, 10**7, 10**8)}"
         body = f"Your order {order} is on its way. The tracking number is {tracking}."
         return f"Order {order} has shipped", body, tracking
-    project, room = draw.pick(PROJECTS), draw.pick(ROOMS)
-    day, time = draw.pick(WEEKDAYS), f"{draw.integer(9, 17)}:{draw.pick(('00', '30'))}"
+    project, room = pick(rng, PROJECTS), pick(rng, ROOMS)
+    day, time = pick(rng, WEEKDAYS), f"{integer(rng, 9, 17)}:{pick(rng, ('00', '30'))}"
     body = (
         f"Hi {owner}, can we meet about project {project} on {day} at {time} in the "
         f"{room} room? Thanks, {name}"
@@ -137,30 +133,28 @@ _OTHER_PAIRS = {first: tuple(p for p in NAME_PAIRS if p[0] != first) for first i
 
 def new_world(rng: np.random.Generator, difficulty: int) -> tuple[MailWorld, dict]:
     """A mailbox of 10 + 5 * difficulty emails from colleagues and companies."""
-    draw = NumpyDraws(rng)  # rng may be a caller's (email_travel): hand it back intact
-    first, last = draw.pick(FIRST_NAMES), draw.pick(LAST_NAMES)
+    first, last = pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES)
     world = MailWorld(f"{first.lower()}.{last.lower()}@example.com", f"{first} {last}")
-    people = draw.sample(_OTHER_PAIRS[first], 5)
+    people = sample(rng, _OTHER_PAIRS[first], 5)
     colleagues = [(f"{f} {la}", f"{f.lower()}.{la.lower()}@example.com") for f, la in people]
-    companies = draw.sample(SENDERS, 2 + difficulty // 2)
+    companies = sample(rng, SENDERS, 2 + difficulty // 2)
     subjects: set[str] = set()
     for i in range(10 + 5 * difficulty):
         day = f"2026-05-{1 + i * 10 // (10 + 5 * difficulty):02d}"
         if i % 3 == 0:
-            name, address = draw.pick(companies)
+            name, address = pick(rng, companies)
             kind = "news" if "news" in address or "digest" in address else "invoice"
             kind = "shipping" if address.startswith("orders") else kind
         else:
-            (name, address), kind = draw.pick(colleagues), ("meeting", "invoice")[i % 3 - 1]
+            (name, address), kind = pick(rng, colleagues), ("meeting", "invoice")[i % 3 - 1]
         for _ in range(20):  # subjects name the emails in instructions: keep them unique
-            subject, body, fact = _message(draw, kind, name, first, 100 + i)
+            subject, body, fact = _message(rng, kind, name, first, 100 + i)
             if subject not in subjects:
                 break
         else:
             subject = f"{subject} ({100 + i})"
         subjects.add(subject)
         world.deliver(name, address, subject, body, day, fact)
-    draw.close()
     return world, {"colleagues": colleagues, "companies": [a for _, a in companies]}
 
 

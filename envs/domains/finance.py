@@ -283,7 +283,7 @@ class FinanceDomain(GeneratedDomain):
     """Invoices, payments, deposits and a double-entry ledger."""
 
     name = "finance"
-    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(numpy_rng)
     description = (
         "invoicing and bookkeeping with clients, invoices, payments, deposits and a ledger"
     )

@@ -9,6 +9,7 @@ Plans use either the invoice-level tools (``list_clients``, ``list_invoices``,
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -17,7 +18,6 @@ from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.draws import integer, pick, real, sample
 from nexgym.envs.domains.names import COMPANIES
 from nexgym.envs.domains.taskgen import call
-from nexgym.envs.domains.worldcopy import clone
 
 TODAY = dt.date(2026, 4, 15)
 ACCOUNTS = ("cash", "receivables", "revenue", "refunds", "expenses")
@@ -76,11 +76,11 @@ class FinanceWorld:
         """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
         return FinanceWorld(
             today=self.today,
-            clients={k: clone(c) for k, c in self.clients.items()},
-            invoices={k: clone(i) for k, i in self.invoices.items()},
+            clients={k: copy.copy(c) for k, c in self.clients.items()},
+            invoices={k: copy.copy(i) for k, i in self.invoices.items()},
             payments=list(self.payments),
             deposits=dict(self.deposits),
-            ledger=[clone(e) for e in self.ledger],
+            ledger=[copy.copy(e) for e in self.ledger],
         )
 
     def post(self, debit: str, credit: str, amount: float, memo: str, reference: str) -> Entry:

@@ -394,7 +394,7 @@ class GitRepoDomain(Domain):
     """Version-control tasks on a real repository, served by ``mcp-server-git``."""
 
     name = "gitrepo"
-    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(numpy_rng)
     description = (
         "Git tools on a real project repository: status, diffs, staging, commits, "
         "branches, history and file contents at any revision."

@@ -291,7 +291,7 @@ class HomeDomain(GeneratedDomain):
     """A smart home with rooms, devices, scenes and schedules."""
 
     name = "home"
-    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(numpy_rng)
     description = "a smart home with lights, blinds, thermostats, speakers, scenes and schedules"
     tools = (
         list_devices,

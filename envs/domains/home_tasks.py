@@ -9,13 +9,13 @@ change, so two goals of a task never fight over one device.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.draws import integer, pick, real, sample
 from nexgym.envs.domains.taskgen import call
-from nexgym.envs.domains.worldcopy import clone
 
 #: room -> (device name, kind)
 ROOMS = {
@@ -77,10 +77,10 @@ class HomeWorld:
         """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
         schedules = {}
         for key, schedule in self.schedules.items():
-            schedules[key] = copied = clone(schedule)
+            schedules[key] = copied = copy.copy(schedule)
             copied.days = list(schedule.days)
         return HomeWorld(
-            devices={k: clone(d) for k, d in self.devices.items()},
+            devices={k: copy.copy(d) for k, d in self.devices.items()},
             scenes={k: dict(actions) for k, actions in self.scenes.items()},
             schedules=schedules,
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from nexgym.envs.domains import inventory_tasks as tasks
-from nexgym.envs.domains.draws import fast_rng
+from nexgym.envs.domains.draws import numpy_rng
 from nexgym.envs.domains.inventory_tasks import InventoryWorld
 from nexgym.envs.domains.sqlworld import MAX_ROWS, SqlWorld
 from nexgym.envs.domains.taskgen import GeneratedDomain
@@ -265,7 +265,7 @@ class InventoryDomain(GeneratedDomain):
 
     name = "inventory"
     description = "a warehouse stock database with products, bins, suppliers and purchase orders"
-    rng = staticmethod(fast_rng)
+    rng = staticmethod(numpy_rng)
     tools = (
         list_products,
         get_product,

@@ -200,7 +200,7 @@ class ResearchDomain(GeneratedDomain):
         tasks.question_earliest,
     )
     new_world = staticmethod(tasks.new_world)
-    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(numpy_rng)
 
     def preamble(self, facts: dict[str, Any]) -> str:
         """Where the answers come from."""

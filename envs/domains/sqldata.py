@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from nexgym.envs.domains import sqldata_tasks as tasks
-from nexgym.envs.domains.draws import fast_rng
+from nexgym.envs.domains.draws import numpy_rng
 from nexgym.envs.domains.sqldata_tasks import SalesWorld
 from nexgym.envs.domains.sqlworld import MAX_ROWS, quote_identifier
 from nexgym.envs.domains.taskgen import GeneratedDomain, call
@@ -307,7 +307,7 @@ class SqlDataDomain(GeneratedDomain):
 
     name = "sqldata"
     description = "a messy SQLite sales database to clean, deduplicate and summarise"
-    rng = staticmethod(fast_rng)
+    rng = staticmethod(numpy_rng)
     tools = (
         list_tables,
         describe_table,

@@ -263,7 +263,7 @@ class SupportDomain(GeneratedDomain):
     """A help desk with tickets, orders and a refund policy."""
 
     name = "support"
-    rng = staticmethod(numpy_rng)  # default_rng's stream, with faster scalar draws
+    rng = staticmethod(numpy_rng)
     description = "a customer-support help desk with tickets, orders, refunds and a refund policy"
     tools = (
         list_tickets,

@@ -9,6 +9,7 @@ and large (escalate to billing, no refund). Plans use either the per-step tools
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +17,6 @@ from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.draws import integer, pick, real, sample, uniform
 from nexgym.envs.domains.names import COMPANIES, NAME_PAIRS, email_address
 from nexgym.envs.domains.taskgen import call
-from nexgym.envs.domains.worldcopy import clone
 
 from nexgym.tools import ToolCall
 
@@ -84,12 +84,12 @@ class SupportWorld:
         """An independent copy (what ``copy.deepcopy`` gives, much faster)."""
         tickets = {}
         for key, ticket in self.tickets.items():
-            tickets[key] = copied = clone(ticket)
+            tickets[key] = copied = copy.copy(ticket)
             copied.messages = list(ticket.messages)
         return SupportWorld(
             company=self.company,
             customers=dict(self.customers),
-            orders={k: clone(o) for k, o in self.orders.items()},
+            orders={k: copy.copy(o) for k, o in self.orders.items()},
             tickets=tickets,
             refunds=list(self.refunds),
         )

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from nexgym.envs.domains.base import Domain, Goal, Plan, Task, compose_task
-from nexgym.envs.domains.draws import FastRng, sample
 
 from nexgym.tools import ToolCall
 
@@ -97,10 +96,7 @@ class GeneratedDomain(Domain):
         is not run, as no maker sees its effects.
         """
         facts.setdefault("touched", set())
-        if type(rng) is FastRng:
-            chosen = sorted(sample(rng, range(len(self.makers)), count))
-        else:
-            chosen = sorted(int(i) for i in rng.permutation(len(self.makers))[:count])
+        chosen = sorted(int(i) for i in rng.permutation(len(self.makers))[:count])
         projected = world
         goals: list[Goal] = []
         for index in chosen:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from nexgym.envs.domains import travel_tasks as tasks
-from nexgym.envs.domains.draws import fast_rng
+from nexgym.envs.domains.draws import numpy_rng
 from nexgym.envs.domains.taskgen import GeneratedDomain, call
 from nexgym.envs.domains.travel_tasks import DAYS, Booking, Flight, Hotel, TravelWorld
 
@@ -346,7 +346,7 @@ class TravelDomain(GeneratedDomain):
 
     name = "travel"
     description = "travel booking with flights, hotels, packages, trips and travel budgets"
-    rng = staticmethod(fast_rng)
+    rng = staticmethod(numpy_rng)
     tools = (
         search_flights,
         search_hotels,

@@ -9,11 +9,11 @@ whole dollars and distinct, so "the cheapest" is always one option.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import repeat
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -21,7 +21,6 @@ from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.draws import integer, integer_array, pick, sample
 from nexgym.envs.domains.names import CITIES, NAME_PAIRS
 from nexgym.envs.domains.taskgen import call
-from nexgym.envs.domains.worldcopy import clone
 
 DAYS = tuple((dt.date(2026, 6, 1) + dt.timedelta(days=i)).isoformat() for i in range(5))
 AIRLINES = (("SK", "Skylark Air"), ("AU", "Aurora Airways"), ("BG", "Blue Gull"),
@@ -129,7 +128,7 @@ class TravelWorld:
             dict(self.seats),
             dict(self.rooms),
             dict(self.travelers),
-            {i: clone(b) for i, b in self.bookings.items()},
+            {i: copy.copy(b) for i, b in self.bookings.items()},
             self.timetable,
         )
 
@@ -229,8 +228,7 @@ def _schedule(
         _DEPARTURES[draws[route, 6 + cell]].tolist(),
         fares.tolist(),
     )
-    # ``tuple.__new__`` over zipped columns builds every Flight in C
-    flights = list(map(tuple.__new__, repeat(Flight), zip(*columns, strict=True)))
+    flights = [Flight(*row) for row in zip(*columns, strict=True)]
     return ids, flights, [0, *np.cumsum(draws[:, 0]).tolist()]
 
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from nexgym.envs.domains.base import Domain, Task
-from nexgym.envs.domains.draws import fast_rng
+from nexgym.envs.domains.draws import numpy_rng
 from pydantic import AnyUrl, TypeAdapter, ValidationError
 
 from nexgym.error import ToolError
@@ -210,7 +210,7 @@ class WebResearchDomain(Domain):
     )
     tools = (fetch,)
     difficulties: ClassVar[tuple[int, ...]] = (1, 2, 3)
-    rng = staticmethod(fast_rng)
+    rng = staticmethod(numpy_rng)
 
     def __init__(self) -> None:
         super().__init__()
