@@ -56,7 +56,9 @@ from nexgym.spec import load_spec
 from nexgym.tools import ToolCall, ToolResult
 
 HERE = Path(__file__).resolve().parent
-GOALS = {"ratio": 3.0, "import_s": 0.5, "make_ms": 5.0, "reset_ms": 1.0}
+#: The env/direct ratio is reported as information; the speed goal against peers is
+#: benchmarks/peer_speed.py's.
+GOALS = {"import_s": 0.5, "make_ms": 5.0, "reset_ms": 2.0}
 #: Rounds of the reset medians (fresh envs, and one env reset again and again).
 RESET_ROUNDS = 3
 HAND_WRITTEN = ("nex/FileDeepTree-v0", "nex/FileOps-v0", "nex/FileSolo-v0")
@@ -501,25 +503,19 @@ def main() -> None:
     )
     median_own = statistics.median(r["reset_overhead_us"] for r in rows)
     checks = {
-        "ratio <= 3x (per episode, worst env, wall)": summary["ratio_episode_max"]
-        <= GOALS["ratio"],
-        "ratio <= 3x (per episode, worst env, CPU)": summary["ratio_episode_cpu_max"]
-        <= GOALS["ratio"],
-        "ratio <= 3x (per episode, median env, wall)": summary["ratio_episode_median"]
-        <= GOALS["ratio"],
         "import < 0.5 s (wall)": imports["import_s"] < GOALS["import_s"],
         "import < 0.5 s (CPU)": imports["import_cpu_s"] < GOALS["import_s"],
         "gym.make < 5 ms (every env, wall)": summary["make_ms_max"] < GOALS["make_ms"],
         "gym.make < 5 ms (every env, CPU)": summary["make_cpu_ms_max"] < GOALS["make_ms"],
-        "reset < 1 ms (every env, task generation included)": summary["reset_ms_max"]
+        "reset < 2 ms (every env, task generation included)": summary["reset_ms_max"]
         < GOALS["reset_ms"],
-        "reset < 1 ms (every env, steady: one env reset again and again, wall)": summary[
+        "reset < 2 ms (every env, steady: one env reset again and again, wall)": summary[
             "steady_reset_ms_max"
         ]
         < GOALS["reset_ms"],
-        "reset < 1 ms (every env, steady, CPU)": summary["steady_reset_cpu_ms_max"]
+        "reset < 2 ms (every env, steady, CPU)": summary["steady_reset_cpu_ms_max"]
         < GOALS["reset_ms"],
-        "reset < 1 ms (the env's part, task generation excluded, median env)": median_own
+        "reset < 2 ms (the env's part, task generation excluded, median env)": median_own
         < 1e3 * GOALS["reset_ms"],
     }
     for name, ok in checks.items():
