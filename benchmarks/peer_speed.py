@@ -43,8 +43,7 @@ def nexgym_step_us(steps: int) -> tuple[float, float, str]:
     env = gym.make("nex/FileSolo-v0", max_turns=10**6, max_episode_steps=10**9)
     env.reset(seed=0)
     action = (
-        '<tool_call>{"name": "read_file", "arguments": {"path": "/etc/app/cache.conf"}}'
-        "</tool_call>"
+        '<tool_call>{"name": "read_file", "arguments": {"path": "/etc/app/cache.conf"}}</tool_call>'
     )
     times = []
     observation = ""
