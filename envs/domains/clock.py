@@ -24,9 +24,9 @@ import numpy as np
 from nexgym.envs.domains.base import Goal, answer_has
 from nexgym.envs.domains.draws import pick, sample
 from nexgym.envs.domains.taskgen import GeneratedDomain, call
+from nexgym.envs.domains.tool_server import ToolServer, python_module_command
 
 from nexgym.error import ToolError
-from nexgym.mcp.external import ToolServer, python_module_command
 from nexgym.tools import tool
 
 __all__ = ["ClockDomain", "ClockWorld"]

@@ -30,9 +30,9 @@ from typing import Any
 from nexgym.envs.domains.base import Domain, Task
 from nexgym.envs.domains.draws import numpy_rng
 from nexgym.envs.domains.gitstore import init_repository
+from nexgym.envs.domains.tool_server import ToolServer, python_module_command
 
 from nexgym.error import ConfigError, ToolError, require
-from nexgym.mcp.external import ToolServer, python_module_command
 from nexgym.tools import ToolCall, tool
 
 __all__ = ["AGENT_IDENTITY", "GitRepoDomain", "GitWorld", "git", "remove_tree", "scratch_dir"]

@@ -19,9 +19,9 @@ from nexgym.envs.domains.gitrepo import GitWorld, git
 from nexgym.envs.domains.gitstore import History
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES
 from nexgym.envs.domains.taskgen import call
+from nexgym.envs.domains.tool_server import complete_plans
 
 from nexgym.error import ToolError
-from nexgym.mcp.external import complete_plans
 
 if TYPE_CHECKING:
     from nexgym.envs.domains.gitrepo import GitRepoDomain

@@ -27,10 +27,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from nexgym.envs.domains.base import Domain, Task
 from nexgym.envs.domains.draws import numpy_rng
+from nexgym.envs.domains.tool_server import ToolServer, python_module_command
 from pydantic import AnyUrl, TypeAdapter, ValidationError
 
 from nexgym.error import ToolError
-from nexgym.mcp.external import ToolServer, python_module_command
 from nexgym.tools import ToolCall, tool
 
 __all__ = ["SITE", "WebResearchDomain", "WebWorld"]

@@ -18,9 +18,8 @@ from nexgym.envs.domains.base import Goal, Task, answer_has, compose_task
 from nexgym.envs.domains.draws import integer, pick, sample
 from nexgym.envs.domains.names import CITIES, COMPANIES, FIRST_NAMES, LAST_NAMES
 from nexgym.envs.domains.taskgen import call
+from nexgym.envs.domains.tool_server import complete_plans
 from nexgym.envs.domains.webresearch import SITE
-
-from nexgym.mcp.external import complete_plans
 
 if TYPE_CHECKING:
     from nexgym.envs.domains.webresearch import WebResearchDomain

@@ -4,7 +4,8 @@
 * :mod:`nexgym.mcp.backend`: ``MCPBackend``, what ``gym.make(id, backend="mcp")`` uses.
 * :mod:`nexgym.mcp.connection` and :mod:`nexgym.mcp.transport`: one server process and
   its client session, driven synchronously.
-* :mod:`nexgym.mcp.external`: how a domain names a third-party MCP server for its tools.
+* A domain names a third-party MCP server for its tools with
+  :class:`nexgym.envs.domains.tool_server.ToolServer` (the domain layer; the bridge reads it).
 
 Importing this package imports nothing from the ``mcp`` SDK; its modules do.
 """

@@ -11,7 +11,7 @@ Two kinds of server:
   checks that the instruction matches the client's), ``verify``, invariants and
   forks are control-tool calls.
 * **external tool servers**: a domain whose ``tool_server()`` returns a
-  :class:`~nexgym.mcp.external.ToolServer` (``mcp-server-git``, ``mcp-server-time``,
+  :class:`~nexgym.envs.domains.tool_server.ToolServer` (``mcp-server-git``, ``mcp-server-time``,
   ``mcp-server-fetch``) keeps its world on the host; reset, verify and forks run
   locally and only tool calls go to the server.
 
@@ -41,10 +41,10 @@ from typing import Any
 from nexgym.backends import InProcessBackend, ToolBackend
 from nexgym.envs.domains import DOMAINS, domain_class
 from nexgym.envs.domains.base import Domain, Task, Verdict
+from nexgym.envs.domains.tool_server import ToolServer, tool_server_of
 from nexgym.error import BackendError, ConfigError
 from nexgym.grounding.calllog import CallLog, CallRecord
 from nexgym.mcp.connection import CallFailure, ServerConnection, ServerSpec
-from nexgym.mcp.external import ToolServer, tool_server_of
 from nexgym.mcp.server import CONTROL_PREFIX, JSON_META_KEY, WORLD_META_KEY
 from nexgym.tools import ToolCall, ToolResult
 

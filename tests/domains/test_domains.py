@@ -1,7 +1,7 @@
 """Registry-driven checks every in-process domain must pass: determinism, solvable plans, spaces.
 
 Domains served by a third-party tool server (those defining ``tool_server()``, see
-:mod:`nexgym.mcp.external`) keep their worlds outside the process and are tested
+:mod:`nexgym.envs.domains.tool_server`) keep their worlds outside the process and are tested
 with their servers in ``tests/mcp``.
 """
 

@@ -12,9 +12,9 @@ import pytest
 pytest.importorskip("mcp")
 
 from nexgym.envs.domains.base import Domain, Task
+from nexgym.envs.domains.tool_server import ToolServer
 
 from nexgym.mcp.backend import MCPBackend
-from nexgym.mcp.external import ToolServer
 from nexgym.tools import ToolCall, tool
 
 pytestmark = pytest.mark.mcp

@@ -11,7 +11,7 @@ with :meth:`ToolServer.to_server` and each result text with
 :meth:`ToolServer.from_server` (e.g. to add the repository path the server needs
 and to hide the temporary folder's name from the agent).
 
-This module imports nothing from the ``mcp`` SDK so that domains can import it cheaply.
+It belongs to the domain layer and imports nothing from the ``mcp`` SDK or the MCP bridge.
 """
 
 from __future__ import annotations
