@@ -215,8 +215,8 @@ def evaluate(
     device: str,
 ) -> Outcome:
     """Play ``episodes`` unseen tasks of each env with the model (greedy), all in lockstep."""
-    from nexgym.parsing import parse_action
     from nexgym.policies import HFPolicy, OraclePolicy
+    from nexgym.runtime.parsing import parse_action
 
     envs, state = [], {}
     for env_id in env_ids:

@@ -33,13 +33,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from nexgym.backends import ToolBackend
 from nexgym.envs.domains.base import Domain, Task
 from nexgym.error import ConfigError
-from nexgym.frames import EpisodeOver, Frame, ToolRecord
 from nexgym.runtime import Runtime
+from nexgym.runtime.backends import ToolBackend
+from nexgym.runtime.frames import EpisodeOver, Frame, ToolRecord
+from nexgym.runtime.trace import Span
 from nexgym.spec import AgentSpec, HierarchySpec
-from nexgym.trace import Span
 
 __all__ = ["Peer", "PeerRuntime", "peer_problems"]
 

@@ -9,10 +9,10 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 
-from nexgym.backends import make_backend
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.runtime import Runtime
+from nexgym.runtime.backends import make_backend
 from nexgym.spaces import (
     CHARSET,
     MAX_ACTION_CHARS,

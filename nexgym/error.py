@@ -1,7 +1,7 @@
 """One exception hierarchy for every user-facing error in nexgym.
 
 Every message reads "expected X, got Y" and says how to fix it. Invalid *actions*
-never raise: they become observations (see :mod:`nexgym.parsing`).
+never raise: they become observations (see :mod:`nexgym.runtime.parsing`).
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ import time
 import weakref
 from typing import Any
 
-from nexgym.backends import InProcessBackend, ToolBackend
 from nexgym.envs.domains import DOMAINS, domain_class
 from nexgym.envs.domains.base import Domain, Task, Verdict
 from nexgym.envs.domains.tool_server import ToolServer, tool_server_of
@@ -46,6 +45,7 @@ from nexgym.error import BackendError, ConfigError
 from nexgym.grounding.calllog import CallLog, CallRecord
 from nexgym.mcp.connection import CallFailure, ServerConnection, ServerSpec
 from nexgym.mcp.server import CONTROL_PREFIX, JSON_META_KEY, WORLD_META_KEY
+from nexgym.runtime.backends import InProcessBackend, ToolBackend
 from nexgym.tools import ToolCall, ToolResult
 
 __all__ = ["MCPBackend"]

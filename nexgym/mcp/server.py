@@ -30,10 +30,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from nexgym.backends import InProcessBackend
 from nexgym.envs.domains import DOMAINS, get_domain
 from nexgym.envs.domains.base import Domain, Task
 from nexgym.error import ConfigError, NexgymError, ToolError, UnknownNameError
+from nexgym.runtime.backends import InProcessBackend
 from nexgym.tools import Tool, ToolCall, render_result
 
 __all__ = [

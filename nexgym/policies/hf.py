@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nexgym.error import ConfigError, require
-from nexgym.parsing import InvalidAction, parse_action
+from nexgym.runtime.parsing import InvalidAction, parse_action
 
 __all__ = ["HFPolicy", "RunningChat", "load_checkpoint"]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from nexgym.envs.domains.base import Plan
-from nexgym.menus import siblings
 from nexgym.policies.random import random_call
+from nexgym.runtime.menus import siblings
 from nexgym.tools import ToolCall, render_result
 
 __all__ = ["OraclePolicy", "plan_progress", "report"]

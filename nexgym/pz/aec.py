@@ -11,8 +11,8 @@ from gymnasium.utils import seeding
 from pettingzoo import AECEnv
 
 from nexgym.error import ConfigError
-from nexgym.frames import EpisodeOver
 from nexgym.pz.episode import TeamEpisode, action_text
+from nexgym.runtime.frames import EpisodeOver
 from nexgym.spec import HierarchySpec
 
 __all__ = ["NexAECEnv"]
@@ -69,7 +69,7 @@ class NexAECEnv(AECEnv[str, dict[str, str], Any]):
     ## Bad Input
     The action always belongs to ``agent_selection``. A non-``None`` action for a
     terminated agent raises ``ValueError`` (PettingZoo's rule); stepping when no agent
-    is left raises :class:`~nexgym.frames.EpisodeOver`. No action text can raise or
+    is left raises :class:`~nexgym.runtime.frames.EpisodeOver`. No action text can raise or
     corrupt the episode.
 
     ## Arguments

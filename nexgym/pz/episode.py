@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from nexgym.backends import make_backend
 from nexgym.env import choose_task_seed
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError
 from nexgym.runtime import Runtime
+from nexgym.runtime.backends import make_backend
 from nexgym.spaces import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS, text_space, to_charset
 from nexgym.spec import HierarchySpec, load_spec
 from nexgym.topology import prepare_spec

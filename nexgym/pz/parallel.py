@@ -11,9 +11,9 @@ from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
 from nexgym.error import ConfigError, UnknownNameError
-from nexgym.frames import EpisodeOver
 from nexgym.pz.aec import RENDER_MODES
 from nexgym.pz.episode import TeamEpisode, action_text
+from nexgym.runtime.frames import EpisodeOver
 from nexgym.spec import HierarchySpec
 
 __all__ = ["NexParallelEnv"]
@@ -56,7 +56,7 @@ class NexParallelEnv(ParallelEnv[str, dict[str, str], Any]):
     * an action for a live agent that is waiting is ignored;
     * an acting agent missing from the dict passes this cycle (its turn is not used;
       ``infos[agent]["skipped"]`` is True);
-    * ``step`` with no live agent raises :class:`~nexgym.frames.EpisodeOver`.
+    * ``step`` with no live agent raises :class:`~nexgym.runtime.frames.EpisodeOver`.
 
     ## Arguments
     As for :class:`~nexgym.pz.aec.NexAECEnv`: ``env_id``, ``max_cycles`` (default

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nexgym.parsing import MAX_ACTION_CHARS, InvalidAction, _tool_call_bodies, parse_action
+from nexgym.runtime.parsing import MAX_ACTION_CHARS, InvalidAction, _tool_call_bodies, parse_action
 from nexgym.tools import ToolCall
 
 READ = ToolCall("read_file", {"path": "/etc/app/web.conf"})

@@ -391,7 +391,7 @@ def test_the_oracle_follows_renamed_tools() -> None:
 
 def test_forked_worlds_are_copied_on_first_use_from_the_untouched_world() -> None:
     """Peers' worlds are copied lazily, yet each is the world as it was at the fork."""
-    from nexgym.backends import UNCOPIED, InProcessBackend
+    from nexgym.runtime.backends import UNCOPIED, InProcessBackend
 
     domain = get_domain("finance")
     task = domain.generate_task(4, 1)

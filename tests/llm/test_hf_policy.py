@@ -11,9 +11,9 @@ import torch
 
 import nexgym
 from nexgym.error import ConfigError
-from nexgym.parsing import parse_action
 from nexgym.policies import HFPolicy, OraclePolicy
 from nexgym.policies.hf import EMPTY_PROMPT_ACTION, RunningChat
+from nexgym.runtime.parsing import parse_action
 from nexgym.tools import ToolCall
 from nexgym.training.generation import decode, fit_messages, plain_chat_text, render_chat
 

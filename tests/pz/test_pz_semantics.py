@@ -6,9 +6,9 @@ import pytest
 
 import nexgym
 from nexgym.error import ConfigError, UnknownNameError
-from nexgym.frames import EpisodeOver
 from nexgym.policies import OraclePolicy
 from nexgym.pz.episode import WAITING
+from nexgym.runtime.frames import EpisodeOver
 from nexgym.tools import ToolCall
 
 FILE_OPS = "nex/FileOps-v0"

@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 
 from nexgym.envs.domains.base import Domain
-from nexgym.frames import DELEGATE, FINISH, MESSAGE, MenuEntry
-from nexgym.prompts import example_call, system_prompt
+from nexgym.runtime.frames import DELEGATE, FINISH, MESSAGE, MenuEntry
+from nexgym.runtime.prompts import example_call, system_prompt
 from nexgym.spec import HierarchySpec
 from nexgym.tools import function_schema
 

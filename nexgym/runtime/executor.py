@@ -24,12 +24,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from nexgym.backends import InProcessBackend, ToolBackend
-from nexgym.callstack import CallStack
 from nexgym.envs.domains.base import Domain, Task, Verdict
 from nexgym.error import ArgumentError
-from nexgym.execution import Middleware, run_call
-from nexgym.frames import (
+from nexgym.runtime.backends import InProcessBackend, ToolBackend
+from nexgym.runtime.callstack import CallStack
+from nexgym.runtime.execution import Middleware, run_call
+from nexgym.runtime.frames import (
     DELEGATE,
     FINISH,
     MESSAGE,
@@ -40,13 +40,13 @@ from nexgym.frames import (
     ToolRecord,
     encode_arguments,
 )
-from nexgym.menus import build_menus, siblings
-from nexgym.messaging import MessageBoard, MessageRecord
-from nexgym.parsing import InvalidAction, parse_action
-from nexgym.prompts import invalid_action_text
+from nexgym.runtime.menus import build_menus, siblings
+from nexgym.runtime.messaging import MessageBoard, MessageRecord
+from nexgym.runtime.parsing import InvalidAction, parse_action
+from nexgym.runtime.prompts import invalid_action_text
+from nexgym.runtime.trace import Trace
 from nexgym.spec import HierarchySpec
 from nexgym.tools import ToolCall, ToolResult
-from nexgym.trace import Trace
 
 __all__ = [
     "ActOutcome",

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from nexgym.backends import ToolBackend
 from nexgym.envs.domains.base import Task, Verdict
-from nexgym.frames import Frame
-from nexgym.menus import RoleMenu
-from nexgym.messaging import MessageBoard, MessageKind, MessageRecord
-from nexgym.prompts import task_text, tool_result_text
+from nexgym.runtime.backends import ToolBackend
+from nexgym.runtime.frames import Frame
+from nexgym.runtime.menus import RoleMenu
+from nexgym.runtime.messaging import MessageBoard, MessageKind, MessageRecord
+from nexgym.runtime.prompts import task_text, tool_result_text
+from nexgym.runtime.trace import SpanKind, Trace
 from nexgym.spec import AgentSpec
-from nexgym.trace import SpanKind, Trace
 
 __all__ = ["CallStack"]
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from nexgym.error import NexgymError
+from nexgym.runtime.trace import Span
 from nexgym.spec import AgentSpec
 from nexgym.tools import Tool, ToolCall
-from nexgym.trace import Span
 
 __all__ = [
     "DELEGATE",

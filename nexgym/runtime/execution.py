@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from nexgym.backends import ToolBackend
+from nexgym.runtime.backends import ToolBackend
 from nexgym.tools import ToolCall, ToolResult
 
 __all__ = ["Middleware", "run_call"]
