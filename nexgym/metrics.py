@@ -10,6 +10,9 @@ topology run on N tasks and the single-agent run of the same tasks:
   hybrid notes, answers shown in debate rounds);
 * ``S_1``, ``T_1``: the same for the single-agent baseline.
 
+Reliability across repeated trials of one task is :func:`pass_hat_k` (tau-bench's
+pass^k); :func:`task_trials` groups records by task for it.
+
 Example:
     >>> a = EpisodeRecord("centralized", "t0", True, 1.0, 10, 4)
     >>> b = EpisodeRecord("single", "t0", True, 1.0, 5, 0)
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -35,11 +38,13 @@ __all__ = [
     "mean_turns",
     "message_density",
     "overhead",
+    "pass_hat_k",
     "record_episode",
     "redundancy",
     "success_rate",
     "summarize",
     "summary_table",
+    "task_trials",
 ]
 
 
@@ -223,6 +228,50 @@ def summarize(
         "message_density": message_density(ours),
         "redundancy": redundancy(ours),
     }
+
+
+def task_trials(records: Iterable[EpisodeRecord]) -> dict[str, list[bool]]:
+    """Each task's successes, in order: the trials :func:`pass_hat_k` takes."""
+    trials: dict[str, list[bool]] = {}
+    for record in records:
+        trials.setdefault(record.task, []).append(record.success)
+    return trials
+
+
+def pass_hat_k(trials: Mapping[Hashable, Sequence[bool]], k: int | None = None) -> float:
+    """pass^k (tau-bench, Yao et al., 2024): the chance that k trials of a task all succeed.
+
+    For a task with ``c`` successes among ``n >= k`` i.i.d. trials,
+    ``C(c, k) / C(n, k)`` is the unbiased estimate of ``p**k`` (``p`` its success
+    probability); pass^k is its mean over tasks. ``pass^1`` is the success rate; pass^k
+    falls with ``k`` unless every task is solved always or never.
+
+    Example:
+        >>> pass_hat_k({"a": [True, True, False, True], "b": [True, False, False, False]}, 2)
+        0.25
+
+    Args:
+        trials: per task, whether each of its trials succeeded.
+        k: trials that must all succeed (default: the fewest trials any task has).
+
+    Raises:
+        ConfigError: with no tasks, ``k < 1``, or a task with fewer than ``k`` trials.
+    """
+    if not trials:
+        raise ConfigError("expected trials of at least one task for pass_hat_k, got none")
+    fewest = min(len(t) for t in trials.values())
+    if k is None:
+        k = fewest
+    if k < 1:
+        raise ConfigError(f"expected k >= 1 for pass_hat_k, got {k}")
+    if fewest < k:
+        task = next(name for name, t in trials.items() if len(t) < k)
+        raise ConfigError(
+            f"expected at least k={k} trials of every task, got {fewest} of task {task!r}; "
+            "lower k or play more trials"
+        )
+    total = sum(math.comb(sum(t), k) / math.comb(len(t), k) for t in trials.values())
+    return total / len(trials)
 
 
 def summary_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
