@@ -251,6 +251,25 @@ class PeerRuntime(Runtime):
         """A peer's output: its answer (case and spacing ignored) and its state changes."""
         return normalize_answer(peer.answer), self.changes(peer)
 
+    def combination_calls(self, role: str) -> list[ToolCall]:
+        """The combinations a discrete-action root may pick from now (none for a peer).
+
+        Independent: merging every peer that worked, or any one of them; decentralized:
+        selecting any peer that answered.
+        """
+        if role != self.spec.root:
+            return []
+        name = self.combine_tool.name
+        if self.spec.topology == "decentralized":
+            return [ToolCall(name, {"peer": p.role}) for p in self.peers if p.answered]
+        worked = [p.role for p in self.peers if p.calls]
+        if not worked:
+            return []
+        everyone = ToolCall(name, {"peers": worked})
+        if len(worked) == 1:
+            return [everyone]
+        return [everyone, *(ToolCall(name, {"peers": [p]}) for p in worked)]
+
     # -- the combination tool -------------------------------------------------------------
 
     def _dispatch(self, frame: Frame, call: ToolCall, text: Any) -> ActOutcome:
