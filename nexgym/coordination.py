@@ -79,6 +79,21 @@ COMBINE_TOOLS = {
 }
 
 
+#: What the root of each peer topology is told about its team (after its own role).
+_ROOT_NOTES = {
+    "independent": (
+        "Each peer works on its own copy of the world and sees only your message. The "
+        "team's world changes only through merge_changes, which replays the changes of "
+        "the peers you list; each peer may be called once."
+    ),
+    "decentralized": (
+        "Each peer works on its own copy of the world and sees only your message; call a "
+        "peer again (a debate round) to show it the others' answers. The team's world is "
+        "the one of the peer you choose with select_output."
+    ),
+}
+
+
 @dataclass(slots=True)
 class Peer:
     """One peer of a team: how often it was called and its latest answer."""
@@ -156,7 +171,8 @@ class PeerRuntime(Runtime):
         )
         entries["finish"] = finish
         schemas = [e.schema for e in entries.values()]
-        prompt = system_prompt(root.name, root.role, self.domain.description, schemas, True)
+        role = f"{root.role.strip()} {_ROOT_NOTES[self.spec.topology]}"
+        prompt = system_prompt(root.name, role, self.domain.description, schemas, True)
         self._menus[root.name] = RoleMenu(entries, prompt, example_call(schemas[0]))
         self._schemas[root.name] = tuple(schemas)
 
