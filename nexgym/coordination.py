@@ -313,6 +313,8 @@ class PeerRuntime(Runtime):
         return ActOutcome("tool", detail="ok" if ok else "error")
 
     def _merge(self, peers: list[Peer]) -> tuple[bool, str]:
+        if not peers:
+            return False, "Error: no peers listed; name the peers whose changes to keep"
         idle = [p.role for p in peers if p.calls == 0]
         if idle:
             return False, f"Error: {', '.join(idle)} has not worked yet; call it first"

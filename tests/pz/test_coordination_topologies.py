@@ -164,6 +164,8 @@ def test_combination_needs_peers_that_worked() -> None:
     env.reset(options={"task_seed": 0})
     env.step({"text": ToolCall("merge_changes", {"peers": ["peer_1"]}).to_text()})
     assert "peer_1 has not worked yet" in env.observe("team")["text"]
+    env.step({"text": ToolCall("merge_changes", {"peers": []}).to_text()})
+    assert "no peers listed" in env.observe("team")["text"]
     env.step({"text": ToolCall("merge_changes", {"peers": ["peer_7"]}).to_text()})
     assert "Invalid action: expected peers among" in env.observe("team")["text"]
     env.step({"text": ToolCall("select_output", {"peer": "peer_1"}).to_text()})
