@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from nexgym.coordination import normalize_answer
 from nexgym.tools import ToolCall
 
-__all__ = ["aggregator_call", "debate_message"]
+__all__ = ["aggregator_call", "debate_message", "team_answer"]
 
 
 def aggregator_call(runtime: Any) -> ToolCall:
@@ -45,8 +46,20 @@ def aggregator_call(runtime: Any) -> ToolCall:
         first = None if winner is None else peers[winner]
         if first is not None and not runtime.combination_made:
             return ToolCall(tool, {"peer": first.role})
-    answer = first.answer if first is not None and first.answer else "Done."
-    return ToolCall("finish", {"answer": answer})
+    return ToolCall("finish", {"answer": team_answer(runtime, first)})
+
+
+def team_answer(runtime: Any, peer: Any) -> str:
+    """The answer ``peer`` gave, in the task's own words when it contains the expected one.
+
+    A peer may answer with a report around the answer; the expected answer is used only
+    when the report states it, so the root still says nothing it has not seen.
+    """
+    said = peer.answer if peer is not None and peer.answer else ""
+    expected = runtime.task.answer
+    if expected and normalize_answer(expected) in normalize_answer(said):
+        return str(expected)
+    return said or "Done."
 
 
 def debate_message(runtime: Any, peer: Any) -> str:

@@ -181,3 +181,16 @@ def test_parse_action_reads_the_messages_calls() -> None:
     """The teammate above runs calls as the runtime parses them (a guard on the double)."""
     parsed = parse_action(_CALL.findall(f"Please:\n1. call {SET_POOL_99}\n")[0])
     assert isinstance(parsed, ToolCall) and parsed.arguments["new"] == "pool_size = 99"
+
+
+def test_the_oracle_root_answers_only_what_a_peer_said() -> None:
+    from types import SimpleNamespace
+
+    from nexgym.policies.aggregator import team_answer
+
+    runtime = SimpleNamespace(task=SimpleNamespace(answer="Juniper Health"))
+    report = SimpleNamespace(answer="Done. Results:\n1. compare: juniper health employs 40")
+    assert team_answer(runtime, report) == "Juniper Health"  # stated in the report
+    wrong = SimpleNamespace(answer="Acme Corp")
+    assert team_answer(runtime, wrong) == "Acme Corp"  # relayed, not corrected
+    assert team_answer(runtime, None) == "Done."
