@@ -184,13 +184,16 @@ def test_parse_action_reads_the_messages_calls() -> None:
 
 
 def test_the_oracle_root_answers_only_what_a_peer_said() -> None:
-    from types import SimpleNamespace
-
     from nexgym.policies.aggregator import team_answer
 
-    runtime = SimpleNamespace(task=SimpleNamespace(answer="Juniper Health"))
-    report = SimpleNamespace(answer="Done. Results:\n1. compare: juniper health employs 40")
-    assert team_answer(runtime, report) == "Juniper Health"  # stated in the report
-    wrong = SimpleNamespace(answer="Acme Corp")
-    assert team_answer(runtime, wrong) == "Acme Corp"  # relayed, not corrected
+    env = gym.make("nex/AgencyEmailCommittee-v0")
+    env.reset(seed=1)
+    runtime = env.unwrapped.runtime
+    assert runtime.task.answer == "452"
+    peer = runtime.peers[0]
+    peer.answer = "Done. Results:\n1. search_emails: found 452 in the invoice"
+    assert team_answer(runtime, peer) == "452"  # stated in the report
+    peer.answer = "It is 17."
+    assert team_answer(runtime, peer) == "It is 17."  # relayed, not corrected
     assert team_answer(runtime, None) == "Done."
+    env.close()
