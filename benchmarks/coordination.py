@@ -10,7 +10,17 @@ amplification metrics (:mod:`nexgym.metrics`).
 
 Each domain's team is built from one spec holding all of the domain's tools, re-shaped
 by :func:`nexgym.topology.apply_topology`; every (topology, error rate) cell plays the
-same task seeds with the same episode seeds, through the PettingZoo Parallel view.
+same task seeds with the same episode seeds, through the PettingZoo Parallel view. In
+the peer topologies the root is the aggregator (independent) or moderator
+(decentralized) of :mod:`nexgym.coordination`: it briefs the peers, combines their work
+and answers, and errs at the same rate as everyone else.
+
+A second table asks who aggregates: on the peer topologies, the root is played by
+different policies (Gymnasium view, ``control="root"``) while the peers are the env's
+default teammates at the error rate: the oracle aggregator, one that cross-checks the
+peers (keeps only the output most of them share), and three that should get nothing:
+one that finishes at once, ``RandomPolicy``, and a task-blind one that briefs every peer
+with an empty message, keeps everything and relays the first answer.
 
     python benchmarks/coordination.py                       # the default grid (minutes)
     python benchmarks/coordination.py --tasks 4 --error-rates 0 0.2   # a quick check
@@ -34,9 +44,17 @@ import numpy as np
 from nexgym.envs.domains import domain_class
 
 import nexgym
-from nexgym.metrics import EpisodeRecord, record_episode, summarize, summary_table
-from nexgym.policies import OraclePolicy
+from nexgym.metrics import (
+    EpisodeRecord,
+    combination_loss,
+    peer_success_rate,
+    record_episode,
+    summarize,
+    summary_table,
+)
+from nexgym.policies import OraclePolicy, RandomPolicy
 from nexgym.spec import HierarchySpec
+from nexgym.tools import ToolCall
 
 HERE = Path(__file__).resolve().parent
 TOPOLOGIES = ("single", "independent", "centralized", "decentralized", "hybrid")
@@ -47,18 +65,33 @@ An error is one random well-formed call in place of the plan's next step: often 
 wasted turn, sometimes a wrong change to the world, or an early ``finish``.
 
 * single: a wrong change or an early finish fails the task; a wasted call is retried.
-* independent: every peer's changes are merged into the team's world unchecked, and
-  the first finisher's answer is the team's, so a wrong change or early answer by any
-  of the n peers reaches the result.
+* independent: the aggregator briefs each peer once, merges every peer's changes into
+  the team's world unchecked and relays the first peer's answer, so a wrong change or
+  early answer by any of the n peers reaches the result; the aggregator's own error (an
+  early finish, a merge of too few peers) fails the task too.
 * centralized and hybrid: workers share one world, so a worker's wrong change stays;
   an orchestrator's early finish ends the episode; a worker that gives up early is
   re-assigned, at most ``rounds`` times per sub-task. Hybrid notes cost turns and
   widen every worker's menu (more ways to err).
-* decentralized: the output most peers share wins (answer and state changes), so one
-  erring peer of three is out-voted; it takes the most turns.
+* decentralized: the moderator briefs each peer, runs the debate rounds (each peer sees
+  the others' answers), and selects the output most peers share (answer and state
+  changes), so one erring peer of three is out-voted; it takes the most turns. The
+  moderator errs too (an early finish, a peer call wasted on a random message, a
+  random selection), and nothing out-votes it: it is the team's single point of failure.
+
+`peer_success` is how often one peer alone solved the task on its own world;
+`combination_loss` the share of episodes the team failed although some peer had solved
+it: what the root's combination threw away (`nexgym.metrics`).
 
 Random calls are not the errors of a language model (no shared misconceptions, so
 peers rarely err alike), and the magnitudes here are not comparable to the paper's.
+"""
+AGGREGATOR_READING = """The peers of this table follow the hidden plan (the env's default teammate,
+`OraclePolicy`, reads the task's plan rather than its brief), so a task-blind root still
+gets their work done: here only what the root keeps and answers can go wrong. With
+teammates that act on their brief, an empty brief gets no work done at all (see
+`tests/pz/test_peer_aggregators.py`). `finish-at-once` and `random` fail either way:
+the team's world changes only through the root's merge or choice.
 """
 COLUMNS = [
     "topology",
@@ -72,6 +105,18 @@ COLUMNS = [
     "amplification_ci95",
     "message_density",
     "redundancy",
+    "peer_success",
+    "combination_loss",
+]
+PEER_TOPOLOGIES = ("independent", "decentralized")
+AGGREGATOR_COLUMNS = [
+    "topology",
+    "error_rate",
+    "aggregator",
+    "episodes",
+    "success_rate",
+    "peer_success",
+    "combination_loss",
 ]
 
 
@@ -131,6 +176,143 @@ def run_grid(args: argparse.Namespace) -> list[EpisodeRecord]:
             env.close()
             print(f"  {domain:<10} {topology:<14} done", flush=True)
     return records
+
+
+class FinishAtOnce:
+    """A root that answers "Done." at once."""
+
+    def __init__(self, env: Any) -> None:
+        del env
+
+    def __call__(self, observation: Any, info: dict[str, Any]) -> str:
+        return ToolCall("finish", {"answer": "Done."}).to_text()
+
+
+class TaskBlind:
+    """A root that never reads the task: empty briefs, keeps everything, relays."""
+
+    def __init__(self, env: Any) -> None:
+        self.env = env
+
+    def __call__(self, observation: Any, info: dict[str, Any]) -> str:
+        runtime = self.env.unwrapped.runtime
+        waiting = [p for p in runtime.peers if p.calls == 0]
+        if waiting:
+            return ToolCall(waiting[0].role, {"task": ""}).to_text()
+        if not runtime.combination_made:
+            if runtime.spec.topology == "independent":
+                names = [p.role for p in runtime.peers]
+                return ToolCall("merge_changes", {"peers": names}).to_text()
+            return ToolCall("select_output", {"peer": runtime.peers[0].role}).to_text()
+        answer = next((p.answer for p in runtime.peers if p.answered), "Done.")
+        return ToolCall("finish", {"answer": answer or "Done."}).to_text()
+
+
+class Checking:
+    """The oracle aggregator, but it keeps only the output most peers share.
+
+    It briefs each peer with the task (as the oracle does), then compares what came
+    back: the answers and the changes each peer reported. An independent team's
+    aggregator merges only the peers of the majority output; a moderator selects it.
+    """
+
+    def __init__(self, env: Any) -> None:
+        self.env = env
+        self.oracle = OraclePolicy(env)
+
+    def __call__(self, observation: Any, info: dict[str, Any]) -> str:
+        runtime = self.env.unwrapped.runtime
+        if any(p.calls < runtime.calls_per_peer for p in runtime.peers):
+            return self.oracle.plan_call(runtime, info["role"]).to_text()
+        answered = [p for p in runtime.peers if p.answered]
+        outputs = [runtime.output(p) for p in answered]
+        best = max(outputs, key=outputs.count) if outputs else None
+        majority = [p for p, out in zip(answered, outputs, strict=True) if out == best]
+        if majority and not runtime.combination_made:
+            if runtime.spec.topology == "independent":
+                names = [p.role for p in majority]
+                return ToolCall("merge_changes", {"peers": names}).to_text()
+            return ToolCall("select_output", {"peer": majority[0].role}).to_text()
+        answer = majority[0].answer if majority else "Done."
+        return ToolCall("finish", {"answer": answer or "Done."}).to_text()
+
+
+AGGREGATORS = {
+    "oracle": OraclePolicy,
+    "checking": Checking,
+    "finish-at-once": FinishAtOnce,
+    "random": RandomPolicy,
+    "task-blind": TaskBlind,
+}
+
+
+def run_aggregators(args: argparse.Namespace) -> list[EpisodeRecord]:
+    """Peer topologies with the root played by each aggregator, peers by the default."""
+    records: list[EpisodeRecord] = []
+    task_rng = np.random.default_rng(args.seed + 1)
+    tasks = {
+        d: [int(s) for s in task_rng.integers(2**31 - 1, size=args.aggregator_tasks)]
+        for d in args.domains
+    }
+    params = {"n": args.n, "debate_rounds": args.debate_rounds}
+    for domain in args.domains:
+        difficulty = min(args.difficulty, max(domain_class(domain).difficulties))
+        for topology in PEER_TOPOLOGIES:
+            for rate in args.error_rates:
+                env = nexgym.make_env(
+                    domain_spec(domain),
+                    topology=topology,
+                    topology_params=params,
+                    difficulty=difficulty,
+                    teammate_error_rate=rate,
+                )
+                for name, build in AGGREGATORS.items():
+                    policy = build(env)
+                    for k, task_seed in enumerate(tasks[domain]):
+                        obs, info = env.reset(seed=args.seed + k, options={"task_seed": task_seed})
+                        while True:
+                            obs, _, terminated, truncated, info = env.step(policy(obs, info))
+                            if terminated or truncated:
+                                break
+                        records.append(
+                            record_episode(
+                                env.unwrapped.runtime,
+                                task=f"{domain}:{task_seed}",
+                                error_rate=rate,
+                                aggregator=name,
+                            )
+                        )
+                env.close()
+        print(f"  {domain:<10} aggregators done", flush=True)
+    return records
+
+
+def summarize_aggregators(
+    records: list[EpisodeRecord], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    rows = []
+    for topology in PEER_TOPOLOGIES:
+        for rate in args.error_rates:
+            for name in AGGREGATORS:
+                ours = [
+                    r
+                    for r in records
+                    if r.topology == topology
+                    and r.extra["error_rate"] == rate
+                    and r.extra["aggregator"] == name
+                ]
+                rows.append(
+                    {
+                        "topology": topology,
+                        "error_rate": rate,
+                        "aggregator": name,
+                        "episodes": len(ours),
+                        "success_rate": sum(r.success for r in ours) / len(ours),
+                        "peer_success": peer_success_rate(ours),
+                        "combination_loss": combination_loss(ours),
+                    }
+                )
+    return rows
 
 
 def amplification_interval(
@@ -209,13 +391,20 @@ def plot(rows: list[dict[str, Any]], args: argparse.Namespace, path: Path) -> No
     fig.savefig(path, dpi=120)
 
 
-def write_markdown(rows: list[dict[str, Any]], args: argparse.Namespace, seconds: float) -> str:
+def write_markdown(
+    rows: list[dict[str, Any]],
+    aggregator_rows: list[dict[str, Any]],
+    args: argparse.Namespace,
+    seconds: float,
+) -> str:
     settings = (
         f"- domains: {', '.join(args.domains)}; {args.tasks} tasks each "
         f"(difficulty {args.difficulty}), the same task and episode seeds in every cell\n"
         f"- team size n={args.n}; centralized/hybrid rounds={args.rounds}; "
         f"decentralized debate_rounds={args.debate_rounds}; max_cycles={args.max_cycles}\n"
         f"- agents: OraclePolicy with the per-step error rate; baseline: single at the same rate\n"
+        f"- who aggregates: {args.aggregator_tasks} tasks per domain (other task seeds), "
+        "peers played by the env's default teammates at the error rate\n"
         f"- run: {seconds:.0f} s on {platform.machine()} ({platform.python_version()}), "
         f"seed {args.seed}\n"
     )
@@ -227,7 +416,10 @@ def write_markdown(rows: list[dict[str, Any]], args: argparse.Namespace, seconds
         "agent's runs; `inf` when a resample has single-agent failures of zero).\n\n"
         f"{settings}\n{summary_table(rows, COLUMNS)}\n\n"
         "![error amplification](coordination_error_amplification.png)\n\n"
-        f"{READING}"
+        f"{READING}\n"
+        "## Who aggregates: the root of a peer team, played by different policies\n\n"
+        f"{summary_table(aggregator_rows, AGGREGATOR_COLUMNS)}\n\n"
+        f"{AGGREGATOR_READING}"
     )
 
 
@@ -242,6 +434,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--debate-rounds", type=int, default=1)
     parser.add_argument("--max-cycles", type=int, default=300)
+    parser.add_argument(
+        "--aggregator-tasks", type=int, default=10, help="tasks per domain of the second table"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--out", type=Path, default=HERE / "out" / "coordination")
@@ -251,17 +446,21 @@ def main() -> None:
 
     start = time.perf_counter()
     records = run_grid(args)
+    aggregated = run_aggregators(args) if args.aggregator_tasks > 0 else []
     seconds = time.perf_counter() - start
     rows = summarize_grid(records, args)
     print(summary_table(rows, COLUMNS))
+    aggregator_rows = summarize_aggregators(aggregated, args) if aggregated else []
+    print(summary_table(aggregator_rows, AGGREGATOR_COLUMNS))
 
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "episodes.jsonl").open("w") as f:
-        for r in records:
+        for r in records + aggregated:
             row = {k: getattr(r, k) for k in ("topology", "task", "success", "score", "turns")}
             f.write(json.dumps({**row, "messages": r.messages, **r.extra}) + "\n")
     args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / "coordination.md").write_text(write_markdown(rows, args, seconds))
+    markdown = write_markdown(rows, aggregator_rows, args, seconds)
+    (args.results / "coordination.md").write_text(markdown)
     plot(rows, args, args.results / "coordination_error_amplification.png")
     print(f"wrote {args.results / 'coordination.md'} and the plot ({seconds:.0f} s)")
 

@@ -1,61 +1,114 @@
-"""Peer topologies: several call stacks, one world each, and a combination step.
+"""Peer topologies: an aggregator (or moderator) that briefs peers and combines their work.
 
-An ``independent`` or ``decentralized`` spec has a ``team`` root that never acts and
-lists the peers as its sub-agents (:func:`nexgym.topology.apply_topology` builds one).
-Every peer gets the task on its own copy of the world (``backend.fork``) and its own
-call stack ("thread"). Peers are scheduled round-robin: :attr:`PeerRuntime.active_role`
-is the next working peer after the one that acted last, and a *cycle* ends when the
-order wraps around (or a debate round begins). Each peer has its own invalid-action
-budget and turn limit; spending either ends that peer's work, not the episode.
+An ``independent`` or ``decentralized`` spec has a root that holds no domain tools and
+lists the peers as its sub-agents (:func:`nexgym.topology.apply_topology` builds one,
+named ``team``; catalog specs name it ``aggregator`` or ``moderator``). The root is an
+acting role, the one ``control="root"`` gives the learner: it receives the task, calls
+the peers like sub-agents (a message each), reads what they answer, combines their
+work, and answers the task. Every peer works on its own copy of the world
+(``backend.fork``); the team's world, the one the verifier scores, is a separate
+pristine copy that only the root's combination step changes. A peer acts on the
+message its caller sent it (its frame's task is that message, not the task), so what
+the root tells the peers, which of them it asks, and what it keeps decide the outcome.
 
-When every peer has stopped:
+A peer's answer comes back to the root together with the state changes it made on its
+own world (its successful calls of mutating tools, in order), as a worker's diff would.
+Peers are called one at a time; their worlds are separate, so the order changes
+nothing but the clock.
 
-* ``decentralized``: for each of ``debate_rounds`` rounds, every peer still in the
-  game gets a new frame whose task shows its peers' latest answers, and may fix its
-  work and answer again. Then the *majority output* wins: a peer's output is its
-  answer (case and spacing ignored) together with the state changes it made (its
-  successful calls of mutating tools, in order); the output most peers share wins,
-  ties going to the group holding the lowest-numbered peer. The winner's world is
-  kept (``backend.select``) and its answer is the team's.
-* ``independent``: the outputs are combined without cross-checking: every distinct
-  state change of every peer is replayed, peers in the order they finished, on a
-  pristine copy of the world, and the team's answer is the first finisher's answer.
-  One peer's wrong change thus reaches the team's world, as an unchecked synthesis
-  passes on a wrong sub-answer.
+The two topologies follow "Towards a Science of Scaling Agent Systems" (Kim et al., 2025):
 
-The verifier then scores the kept world and the team's answer. ``combination`` records
-what was decided.
+* ``independent`` (parallel workers and an aggregator that synthesizes without
+  cross-checking): each peer may be called once. The root's ``merge_changes(peers)``
+  replays the listed peers' changes, in the order listed, on the team's world
+  (a change already merged is skipped); the result says what applied and what failed.
+  It may be called again to add more. An unchecked merge of every peer passes on one
+  peer's wrong change, as an unchecked synthesis passes on a wrong sub-answer.
+* ``decentralized`` (peer debate with a final vote): each peer may be called
+  ``1 + debate_rounds`` times; a later call continues its work on its own world, and
+  the moderator's message is where it shows a peer the others' answers. The root's
+  ``select_output(peer)`` picks the peer whose world becomes the team's (the moderator
+  runs the vote: the output most peers share is the usual pick).
+
+The root's ``finish`` answer is the team's answer. Finishing without a combination
+leaves the team's world as it was. :attr:`PeerRuntime.combination` records what was
+decided, with how many peers' own worlds (and answers) would have solved the task.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from nexgym.envs.domains.base import Domain, Task
-from nexgym.error import ConfigError
+from nexgym.error import ArgumentError, ConfigError
 from nexgym.runtime import Runtime
 from nexgym.runtime.backends import ToolBackend
-from nexgym.runtime.frames import EpisodeOver, Frame, ToolRecord
-from nexgym.runtime.trace import Span
+from nexgym.runtime.frames import (
+    ActOutcome,
+    Frame,
+    MenuEntry,
+    ToolCallTurn,
+    ToolRecord,
+)
+from nexgym.runtime.menus import RoleMenu
+from nexgym.runtime.prompts import example_call, system_prompt
 from nexgym.spec import AgentSpec, HierarchySpec
+from nexgym.tools import Tool, ToolCall, function_schema
 
-__all__ = ["Peer", "PeerRuntime", "peer_problems"]
+__all__ = ["COMBINE_TOOLS", "Peer", "PeerRuntime", "peer_problems"]
+
+
+def merge_changes(_: Any, peers: list[str]) -> str:
+    """Replay the state changes of the listed peers, in that order, on the team's world.
+
+    Args:
+        peers: the peers whose changes to keep (each must have worked already).
+    """
+    return ""
+
+
+def select_output(_: Any, peer: str) -> str:
+    """Choose the peer whose world becomes the team's (the winner of the vote).
+
+    Args:
+        peer: the peer whose output wins (it must have answered).
+    """
+    return ""
+
+
+#: The combination tool of each peer topology's root.
+COMBINE_TOOLS = {
+    "independent": Tool(merge_changes),
+    "decentralized": Tool(select_output),
+}
+
+
+#: What the root of each peer topology is told about its team (after its own role).
+_ROOT_NOTES = {
+    "independent": (
+        "Each peer works on its own copy of the world and sees only your message. The "
+        "team's world changes only through merge_changes, which replays the changes of "
+        "the peers you list; each peer may be called once."
+    ),
+    "decentralized": (
+        "Each peer works on its own copy of the world and sees only your message; call a "
+        "peer again (a debate round) to show it the others' answers. The team's world is "
+        "the one of the peer you choose with select_output."
+    ),
+}
 
 
 @dataclass(slots=True)
 class Peer:
-    """One peer of a team: its call stack (empty while it waits) and its latest answer."""
+    """One peer of a team: how often it was called and its latest answer."""
 
     index: int
     agent: AgentSpec
-    stack: list[Frame] = field(default_factory=list)
+    calls: int = 0
     answer: str | None = None
     answered: bool = False
-    out: bool = False  # spent its invalid-action budget: it works no more this episode
-    invalid: int = 0
-    finish_order: int | None = None
 
     @property
     def role(self) -> str:
@@ -72,8 +125,8 @@ def peer_problems(spec: HierarchySpec) -> list[str]:
         problems.append(f"expected root {root.name!r} to list the peers as sub_agents; {fix}")
     if root.tools:
         problems.append(
-            f"expected root {root.name!r} of a {spec.topology} team to hold no tools (it "
-            f"never acts), got {list(root.tools)}; {fix}"
+            f"expected root {root.name!r} of a {spec.topology} team to hold no domain tools "
+            f"(it briefs the peers and combines their work), got {list(root.tools)}; {fix}"
         )
     for peer in root.sub_agents:
         if spec.agent(peer).sub_agents:
@@ -97,258 +150,255 @@ class PeerRuntime(Runtime):
         problems = peer_problems(spec)
         if problems:
             raise ConfigError("; ".join(problems))
+        self.combine_tool = COMBINE_TOOLS[spec.topology]
+        self.peer_names = spec.agent(spec.root).sub_agents
         super().__init__(spec, domain, backend, **kwargs)
-        self.roles = spec.agent(spec.root).sub_agents
-        self.lead_role = self.roles[0]
+        #: the team's world: after the peers' own worlds 0 .. n-1
+        self.team_world = len(self.peer_names)
+        debate = spec.topology_params.debate_rounds if spec.topology == "decentralized" else 0
+        #: how many times the root may call each peer
+        self.calls_per_peer = 1 + debate
+
+    # -- the root's menu: the peers, the combination tool, finish ---------------------
+
+    def _build_menus(self) -> None:
+        super()._build_menus()
+        root = self.spec.agent(self.spec.root)
+        menu = self._menus[root.name]
+        params = json.loads(json.dumps(self.combine_tool.parameters))
+        for prop in params["properties"].values():
+            target = prop.get("items", prop)  # merge_changes takes a list of peers
+            target["enum"] = list(self.peer_names)
+        name = self.combine_tool.name
+        entries = dict(menu.entries)
+        finish = entries.pop("finish")
+        entries[name] = MenuEntry(
+            "tool", name, function_schema(name, self.combine_tool.description, params)
+        )
+        entries["finish"] = finish
+        schemas = [e.schema for e in entries.values()]
+        role = f"{root.role.strip()} {_ROOT_NOTES[self.spec.topology]}"
+        prompt = system_prompt(root.name, role, self.domain.description, schemas, True)
+        self._menus[root.name] = RoleMenu(entries, prompt, example_call(schemas[0]))
+        self._schemas[root.name] = tuple(schemas)
+
+    # -- episode ----------------------------------------------------------------------
 
     def _clear(self) -> None:
         super()._clear()
-        names = self.spec.agent(self.spec.root).sub_agents
-        self.peers = [Peer(i, self.spec.agent(name)) for i, name in enumerate(names)]
+        self.peers = [Peer(i, self.spec.agent(name)) for i, name in enumerate(self.peer_names)]
         self._by_role = {p.role: p for p in self.peers}
-        self._current = self.peers[0]
-        self._cursor = 0
-        self._finished = 0
-        self._phase_changed = False
-        self._team_span: Span | None = None
-        #: debate rounds begun so far (decentralized).
-        self.phase = 0
-        #: how the outputs were combined (rule, winner or merge counts).
+        self._merged: set[str] = set()
+        self._merged_from: list[str] = []
+        self._merge_records = 0
+        self._merge_failures = 0
+        self._selected: Peer | None = None
+        #: what the root's combination decided, and how the peers did on their own.
         self.combination: dict[str, Any] = {}
 
     def reset(self, seed: int, task: Task | None = None) -> Task:
-        """Start an episode: every peer gets the task on its own copy of the world."""
-        self._clear()
-        self.task = task or self.domain.generate_task(seed, self.difficulty)
-        self.backend.reset(self.task)
-        # independent teams keep one pristine world to merge the peers' changes into
-        merge_world = 1 if self.spec.topology == "independent" else 0
-        self.backend.fork(len(self.peers) + merge_world)
-        root = self.spec.root
-        self._team_span = self.trace.open(
-            "agent", root, root, self.clock, None, {"task": self.task.instruction}
-        )
-        for peer in self.peers:
-            self._open(peer, self.task.instruction)
-        self._use(self.peers[0])
-        return self.task
-
-    # -- scheduling -----------------------------------------------------------------
-
-    @property
-    def active_role(self) -> str | None:
-        """The next working peer in round-robin order (None once the episode is over)."""
-        if self.done:
-            return None
-        n = len(self.peers)
-        for k in range(n):
-            peer = self.peers[(self._cursor + k) % n]
-            if peer.stack:
-                return peer.role
-        return None
-
-    @property
-    def ready_roles(self) -> tuple[str, ...]:
-        """Every peer that is working now, in order."""
-        if self.done:
-            return ()
-        return tuple(p.role for p in self.peers if p.stack)
-
-    def answers_task(self, role: str) -> bool:
-        """Every peer answers the task."""
-        return role in self._by_role
+        """Start an episode: the root gets the task; each peer a copy of the world."""
+        task = super().reset(seed, task)
+        self.backend.fork(len(self.peers) + 1)
+        self.world = self.team_world
+        return task
 
     def world_of(self, role: str) -> int:
-        """A peer's own world."""
+        """A peer's own world; the team's world for the root."""
         peer = self._by_role.get(role)
-        return 0 if peer is None else peer.index
+        return self.team_world if peer is None else peer.index
 
-    def _top(self, role: str) -> Frame:
-        return self._by_role[role].stack[-1]
+    def answers_task(self, role: str) -> bool:
+        """The root answers the task; each peer answers it on its own world."""
+        return role == self.spec.root or role in self._by_role
 
-    def _pending(self, role: str) -> str:
-        return self._top(role).pending if role in self.ready_roles else ""
+    def peer(self, role: str) -> Peer:
+        """The peer called ``role``."""
+        return self._by_role[role]
 
-    def history(self, role: str) -> list[dict[str, Any]]:
-        """The chat messages of ``role``'s current (or latest) invocation, OpenAI format."""
-        peer = self._by_role.get(role)
-        if peer is not None and peer.stack:
-            return peer.stack[-1].messages
-        return super().history(role)
-
-    def _use(self, peer: Peer) -> None:
-        self._current = peer
-        self.stack = peer.stack
-        self.world = peer.index
+    @property
+    def combination_made(self) -> bool:
+        """Whether the root has merged some peers' changes or selected an output."""
+        return bool(self._merged_from) or self._selected is not None
 
     def _select(self, role: str) -> None:
-        peer = self._by_role.get(role)
-        if peer is None or not peer.stack:
-            raise EpisodeOver(f"expected one of the working peers {self.ready_roles}, got {role!r}")
-        self._use(peer)
+        super()._select(role)
+        self.world = self.world_of(role)
 
-    def _after_act(self) -> None:
-        later = [p for p in self.peers if p.stack and p.index > self._current.index]
-        if later and not self._phase_changed:
-            self._cursor = later[0].index
-            return
-        self._cursor = 0
-        self.cycles += 1
-        self._phase_changed = False
+    # -- calling a peer and hearing back ------------------------------------------------
 
-    # -- a peer's work ends ---------------------------------------------------------
+    def _delegate(self, frame: Frame, child: str, call_id: str, task: str) -> ActOutcome:
+        peer = self._by_role[child]
+        if peer.calls >= self.calls_per_peer:
+            limit = self.calls_per_peer
+            why = (
+                "independent peers work once"
+                if limit == 1
+                else f"1 call and {limit - 1} debate round(s)"
+            )
+            self._deliver(
+                frame, call_id, child, f"Error: {child} has been called {limit} time(s) ({why})"
+            )
+            return ActOutcome("subagent", detail="rounds limit")
+        peer.calls += 1
+        return super()._delegate(frame, child, call_id, task)
 
-    def _invalid(self, frame: Frame, text: Any, reason: str) -> Any:
-        self._current.invalid += 1
-        return super()._invalid(frame, text, reason)
+    def _pop(self, frame: Frame, result: str, outcome: str) -> None:
+        peer = self._by_role.get(frame.agent.name)
+        if peer is not None:
+            if outcome == "finished":
+                peer.answer, peer.answered = result, True
+            changes = self.change_calls(peer)
+            listed = "\n".join(f"{i}. {c.describe()}" for i, c in enumerate(changes, 1))
+            result = f"{result}\n\nChanges {peer.role} made on its copy of the world: " + (
+                f"{len(changes)}\n{listed}" if changes else "none"
+            )
+        super()._pop(frame, result, outcome)
 
-    def _invalid_left(self, frame: Frame) -> int:
-        return self.spec.limits.max_invalid_actions - self._current.invalid
-
-    def _out_of_budget(self, frame: Frame) -> None:
-        self._current.out = True
-        self._close(self._current, "error_budget")
-
-    def _lead_finished(self, frame: Frame, answer: str) -> None:
-        peer = self._current
-        peer.answer, peer.answered = answer, True
-        if peer.finish_order is None:
-            peer.finish_order = self._finished
-            self._finished += 1
-        self._close(peer, "finished")
-
-    def _lead_out_of_turns(self, frame: Frame) -> None:
-        self._close(self._current, "turn_limit")
-
-    def _close(self, peer: Peer, outcome: str) -> None:
-        while peer.stack:
-            frame = peer.stack.pop()
-            frame.span.end = self.clock
-            frame.span.attributes.update(turns=frame.turns, outcome=outcome)
-        if not self.done and not any(p.stack for p in self.peers):
-            self._next_phase()
-
-    def _next_phase(self) -> None:
-        active = [p for p in self.peers if not p.out]
-        rounds = self.spec.topology_params.debate_rounds
-        if self.spec.topology == "decentralized" and self.phase < rounds and active:
-            self.phase += 1
-            for peer in active:
-                for other in self.peers:
-                    if other is not peer and other.answered:
-                        self._log_message(other.role, peer.role, "answer")
-                self._open(peer, self._debate_text(peer))
-            self._phase_changed = True
-            return
-        if any(p.answered for p in self.peers):
-            self._end("finished")
-        else:
-            self._end("error_budget" if all(p.out for p in self.peers) else "turn_limit")
-
-    def _open(self, peer: Peer, message: str) -> None:
-        self._use(peer)
-        assert self._team_span is not None  # opened by reset()
-        self._push(peer.agent, message, None, self._team_span.id)
-
-    def _debate_text(self, peer: Peer) -> str:
-        assert self.task is not None
-        rounds = self.spec.topology_params.debate_rounds
-        lines = [
-            f"- {other.role}: {other.answer if other.answered else '(no answer)'}"
-            for other in self.peers
-            if other is not peer
-        ]
-        mine = peer.answer if peer.answered else "(none yet)"
-        return (
-            f"{self.task.instruction}\n\nDebate round {self.phase} of {rounds}. Your peers' "
-            "latest answers:\n" + "\n".join(lines) + f"\nYour latest answer: {mine}\n"
-            "Compare them with your own work, fix your work if needed, then call finish "
-            "with your answer."
-        )
-
-    # -- combination ----------------------------------------------------------------
-
-    def _end(self, reason: str) -> None:
-        for peer in self.peers:
-            while peer.stack:
-                frame = peer.stack.pop()
-                frame.span.end = self.clock
-                frame.span.attributes.update(turns=frame.turns, outcome=reason)
-        self.stack = []
-        self.world = 0
-        if self.spec.topology == "decentralized":
-            self._vote()
-        else:
-            self._merge()
-        if self._team_span is not None:
-            self._team_span.end = self.clock
-            self._team_span.attributes.update(outcome=reason, **self.combination)
-        super()._end(reason)
-
-    def changes(self, peer: Peer) -> tuple[str, ...]:
-        """A peer's state changes: its successful calls of mutating tools, as call keys."""
-        return tuple(
-            record.call.key()
+    def change_calls(self, peer: Peer) -> list[ToolCall]:
+        """A peer's state changes: its successful calls of mutating tools, in order."""
+        return [
+            record.call
             for record in self.tool_log
             if record.world == peer.index
             and record.ok
             and self.domain.tool(record.call.name).mutates
-        )
+        ]
 
-    def _vote(self) -> None:
-        voters = [p for p in self.peers if p.answered]
-        outputs = {p.index: (_normalize(p.answer), self.changes(p)) for p in voters}
-        votes = Counter(outputs.values())
-        best = max(votes.values(), default=0)
-        winner = min((i for i, out in outputs.items() if votes[out] == best), default=0)
-        self.backend.select(winner)
-        self.answer = self.peers[winner].answer
-        self.combination = {
-            "rule": "majority",
-            "winner": self.peers[winner].role,
-            "votes": best,
-            "voters": len(voters),
-        }
+    def changes(self, peer: Peer) -> tuple[str, ...]:
+        """A peer's state changes as call keys (what a vote compares)."""
+        return tuple(call.key() for call in self.change_calls(peer))
 
-    def _merge(self) -> None:
-        merge_world = len(self.peers)
-        order = sorted(
-            self.peers,
-            key=lambda p: (p.finish_order is None, p.finish_order or 0, p.index),
-        )
-        seen: set[str] = set()
-        records = []
-        for peer in order:
-            for record in self.tool_log:
-                if record.world != peer.index or not record.ok:
+    def output(self, peer: Peer) -> tuple[str, tuple[str, ...]]:
+        """A peer's output: its answer (case and spacing ignored) and its state changes."""
+        return normalize_answer(peer.answer), self.changes(peer)
+
+    def combination_calls(self, role: str) -> list[ToolCall]:
+        """The combinations a discrete-action root may pick from now (none for a peer).
+
+        Independent: merging every peer that worked, or any one of them; decentralized:
+        selecting any peer that answered.
+        """
+        if role != self.spec.root:
+            return []
+        name = self.combine_tool.name
+        if self.spec.topology == "decentralized":
+            return [ToolCall(name, {"peer": p.role}) for p in self.peers if p.answered]
+        worked = [p.role for p in self.peers if p.calls]
+        if not worked:
+            return []
+        everyone = ToolCall(name, {"peers": worked})
+        if len(worked) == 1:
+            return [everyone]
+        return [everyone, *(ToolCall(name, {"peers": [p]}) for p in worked)]
+
+    # -- the combination tool -------------------------------------------------------------
+
+    def _dispatch(self, frame: Frame, call: ToolCall, text: Any) -> ActOutcome:
+        if call.name != self.combine_tool.name or frame.agent.name != self.spec.root:
+            return super()._dispatch(frame, call, text)
+        try:
+            arguments = self.combine_tool.validate(call.arguments)
+        except ArgumentError as e:
+            return self._invalid(frame, text, str(e))
+        named = arguments["peers"] if "peers" in arguments else [arguments["peer"]]
+        unknown = [p for p in named if p not in self._by_role]
+        if unknown:
+            return self._invalid(
+                frame, text, f"expected peers among {list(self.peer_names)}, got {unknown}"
+            )
+        call_id = f"call_{self._next_call}"
+        self._next_call += 1
+        frame.log.append(ToolCallTurn(call_id, call.name, json.dumps(arguments)))
+        peers = [self._by_role[p] for p in named]
+        if self.spec.topology == "independent":
+            ok, report = self._merge(peers)
+        else:
+            ok, report = self._choose(peers[0])
+        self._deliver(frame, call_id, call.name, report)
+        return ActOutcome("tool", detail="ok" if ok else "error")
+
+    def _merge(self, peers: list[Peer]) -> tuple[bool, str]:
+        if not peers:
+            return False, "Error: no peers listed; name the peers whose changes to keep"
+        idle = [p.role for p in peers if p.calls == 0]
+        if idle:
+            return False, f"Error: {', '.join(idle)} has not worked yet; call it first"
+        lines = []
+        for peer in peers:
+            applied, failed = 0, []
+            for change in self.change_calls(peer):
+                key = change.key()
+                if key in self._merged:
                     continue
-                key = record.call.key()
-                if key in seen or not self.domain.tool(record.call.name).mutates:
-                    continue
-                seen.add(key)
-                result = self.backend.call(record.call, merge_world)
-                records.append(
+                self._merged.add(key)
+                result = self.backend.call(change, self.team_world)
+                self.tool_log.append(
                     ToolRecord(
                         self.spec.root,
-                        record.call,
+                        change,
                         result.ok,
                         self.clock,
                         result.error,
                         result.meta,
-                        merge_world,
+                        self.team_world,
                     )
                 )
-        self.tool_log.extend(records)
-        self.backend.select(merge_world)
-        first = order[0]
-        self.answer = first.answer if first.answered else None
-        self.combination = {
-            "rule": "merge",
-            "merged_changes": len(records),
-            "failed_changes": sum(1 for r in records if not r.ok),
-            "answer_from": first.role if first.answered else None,
+                self._merge_records += 1
+                if result.ok:
+                    applied += 1
+                else:
+                    self._merge_failures += 1
+                    failed.append(f"{change.describe()}: {result.error}")
+            if peer.role not in self._merged_from:
+                self._merged_from.append(peer.role)
+            line = f"{peer.role}: {applied} change(s) applied"
+            lines.append(line + (f", {len(failed)} failed: " + "; ".join(failed) if failed else ""))
+        return True, "Merged into the team's world:\n" + "\n".join(lines)
+
+    def _choose(self, peer: Peer) -> tuple[bool, str]:
+        if not peer.answered:
+            return False, f"Error: {peer.role} has not answered yet; call it first"
+        self._selected = peer
+        return True, f"{peer.role}'s world is now the team's choice."
+
+    # -- the end: keep the team's world and score it -----------------------------------
+
+    def _end(self, reason: str) -> None:
+        self.world = 0
+        assert self.task is not None  # an episode is running
+        solved_alone = sum(
+            1
+            for p in self.peers
+            if p.calls and self.backend.verify(self.task, p.answer, p.index).solved
+        )
+        kept = self._selected.index if self._selected is not None else self.team_world
+        self.backend.select(kept)
+        common = {
+            "peers_called": sum(1 for p in self.peers if p.calls),
+            "peers_solved": solved_alone,
         }
+        if self.spec.topology == "independent":
+            self.combination = {
+                "rule": "merge",
+                "merged_from": list(self._merged_from),
+                "merged_changes": self._merge_records,
+                "failed_changes": self._merge_failures,
+                **common,
+            }
+        else:
+            chosen = self._selected
+            outputs = [self.output(p) for p in self.peers if p.answered]
+            self.combination = {
+                "rule": "select",
+                "winner": chosen.role if chosen else None,
+                "agreeing": outputs.count(self.output(chosen)) if chosen else 0,
+                "voters": len(outputs),
+                **common,
+            }
+        super()._end(reason)
 
 
-def _normalize(answer: str | None) -> str:
+def normalize_answer(answer: str | None) -> str:
+    """An answer with case and spacing ignored and a final period dropped."""
     return " ".join((answer or "").lower().split()).rstrip(".")

@@ -118,7 +118,8 @@ class NexEnv(gym.Env[str, str]):
     * ``topology``: re-shape the hierarchy into a coordination topology (``single``,
       ``independent``, ``centralized``, ``decentralized``, ``hybrid``; see
       :mod:`nexgym.topology`); ``topology_params``: its ``n``, ``rounds``, ``debate_rounds``.
-      In a peer topology ``control="root"`` means the first peer.
+      In a peer topology ``control="root"`` is the aggregator or moderator that briefs
+      the peers and combines their work (:mod:`nexgym.coordination`).
 
     ## Example
     >>> import gymnasium as gym, nexgym

@@ -10,6 +10,14 @@ topology run on N tasks and the single-agent run of the same tasks:
   hybrid notes, answers shown in debate rounds);
 * ``S_1``, ``T_1``: the same for the single-agent baseline.
 
+Peer topologies (``independent``, ``decentralized``) also record, per episode, how many
+peers the root called (``q_i``) and how many of them solved the task on their own world
+(``c_i``, the verifier run on each peer's world with its answer): :func:`peer_success_rate`
+and :func:`combination_loss` tell the peers' work from what the root made of it.
+
+Reliability across repeated trials of one task is :func:`pass_hat_k` (tau-bench's
+pass^k); :func:`task_trials` groups records by task for it.
+
 Example:
     >>> a = EpisodeRecord("centralized", "t0", True, 1.0, 10, 4)
     >>> b = EpisodeRecord("single", "t0", True, 1.0, 5, 0)
@@ -21,7 +29,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -30,16 +38,20 @@ from nexgym.error import ConfigError
 
 __all__ = [
     "EpisodeRecord",
+    "combination_loss",
     "efficiency",
     "error_amplification",
     "mean_turns",
     "message_density",
     "overhead",
+    "pass_hat_k",
+    "peer_success_rate",
     "record_episode",
     "redundancy",
     "success_rate",
     "summarize",
     "summary_table",
+    "task_trials",
 ]
 
 
@@ -76,6 +88,8 @@ def record_episode(
 
     Turns are summed over the agent spans of the trace (each closed frame records its
     turns), outputs come from its tool spans, messages from the runtime's message log.
+    A peer team's ``combination`` (what its root kept, how many peers were called and
+    solved the task alone) goes into ``extra``.
     """
     if not runtime.done:
         raise ConfigError("expected a finished episode (runtime.done), got one still running")
@@ -99,7 +113,11 @@ def record_episode(
         turns=turns,
         messages=len(runtime.messages),
         outputs={role: frozenset(keys) for role, keys in outputs.items()},
-        extra={"stop_reason": runtime.stop_reason, **extra},
+        extra={
+            "stop_reason": runtime.stop_reason,
+            **getattr(runtime, "combination", {}),
+            **extra,
+        },
     )
 
 
@@ -208,6 +226,36 @@ def redundancy(records: Sequence[EpisodeRecord]) -> float:
     return sum(episode_redundancy(r) for r in records) / len(records)
 
 
+def _peer_records(records: Sequence[EpisodeRecord]) -> list[EpisodeRecord]:
+    return [r for r in records if r.extra.get("peers_called")]
+
+
+def peer_success_rate(records: Sequence[EpisodeRecord]) -> float:
+    """Peer success ``P = sum_i c_i / sum_i q_i``: how often one peer alone got it right.
+
+    Over the episodes of a peer team whose root called some peer; ``nan`` when there
+    are none (another topology, or a root that never called a peer).
+    """
+    peers = _peer_records(records)
+    if not peers:
+        return math.nan
+    called = sum(r.extra["peers_called"] for r in peers)
+    return sum(r.extra["peers_solved"] for r in peers) / called
+
+
+def combination_loss(records: Sequence[EpisodeRecord]) -> float:
+    """Combination loss ``L``: the share of episodes the team failed although a peer solved.
+
+    ``L = #{i: c_i > 0 and s_i = 0} / #{i: c_i > 0}``: what the root's combination (its
+    merge or its choice) and its answer threw away. 0 for a root that always keeps a
+    right output; ``nan`` when no peer ever solved the task alone.
+    """
+    solvable = [r for r in _peer_records(records) if r.extra.get("peers_solved")]
+    if not solvable:
+        return math.nan
+    return sum(not r.success for r in solvable) / len(solvable)
+
+
 def summarize(
     records: Sequence[EpisodeRecord], baseline: Sequence[EpisodeRecord]
 ) -> dict[str, float]:
@@ -222,7 +270,53 @@ def summarize(
         "error_amplification": error_amplification(records, baseline),
         "message_density": message_density(ours),
         "redundancy": redundancy(ours),
+        "peer_success": peer_success_rate(ours),
+        "combination_loss": combination_loss(ours),
     }
+
+
+def task_trials(records: Iterable[EpisodeRecord]) -> dict[str, list[bool]]:
+    """Each task's successes, in order: the trials :func:`pass_hat_k` takes."""
+    trials: dict[str, list[bool]] = {}
+    for record in records:
+        trials.setdefault(record.task, []).append(record.success)
+    return trials
+
+
+def pass_hat_k(trials: Mapping[Hashable, Sequence[bool]], k: int | None = None) -> float:
+    """pass^k (tau-bench, Yao et al., 2024): the chance that k trials of a task all succeed.
+
+    For a task with ``c`` successes among ``n >= k`` i.i.d. trials,
+    ``C(c, k) / C(n, k)`` is the unbiased estimate of ``p**k`` (``p`` its success
+    probability); pass^k is its mean over tasks. ``pass^1`` is the success rate; pass^k
+    falls with ``k`` unless every task is solved always or never.
+
+    Example:
+        >>> pass_hat_k({"a": [True, True, False, True], "b": [True, False, False, False]}, 2)
+        0.25
+
+    Args:
+        trials: per task, whether each of its trials succeeded.
+        k: trials that must all succeed (default: the fewest trials any task has).
+
+    Raises:
+        ConfigError: with no tasks, ``k < 1``, or a task with fewer than ``k`` trials.
+    """
+    if not trials:
+        raise ConfigError("expected trials of at least one task for pass_hat_k, got none")
+    fewest = min(len(t) for t in trials.values())
+    if k is None:
+        k = fewest
+    if k < 1:
+        raise ConfigError(f"expected k >= 1 for pass_hat_k, got {k}")
+    if fewest < k:
+        task = next(name for name, t in trials.items() if len(t) < k)
+        raise ConfigError(
+            f"expected at least k={k} trials of every task, got {fewest} of task {task!r}; "
+            "lower k or play more trials"
+        )
+    total = sum(math.comb(sum(t), k) / math.comb(len(t), k) for t in trials.values())
+    return total / len(trials)
 
 
 def summary_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:

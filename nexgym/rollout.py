@@ -16,6 +16,7 @@ shipped ``realistic`` noise profile (a profile name or YAML path works too).
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -183,10 +184,15 @@ def run_episode(
     policy_name: str = "policy",
     episode: int = 0,
     noise: str = "none",
+    task_seed: int | None = None,
 ) -> EpisodeRecord:
-    """Play one episode of ``policy`` on ``env`` from ``reset(seed=seed)``; its record."""
+    """Play one episode of ``policy`` on ``env`` from ``reset(seed=seed)``; its record.
+
+    ``task_seed`` plays that task instead of task ``seed`` (a repeated trial of a task).
+    """
     start = time.perf_counter()
-    obs, info = env.reset(seed=seed)
+    options = None if task_seed is None else {"task_seed": task_seed}
+    obs, info = env.reset(seed=seed, options=options)
     total = 0.0
     steps = 0
     for steps in range(1, MAX_EPISODE_STEPS + 1):  # noqa: B007 - steps is read after the loop
@@ -216,6 +222,7 @@ def rollout(
     skip: Iterable[str] = (),
     env_kwargs: dict[str, Any] | None = None,
     wrap: Callable[[gym.Env[str, str]], gym.Env[str, str]] | None = None,
+    trials: int = 1,
 ) -> Iterator[EpisodeRecord]:
     """Play ``episodes`` episodes of each policy on each env; yields each record.
 
@@ -228,11 +235,15 @@ def rollout(
         skip: record keys to leave out (episodes a resumed run already has).
         env_kwargs: passed to ``gym.make`` (``difficulty``, ``control``, ``backend``...).
         wrap: more wrappers to put around each env, outside the noise.
+        trials: episodes per task: episode ``i`` then plays task ``seed + i // trials``
+            (its reset seed is still ``seed + i``), so pass^k can be measured.
     """
     from nexgym.policies import make_policy
 
     if episodes < 0:
         raise ConfigError(f"expected episodes >= 0, got {episodes!r}")
+    if trials < 1:
+        raise ConfigError(f"expected trials >= 1 (episodes per task), got {trials!r}")
     done = set(skip)
     noise_name = "none" if noise is None else Path(os.fspath(noise)).stem
     for env_id in env_ids:
@@ -253,6 +264,7 @@ def rollout(
                         policy_name=policy_name,
                         episode=i,
                         noise=noise_name,
+                        task_seed=None if trials == 1 else seed + i // trials,
                     )
             finally:
                 env.close()
@@ -269,6 +281,7 @@ class EpisodeOutcome:
     turns: int
     virtual_seconds: float
     wall_seconds: float
+    task_seed: int | None = None
 
 
 def episode_outcome(record: EpisodeRecord) -> EpisodeOutcome:
@@ -281,12 +294,18 @@ def episode_outcome(record: EpisodeRecord) -> EpisodeOutcome:
         record.turns,
         record.virtual_seconds,
         record.wall_seconds,
+        record.task_seed,
     )
 
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """Aggregates of one env and policy."""
+    """Aggregates of one env and policy.
+
+    ``pass_k`` is :func:`~nexgym.metrics.pass_hat_k` over the episodes grouped by task
+    seed, with ``k`` the fewest episodes any of those tasks had: with one episode per
+    task, ``k`` is 1 and ``pass_k`` the success rate.
+    """
 
     env_id: str
     policy: str
@@ -296,10 +315,14 @@ class SummaryRow:
     mean_turns: float
     mean_virtual_seconds: float
     episodes_per_second: float
+    pass_k: float = math.nan
+    k: int = 1
 
 
 def summarize(records: Iterable[EpisodeRecord | EpisodeOutcome]) -> list[SummaryRow]:
     """One row per (env, policy), in order of first appearance."""
+    from nexgym.metrics import pass_hat_k
+
     groups: dict[tuple[str, str], list[EpisodeRecord | EpisodeOutcome]] = {}
     for record in records:
         groups.setdefault((record.env_id, record.policy), []).append(record)
@@ -307,6 +330,11 @@ def summarize(records: Iterable[EpisodeRecord | EpisodeOutcome]) -> list[Summary
     for (env_id, policy), group in groups.items():
         n = len(group)
         wall = sum(r.wall_seconds for r in group)
+        by_task: dict[Any, list[bool]] = {}
+        for i, r in enumerate(group):  # an episode of unknown task is a task of its own
+            task = ("episode", i) if r.task_seed is None else r.task_seed
+            by_task.setdefault(task, []).append(r.success)
+        k = min(len(t) for t in by_task.values())
         rows.append(
             SummaryRow(
                 env_id=env_id,
@@ -317,20 +345,36 @@ def summarize(records: Iterable[EpisodeRecord | EpisodeOutcome]) -> list[Summary
                 mean_turns=sum(r.turns for r in group) / n,
                 mean_virtual_seconds=sum(r.virtual_seconds for r in group) / n,
                 episodes_per_second=n / wall if wall > 0 else float("inf"),
+                pass_k=pass_hat_k(by_task, k),
+                k=k,
             )
         )
     return rows
 
 
 def format_summary(rows: Sequence[SummaryRow]) -> str:
-    """A plain-text table: env, policy, episodes, success rate, mean reward, turns, eps/s."""
-    header = ("env", "policy", "episodes", "success", "reward", "turns", "virtual s", "eps/s")
+    """A plain-text table: env, policy, episodes, success, pass^k, reward, turns, eps/s.
+
+    The pass^k cell names its ``k`` (see :class:`SummaryRow`).
+    """
+    header = (
+        "env",
+        "policy",
+        "episodes",
+        "success",
+        "pass^k",
+        "reward",
+        "turns",
+        "virtual s",
+        "eps/s",
+    )
     body = [
         (
             r.env_id,
             r.policy,
             str(r.episodes),
             f"{r.success_rate:.0%}",
+            f"{r.pass_k:.0%} (k={r.k})",
             f"{r.mean_reward:.3f}",
             f"{r.mean_turns:.1f}",
             f"{r.mean_virtual_seconds:.1f}",

@@ -4,20 +4,21 @@ The five topologies of "Towards a Science of Scaling Agent Systems" (Kim et al.,
 built from the tools of any spec:
 
 * ``single``: one agent holding every tool.
-* ``independent``: ``n`` peers, each holding every tool, solve the task on their own
-  copies of the world without messages; their outputs are combined without
-  cross-checking (see :mod:`nexgym.coordination`).
+* ``independent``: an aggregator sends the task to ``n`` peers, each holding every
+  tool and working on its own copy of the world without talking to the others, then
+  merges the changes it chooses to keep and answers (see :mod:`nexgym.coordination`).
 * ``centralized``: an orchestrator hands sub-tasks to ``n`` workers (the tools split
   among them), checks their reports, re-assigns a sub-task up to ``rounds`` times in
   all, and answers.
-* ``decentralized``: ``n`` peers answer, then for ``debate_rounds`` rounds each sees its
-  peers' previous answers and revises; the majority output decides.
+* ``decentralized``: a moderator sends the task to ``n`` peers, then for
+  ``debate_rounds`` rounds shows each the others' answers so that it may revise, and
+  picks the winning output (the majority's, usually) and answers.
 * ``hybrid``: centralized, plus a ``message`` tool with which workers send notes to
   each other.
 
 ``tree`` (the spec as written) is also accepted and returns the spec unchanged.
-Peers are the sub-agents of a ``team`` root that never acts: it stands for the
-runtime's combination step, so every spec stays a valid tree.
+Peers are the sub-agents of a ``team`` root (the aggregator or moderator), an acting
+role that holds no domain tools, so every spec stays a valid tree.
 
 Example:
     >>> from nexgym.registry import load_catalog_spec
@@ -44,7 +45,7 @@ __all__ = [
 
 #: Topologies whose agents are peers working on their own copies of the world.
 PEER_TOPOLOGIES = frozenset({"independent", "decentralized"})
-#: The root of a peer topology: it never acts (the runtime combines the peers' outputs).
+#: The root of a peer topology: the aggregator or moderator that briefs the peers.
 TEAM_ROLE = "team"
 
 _SOLO_ROLE = (
@@ -52,13 +53,23 @@ _SOLO_ROLE = (
     "whole task yourself, then answer."
 )
 _PEER_ROLE = (
-    "You are one of several peers who each solve the same task on their own copy of the "
-    "world. Do the whole task yourself, then answer."
+    "You are one of several peers, each working on its own copy of the world. Do what "
+    "your caller's message asks with your tools, then answer with what you did and found."
 )
-_TEAM_ROLE = (
-    "The team of peers. It never acts: the runtime hands the task to every peer and "
-    "combines their outputs."
-)
+_TEAM_ROLES = {
+    "independent": (
+        "You aggregate the work of {n} independent peers. Each peer holds every tool and "
+        "works on its own copy of the world. Send each peer the task (call it with a "
+        "message that says what to do), read its answer and the changes it made, keep "
+        "the changes you trust with merge_changes, then answer the task."
+    ),
+    "decentralized": (
+        "You moderate a debate among {n} peers. Each peer holds every tool and works on "
+        "its own copy of the world. Send each peer the task, then, for up to {rounds} "
+        "debate round(s), call each again with the other peers' answers so that it may "
+        "revise. Choose the output most peers agree on with select_output, then answer."
+    ),
+}
 _ORCHESTRATOR_ROLE = (
     "You orchestrate a team of workers. Split the task into sub-tasks, assign each to the "
     "worker that holds the tools it needs, check their reports, then answer."
@@ -158,9 +169,20 @@ def apply_topology(
         root = "agent"
     elif topology in PEER_TOPOLOGIES:
         peers = [f"peer_{i}" for i in range(params.n)]
-        agents = [AgentSpec(name=TEAM_ROLE, role=_TEAM_ROLE, sub_agents=tuple(peers))]
+        worker_turns = max((a.max_turns for a in spec.agents if a.tools), default=max_turns)
+        role = _TEAM_ROLES[topology].format(n=params.n, rounds=params.debate_rounds)
+        # room for every call of every peer, a combination and the answer
+        calls = params.n * (1 + (params.debate_rounds if topology == "decentralized" else 0))
+        agents = [
+            AgentSpec(
+                name=TEAM_ROLE,
+                role=role,
+                sub_agents=tuple(peers),
+                max_turns=max(max_turns, calls + 4),
+            )
+        ]
         agents += [
-            AgentSpec(name=p, role=_PEER_ROLE, tools=tools, max_turns=max_turns) for p in peers
+            AgentSpec(name=p, role=_PEER_ROLE, tools=tools, max_turns=worker_turns) for p in peers
         ]
         root = TEAM_ROLE
     else:

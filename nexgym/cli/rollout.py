@@ -76,6 +76,13 @@ def add_parser(sub: Any) -> None:
         ),
     )
     parser.add_argument("--episodes", type=int, default=10, help="episodes per env and policy")
+    parser.add_argument(
+        "--trials",
+        type=int,
+        default=1,
+        help="episodes per task (episode i plays task seed + i // trials): the table's "
+        "pass^k then has k = trials (default 1: each episode a new task, pass^1 = success)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the first episode")
     parser.add_argument("--difficulty", type=int, default=1, help="task difficulty (1-3)")
     parser.add_argument(
@@ -199,7 +206,7 @@ def _jobs(
     return jobs
 
 
-def _play_job(job: tuple[str, str, list[int], int, str, dict[str, Any]]) -> list[str]:
+def _play_job(job: tuple[str, str, list[int], int, str, dict[str, Any], int]) -> list[str]:
     """Play one job's episodes in a worker process; the records as JSON lines."""
     return [r.model_dump_json() for r in _iter_job(job)]
 
@@ -230,7 +237,9 @@ def _records(
             max_in_flight=args.workers if args.ray_address is not None else None,
         )
         return
-    payloads = [(e, p, idx, args.seed, args.noise, _env_kwargs(args)) for e, p, idx in jobs]
+    payloads = [
+        (e, p, idx, args.seed, args.noise, _env_kwargs(args), args.trials) for e, p, idx in jobs
+    ]
     if (args.workers or 1) <= 1:
         for payload in payloads:
             yield from _iter_job(payload)
@@ -243,10 +252,12 @@ def _records(
                 yield EpisodeRecord.model_validate_json(line)
 
 
-def _iter_job(payload: tuple[str, str, list[int], int, str, dict[str, Any]]) -> Iterator[Any]:
+def _iter_job(
+    payload: tuple[str, str, list[int], int, str, dict[str, Any], int],
+) -> Iterator[Any]:
     from nexgym.rollout import rollout
 
-    env_id, policy, indices, seed, noise, env_kwargs = payload
+    env_id, policy, indices, seed, noise, env_kwargs, trials = payload
     chosen = set(indices)
     skip = {f"{env_id}|{policy}|{i}" for i in range(max(indices) + 1) if i not in chosen}
     yield from rollout(
@@ -257,6 +268,7 @@ def _iter_job(payload: tuple[str, str, list[int], int, str, dict[str, Any]]) -> 
         noise=noise,
         skip=skip,
         env_kwargs=env_kwargs,
+        trials=trials,
     )
 
 
@@ -281,6 +293,8 @@ def run(args: argparse.Namespace) -> int:
             raise UnknownNameError("policy", policy, [*POLICIES, "hf:DIR"])
     if args.episodes < 1:
         raise ConfigError(f"expected --episodes >= 1, got {args.episodes}")
+    if args.trials < 1:
+        raise ConfigError(f"expected --trials >= 1 (episodes per task), got {args.trials}")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"expected --workers >= 1, got {args.workers}")
     args.backend, args.tools = resolve_backends(args.backend, args.tools)
@@ -289,6 +303,11 @@ def run(args: argparse.Namespace) -> int:
         from nexgym.error import require
 
         require("ray", "dist", "nexgym rollout --backend ray")
+        if args.trials != 1:
+            raise ConfigError(
+                f"expected --trials 1 with --backend ray, got {args.trials}; "
+                "use --backend local to repeat tasks"
+            )
         check_address(args.ray_address)  # fail now, not minutes into ray.init
     elif args.ray_address is not None:
         raise ConfigError(

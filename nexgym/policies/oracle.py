@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from nexgym.envs.domains.base import Plan
+from nexgym.policies.aggregator import aggregator_call
 from nexgym.policies.random import random_call
 from nexgym.runtime.menus import siblings
 from nexgym.tools import ToolCall, render_result
@@ -74,6 +75,8 @@ class OraclePolicy:
 
     def plan_call(self, runtime: Any, role: str) -> ToolCall:
         """The plan's next call for ``role`` (peers each follow it on their own world)."""
+        if role == runtime.spec.root and hasattr(runtime, "combine_tool"):
+            return aggregator_call(runtime)  # the root of a peer team
         plan = self.choose_plan(runtime)
         world = runtime.world_of(role)
         # executed calls carry validated arguments (defaults filled in): compare like with like

@@ -1,7 +1,7 @@
 """PettingZoo views of every hierarchy: each role is an agent.
 
 * :func:`env` builds a :class:`NexAECEnv`: the agent to act follows the runtime's call
-  stack (and round-robin among peers).
+  stack (in a peer team too: the aggregator calls its peers like sub-agents).
 * :func:`parallel_env` builds a :class:`NexParallelEnv`: every live agent acts each
   cycle; agents with nothing to do observe a waiting note and their actions are ignored.
 

@@ -25,12 +25,12 @@ class NexAECEnv(AECEnv[str, dict[str, str], Any]):
     """An agent hierarchy as a PettingZoo AEC environment: one agent per role.
 
     ## Description
-    The roles of a hierarchy (the root, its sub-agents; or the peers, orchestrator and
-    workers of a coordination topology) act on one shared task. ``agent_selection`` is
-    always the role the runtime waits for: the top of the call stack in a tree (a
-    caller waits while its sub-agent works, and agents nobody has called are never
-    selected), and the working peers in round-robin order in ``independent`` and
-    ``decentralized`` teams.
+    The roles of a hierarchy (the root, its sub-agents; or the aggregator and peers,
+    orchestrator and workers of a coordination topology) act on one shared task.
+    ``agent_selection`` is always the role the runtime waits for: the top of the call
+    stack (a caller waits while its sub-agent works, and agents nobody has called are
+    never selected). In ``independent`` and ``decentralized`` teams the root calls the
+    peers the same way, each peer working on its own copy of the world.
 
     With ``turn_order="cycle"`` every live agent is selected once per cycle instead,
     in ``possible_agents`` order (PettingZoo's usual round-robin); an agent that cannot
@@ -59,12 +59,12 @@ class NexAECEnv(AECEnv[str, dict[str, str], Any]):
     again (a re-assignment). Credit and penalties are paid at the step they occur.
 
     ## Episode End
-    All agents are terminated when the task ends (the root, or the peers' combination,
-    answers; or the invalid-action budget is spent), and truncated after ``max_cycles``
-    cycles or when the root runs out of turns. A cycle is one action in a tree, one
-    round of every working peer in a peer team, and one selection of every live agent
-    with ``turn_order="cycle"``. As PettingZoo specifies, each agent is then selected
-    once more and must step ``None``, which removes it.
+    All agents are terminated when the task ends (the root answers, or the
+    invalid-action budget is spent), and truncated after ``max_cycles`` cycles or when
+    the root runs out of turns. A cycle is one action with the default turn order, and
+    one selection of every live agent with ``turn_order="cycle"``. As PettingZoo
+    specifies, each agent is then selected once more and must step ``None``, which
+    removes it.
 
     ## Bad Input
     The action always belongs to ``agent_selection``. A non-``None`` action for a

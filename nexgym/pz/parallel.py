@@ -32,9 +32,9 @@ class NexParallelEnv(ParallelEnv[str, dict[str, str], Any]):
 
     ## Description
     Each ``step`` is one cycle: the roles that can act now (``infos[a]["acting"]``)
-    each play the action given for them, in ``possible_agents`` order. That is one role
-    in a tree (the top of the call stack) and every working peer in ``independent``
-    and ``decentralized`` teams. The other live agents observe
+    each play the action given for them, in ``possible_agents`` order: the top of the
+    call stack (peer teams too: their root calls the peers like sub-agents). The other
+    live agents observe
     ``"(waiting: no action needed this cycle)"`` and their actions are ignored.
 
     ## Action and Observation Spaces

@@ -10,12 +10,14 @@ import nexgym
 from nexgym.error import ConfigError
 from nexgym.metrics import (
     EpisodeRecord,
+    combination_loss,
     efficiency,
     episode_redundancy,
     error_amplification,
     mean_turns,
     message_density,
     overhead,
+    peer_success_rate,
     record_episode,
     redundancy,
     success_rate,
@@ -142,9 +144,10 @@ def test_record_of_a_peer_team_counts_every_peer() -> None:
             {a: oracle(observations[a], infos[a]) for a in acting}
         )
     record = record_episode(env.runtime)
-    # each peer: one edit and a finish, then a finish in the debate round
-    assert record.turns == 6 == env.runtime.turns
-    assert record.messages == 2  # each peer shown the other's answer once
+    # the moderator: 4 peer calls, select_output, finish; each peer: an edit and a
+    # finish, then a finish in the debate round
+    assert record.turns == 12 == env.runtime.turns
+    assert record.messages == 8  # each peer called twice, answering each time
     assert record.topology == "decentralized" and record.success
     assert episode_redundancy(record) == 1.0  # both peers made the same call
 
@@ -154,3 +157,45 @@ def test_record_needs_a_finished_episode() -> None:
     env.reset(seed=0)
     with pytest.raises(ConfigError, match="finished"):
         record_episode(env.runtime)
+
+
+def peer_rec(success: bool, called: int, solved: int) -> EpisodeRecord:
+    extra = {"peers_called": called, "peers_solved": solved}
+    return EpisodeRecord("independent", "t", success, float(success), 5, 4, extra=extra)
+
+
+def test_peer_success_and_combination_loss_by_hand() -> None:
+    records = [
+        peer_rec(True, 3, 3),  # all right, kept
+        peer_rec(False, 3, 2),  # two right, thrown away: a loss
+        peer_rec(False, 3, 0),  # nothing right to keep: not a loss
+        peer_rec(False, 0, 0),  # no peer called: left out of both
+    ]
+    assert peer_success_rate(records) == pytest.approx(5 / 9)
+    assert combination_loss(records) == pytest.approx(1 / 2)
+    single = [rec("single", "t", True, 3)]
+    assert math.isnan(peer_success_rate(single)) and math.isnan(combination_loss(single))
+
+
+def test_a_merged_wrong_change_is_a_combination_loss() -> None:
+    env = nexgym.pz.env("nex/FileOps-v0", topology="independent", topology_params={"n": 2})
+    env.reset(options={"task_seed": 0})
+    task = "In /etc/app/cache.conf, set pool_size to 43"
+    wreck = ToolCall("delete_file", {"path": "/etc/app/cache.conf"})
+    right = ToolCall(
+        "replace_in_file",
+        {"path": "/etc/app/cache.conf", "old": "pool_size = 21", "new": "pool_size = 43"},
+    )
+    done = ToolCall("finish", {"answer": "Done."})
+    merge = ToolCall("merge_changes", {"peers": ["peer_0", "peer_1"]})
+    script = [
+        ToolCall("peer_0", {"task": task}), wreck, done,
+        ToolCall("peer_1", {"task": task}), right, done,
+        merge, done,
+    ]  # fmt: skip
+    for action in script:
+        env.step({"text": action.to_text()})
+    record = record_episode(env.runtime)
+    assert not record.success
+    assert (record.extra["peers_called"], record.extra["peers_solved"]) == (2, 1)
+    assert peer_success_rate([record]) == 0.5 and combination_loss([record]) == 1.0

@@ -86,7 +86,11 @@ def test_a_peer_runtime_refuses_a_tree() -> None:
         Runtime(HierarchySpec.from_dict(data), get_domain("files"))
 
 
-# -- peer teams -----------------------------------------------------------------------
+# -- peer teams: the root briefs the peers and combines their work ----------------------
+
+
+def ask(peer: str, task: str = "Set pool_size to 43 in /etc/app/cache.conf") -> str:
+    return ToolCall(peer, {"task": task}).to_text()
 
 
 def run_parallel(env: nexgym.pz.NexParallelEnv, scripts: dict[str, list[str]]) -> dict:
@@ -97,64 +101,99 @@ def run_parallel(env: nexgym.pz.NexParallelEnv, scripts: dict[str, list[str]]) -
     return infos
 
 
-def test_decentralized_majority_outvotes_a_wrecked_world() -> None:
-    env = nexgym.pz.parallel_env(
-        "nex/FileOps-v0", topology="decentralized", topology_params={"debate_rounds": 1}
-    )
-    infos = run_parallel(
-        env,
-        {
-            "peer_0": [WRECK, DONE, DONE],
-            "peer_1": [SET_POOL, DONE, DONE],
-            "peer_2": [SET_POOL, DONE, DONE],
-        },
-    )
-    runtime = env.runtime
-    assert isinstance(runtime, PeerRuntime)
-    assert runtime.combination == {"rule": "majority", "winner": "peer_1", "votes": 2, "voters": 3}
-    assert infos["peer_0"]["success"]  # the team's world is peer_1's
-    # each peer saw its two peers' answers in the one debate round
-    assert sum(m.kind == "answer" for m in runtime.messages) == 6
-    debate = runtime.history("peer_0")[1]["content"]
-    assert "Debate round 1 of 1" in debate and "- peer_1: Done." in debate
+PEERS = {"peer_0": [WRECK, DONE], "peer_1": [SET_POOL, DONE], "peer_2": [SET_POOL, DONE]}
 
 
-def test_independent_merge_carries_one_peers_wrong_change() -> None:
-    env = nexgym.pz.parallel_env("nex/FileOps-v0", topology="independent")
-    infos = run_parallel(
-        env,
-        {"peer_0": [WRECK, DONE], "peer_1": [SET_POOL, DONE], "peer_2": [SET_POOL, DONE]},
-    )
-    runtime = env.runtime
-    assert runtime.combination["rule"] == "merge" and runtime.combination["answer_from"] == "peer_0"
-    # the delete lands first; the replace then fails on the merged world
-    assert runtime.combination["merged_changes"] == 2
-    assert runtime.combination["failed_changes"] == 1
-    assert not infos["peer_1"]["success"]
+def briefed(*combination: str) -> dict[str, list[str]]:
+    """The team asks each peer once, then combines and answers; each peer's script as above."""
+    team = [ask("peer_0"), ask("peer_1"), ask("peer_2"), *combination, DONE]
+    return {"team": team, **{p: list(v) for p, v in PEERS.items()}}
 
 
-def test_independent_team_of_correct_peers_solves() -> None:
-    env = nexgym.pz.parallel_env("nex/FileOps-v0", topology="independent")
-    infos = run_parallel(env, {p: [SET_POOL, DONE] for p in ("peer_0", "peer_1", "peer_2")})
-    assert infos["peer_2"]["success"] and env.runtime.combination["merged_changes"] == 1
-
-
-def test_a_peer_out_of_budget_stops_alone() -> None:
+def test_decentralized_moderator_chooses_the_majoritys_world() -> None:
     env = nexgym.pz.parallel_env(
         "nex/FileOps-v0", topology="decentralized", topology_params={"debate_rounds": 0}
     )
-    limit = env.runtime.spec.limits.max_invalid_actions
-    infos = run_parallel(
-        env,
-        {
-            "peer_0": ["junk"] * limit,
-            "peer_1": [SET_POOL] + ["junk"] * (limit - 2) + [DONE],
-            "peer_2": [SET_POOL, DONE],
-        },
+    pick = ToolCall("select_output", {"peer": "peer_1"}).to_text()
+    infos = run_parallel(env, briefed(pick))
+    runtime = env.runtime
+    assert isinstance(runtime, PeerRuntime)
+    assert infos["team"]["success"]
+    assert runtime.combination == {
+        "rule": "select",
+        "winner": "peer_1",
+        "agreeing": 2,
+        "voters": 3,
+        "peers_called": 3,
+        "peers_solved": 2,
+    }
+    # the moderator saw each peer's answer with the changes it made on its own world
+    seen = [m["content"] for m in runtime.history("team") if m["role"] == "tool"]
+    assert "Changes peer_0 made on its copy of the world: 1\n1. delete_file(" in seen[0]
+    infos = run_parallel(env, briefed(ToolCall("select_output", {"peer": "peer_0"}).to_text()))
+    assert not infos["team"]["success"]  # the wrecked world was chosen
+
+
+def test_independent_unchecked_merge_carries_one_peers_wrong_change() -> None:
+    env = nexgym.pz.parallel_env("nex/FileOps-v0", topology="independent")
+    merge_all = ToolCall("merge_changes", {"peers": ["peer_0", "peer_1", "peer_2"]}).to_text()
+    infos = run_parallel(env, briefed(merge_all))
+    combination = env.runtime.combination
+    # the delete lands first; the replace then fails on the merged world
+    assert (combination["merged_changes"], combination["failed_changes"]) == (2, 1)
+    assert not infos["peer_1"]["success"]
+    merged_report = [m for m in env.runtime.history("team") if m["role"] == "tool"][-1]
+    assert "peer_1: 0 change(s) applied, 1 failed" in merged_report["content"]
+    checked = ToolCall("merge_changes", {"peers": ["peer_2", "peer_1"]}).to_text()
+    infos = run_parallel(env, briefed(checked))
+    assert infos["team"]["success"] and env.runtime.combination["merged_changes"] == 1
+
+
+def test_finishing_without_combining_keeps_the_team_world_untouched() -> None:
+    for topology in PEER_TOPOLOGIES:
+        env = nexgym.pz.parallel_env("nex/FileOps-v0", topology=topology)
+        scripts = briefed()
+        scripts["peer_0"] = [SET_POOL, DONE]
+        infos = run_parallel(env, scripts)
+        assert not infos["team"]["success"]
+        assert env.runtime.combination["peers_solved"] == 3  # each peer alone had it right
+
+
+def test_combination_needs_peers_that_worked() -> None:
+    env = nexgym.pz.env("nex/FileOps-v0", topology="independent")
+    env.reset(options={"task_seed": 0})
+    env.step({"text": ToolCall("merge_changes", {"peers": ["peer_1"]}).to_text()})
+    assert "peer_1 has not worked yet" in env.observe("team")["text"]
+    env.step({"text": ToolCall("merge_changes", {"peers": []}).to_text()})
+    assert "no peers listed" in env.observe("team")["text"]
+    env.step({"text": ToolCall("merge_changes", {"peers": ["peer_7"]}).to_text()})
+    assert "Invalid action: expected peers among" in env.observe("team")["text"]
+    env.step({"text": ToolCall("select_output", {"peer": "peer_1"}).to_text()})
+    assert "not one of your tools" in env.observe("team")["text"]  # a decentralized tool
+
+
+def test_peers_are_called_once_plus_one_call_per_debate_round() -> None:
+    independent = nexgym.pz.env("nex/FileOps-v0", topology="independent")
+    independent.reset(options={"task_seed": 0})
+    independent.step({"text": ask("peer_0")})
+    independent.step({"text": DONE})
+    independent.step({"text": ask("peer_0")})
+    assert "independent peers work once" in independent.observe("team")["text"]
+    env = nexgym.pz.env(
+        "nex/FileOps-v0", topology="decentralized", topology_params={"debate_rounds": 1}
     )
-    peers = env.runtime.peers
-    assert peers[0].out and not peers[1].out and peers[1].answered
-    assert infos["peer_0"]["success"] and env.runtime.combination["voters"] == 2
+    env.reset(options={"task_seed": 0})
+    env.step({"text": ask("peer_0")})
+    env.step({"text": SET_POOL})
+    env.step({"text": DONE})
+    env.step({"text": ask("peer_0", "peer_1 says the file is fine; check yours")})
+    assert env.agent_selection == "peer_0"
+    # the second call continues on peer_0's own world: its change is still there
+    env.step({"text": ToolCall("read_file", {"path": "/etc/app/cache.conf"}).to_text()})
+    assert "pool_size = 43" in env.observe("peer_0")["text"]
+    env.step({"text": DONE})
+    env.step({"text": ask("peer_0")})
+    assert "1 call and 1 debate round(s)" in env.observe("team")["text"]
 
 
 # -- hybrid and rounds ----------------------------------------------------------------
@@ -236,7 +275,7 @@ def test_gymnasium_make_takes_a_topology_and_pickles() -> None:
     env = gym.make("nex/FileOps-v0", topology="decentralized", topology_params={"n": 2})
     assert isinstance(env.unwrapped.runtime, PeerRuntime)
     obs, info = env.reset(seed=5)
-    assert info["role"] == "peer_0"
+    assert info["role"] == "team"  # control="root": the moderator
     oracle = OraclePolicy(env)
     obs, reward, terminated, truncated, info = env.step(oracle(obs, info))
     clone = pickle.loads(pickle.dumps(env))

@@ -67,16 +67,18 @@ def test_parallel_cycle_plays_only_the_acting_agent() -> None:
     assert "# Task" in observations["editor"]["text"]
 
 
-def test_peers_act_in_round_robin_on_their_own_worlds() -> None:
+def test_the_team_root_briefs_each_peer_on_its_own_world() -> None:
     env = nexgym.pz.env(FILE_OPS, topology="independent")
     env.reset(options={"task_seed": 0})
-    order = []
-    for _ in range(6):
-        order.append(env.agent_selection)
-        env.step({"text": "not a call"})
-    assert order == ["peer_0", "peer_1", "peer_2"] * 2
-    assert env.runtime.cycles == 2
-    assert [env.runtime.world_of(p) for p in env.possible_agents] == [0, 1, 2]
+    assert env.agent_selection == "team"
+    assert "set pool_size to 43" in env.observe("team")["text"]
+    env.step(call("peer_1", task="Show me /etc/app/cache.conf"))
+    assert env.agent_selection == "peer_1"
+    opening = env.observe("peer_1")["text"]
+    # the peer's task is the message it was sent, not the task the team was given
+    assert "# Task\nShow me /etc/app/cache.conf" in opening and "pool_size to 43" not in opening
+    worlds = [env.runtime.world_of(p) for p in env.possible_agents]
+    assert worlds == [3, 0, 1, 2]  # the team's world comes after the peers' own
 
 
 # -- rewards --------------------------------------------------------------------------
@@ -242,10 +244,10 @@ def test_the_runtime_refuses_an_action_from_the_wrong_agent() -> None:
         env.runtime.act("reader", SET_POOL)
     peers = nexgym.pz.env(FILE_OPS, topology="decentralized")
     peers.reset(options={"task_seed": 0})
-    peers.step(call("finish", answer="early"))  # peer_0 now waits for the others
-    with pytest.raises(EpisodeOver, match="working peers"):
-        peers.runtime.act("peer_0", SET_POOL)
-    with pytest.raises(EpisodeOver, match="working peers"):
+    peers.step(call("peer_0", task="look at the config"))  # the team waits for peer_0
+    with pytest.raises(EpisodeOver, match="expected role 'peer_0'"):
         peers.runtime.act("team", SET_POOL)
+    with pytest.raises(EpisodeOver, match="expected role 'peer_0'"):
+        peers.runtime.act("peer_1", SET_POOL)
     assert env.runtime.turns == 0 and peers.runtime.turns == 1
-    assert peers.agent_selection == "peer_1"
+    assert peers.agent_selection == "peer_0"
