@@ -12,7 +12,7 @@ Each domain's team is built from one spec holding all of the domain's tools, re-
 by :func:`nexgym.topology.apply_topology`; every (topology, error rate) cell plays the
 same task seeds with the same episode seeds, through the PettingZoo Parallel view. In
 the peer topologies the root is the aggregator (independent) or moderator
-(decentralized) of :mod:`nexgym.coordination`: it briefs the peers, combines their work
+(decentralized) of :mod:`nexgym.topology.peers`: it briefs the peers, combines their work
 and answers, and errs at the same rate as everyone else.
 
 A second table asks who aggregates: on the peer topologies, the root is played by

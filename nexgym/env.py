@@ -11,7 +11,6 @@ import numpy as np
 
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError, UnknownNameError
-from nexgym.runtime import Runtime
 from nexgym.runtime.backends import make_backend
 from nexgym.spaces import (
     CHARSET,
@@ -21,7 +20,7 @@ from nexgym.spaces import (
     to_charset,
 )
 from nexgym.spec import HierarchySpec, load_spec
-from nexgym.topology import prepare_spec
+from nexgym.topology import build_runtime, prepare_spec
 
 __all__ = ["NexEnv", "make_backend"]
 
@@ -119,7 +118,7 @@ class NexEnv(gym.Env[str, str]):
       ``independent``, ``centralized``, ``decentralized``, ``hybrid``; see
       :mod:`nexgym.topology`); ``topology_params``: its ``n``, ``rounds``, ``debate_rounds``.
       In a peer topology ``control="root"`` is the aggregator or moderator that briefs
-      the peers and combines their work (:mod:`nexgym.coordination`).
+      the peers and combines their work (:mod:`nexgym.topology.peers`).
 
     ## Example
     >>> import gymnasium as gym, nexgym
@@ -187,7 +186,7 @@ class NexEnv(gym.Env[str, str]):
             raise ConfigError(f"expected max_turns >= 1 or None, got {max_turns!r}")
         self.render_mode = render_mode
         self.domain = get_domain(self.hierarchy.domain)
-        self.runtime = Runtime(
+        self.runtime = build_runtime(
             self.hierarchy,
             self.domain,
             make_backend(backend, self.domain, **(backend_options or {})),

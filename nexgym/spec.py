@@ -31,7 +31,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -40,7 +40,6 @@ from nexgym.error import SpecError
 
 __all__ = [
     "BUILTIN_TOOLS",
-    "TOPOLOGIES",
     "AgentSpec",
     "HierarchySpec",
     "Limits",
@@ -48,15 +47,6 @@ __all__ = [
     "load_spec",
 ]
 
-Topology = Literal["single", "centralized", "decentralized", "independent", "hybrid", "tree"]
-TOPOLOGIES: tuple[str, ...] = (
-    "single",
-    "centralized",
-    "decentralized",
-    "independent",
-    "hybrid",
-    "tree",
-)
 #: Tools every agent has without declaring them.
 BUILTIN_TOOLS: tuple[str, ...] = ("finish",)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
@@ -140,7 +130,7 @@ class HierarchySpec(_Strict):
     name: str
     description: str = ""
     domain: str
-    topology: Topology = "tree"
+    topology: str = "tree"
     root: str
     agents: tuple[AgentSpec, ...] = Field(min_length=1)
     topology_params: TopologyParams = TopologyParams()
@@ -247,12 +237,22 @@ class HierarchySpec(_Strict):
                     f"agents[{i}]: agent {name!r} is unreachable from root {self.root!r};"
                     " add it to some agent's sub_agents or remove it"
                 )
+        yield from self._topology_problems()
         if self.topology == "single" and len(self.agents) != 1:
             yield (
                 f"topology: 'single' means one agent holding every tool, got "
                 f"{len(self.agents)} agents; use 'tree' or 'centralized'"
             )
         yield from self._domain_problems()
+
+    def _topology_problems(self) -> Iterator[str]:
+        # the registry module imports nothing above the spec (runtimes are named, not imported)
+        from nexgym.topology.registry import list_topologies
+
+        names = list_topologies()
+        if self.topology not in names:
+            choices = ", ".join(repr(n) for n in names)
+            yield f"topology: expected one of {choices}, got {self.topology!r}"
 
     def _domain_problems(self) -> Iterator[str]:
         from nexgym.envs.domains import DOMAINS, domain_class

@@ -216,7 +216,7 @@ def admissible_actions(
     delegations = [
         ToolCall(child, {"task": _assignment(runtime, role)}) for child in agent.sub_agents
     ]
-    # a peer team's root also merges or selects its peers' work (nexgym.coordination)
+    # a peer team's root also merges or selects its peers' work (nexgym.topology.peers)
     combine = getattr(runtime, "combination_calls", None)
     delegations += combine(role) if combine is not None else []
     finishes = _finish_calls(runtime, role, observation, max_answers)

@@ -20,7 +20,7 @@ __all__ = ["add_parser", "describe_env", "hierarchy_tree", "run_list", "run_show
 
 def add_parser(sub: Any) -> None:
     """Register ``list`` and ``show``."""
-    from nexgym.spec import TOPOLOGIES
+    from nexgym.topology import list_topologies
 
     listing = sub.add_parser(
         "list",
@@ -28,7 +28,7 @@ def add_parser(sub: Any) -> None:
         description="List the registered nex/... envs: domain, topology, agents, depth.",
     )
     listing.add_argument("--domain", help="only envs of this domain (e.g. files)")
-    listing.add_argument("--topology", choices=TOPOLOGIES, help="only envs of this topology")
+    listing.add_argument("--topology", choices=list_topologies(), help="only envs of this topology")
     listing.add_argument("--json", action="store_true", help="print a JSON list instead")
     listing.set_defaults(func=run_list)
 

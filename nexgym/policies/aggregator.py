@@ -1,7 +1,7 @@
 """The oracle's play as the root of a peer team: brief the peers, combine, answer.
 
 What the scripted aggregator (``independent``) or moderator (``decentralized``) of
-:mod:`nexgym.coordination` does, as :class:`~nexgym.policies.OraclePolicy` plays it.
+:mod:`nexgym.topology.peers` does, as :class:`~nexgym.policies.OraclePolicy` plays it.
 It says only what it has observed: each peer gets the task's instruction, debate
 messages quote the peers' answers, and the team's answer is one a peer gave.
 
@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from nexgym.coordination import normalize_answer
 from nexgym.tools import ToolCall
+from nexgym.topology.peers import normalize_answer
 
 __all__ = ["aggregator_call", "debate_message", "team_answer"]
 
 
 def aggregator_call(runtime: Any) -> ToolCall:
-    """The next call of the root of a peer team (a :class:`~nexgym.coordination.PeerRuntime`)."""
+    """The next call of the root of a peer team (a :class:`~nexgym.topology.peers.PeerRuntime`)."""
     peers = runtime.peers
     assert runtime.task is not None  # called during an episode
     instruction = runtime.task.instruction

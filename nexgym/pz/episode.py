@@ -18,11 +18,10 @@ from gymnasium import spaces
 from nexgym.env import choose_task_seed
 from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError
-from nexgym.runtime import Runtime
 from nexgym.runtime.backends import make_backend
 from nexgym.spaces import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS, text_space, to_charset
 from nexgym.spec import HierarchySpec, load_spec
-from nexgym.topology import prepare_spec
+from nexgym.topology import build_runtime, prepare_spec
 
 __all__ = ["TEXT_KEY", "WAITING", "TeamEpisode", "TextEntry", "action_text", "resolve_spec"]
 
@@ -116,7 +115,7 @@ class TeamEpisode:
             raise ConfigError(f"expected max_turns >= 1 or None, got {max_turns!r}")
         self.spec = prepare_spec(resolve_spec(env_id), topology, topology_params)
         self.domain = get_domain(self.spec.domain)
-        self.runtime = Runtime(
+        self.runtime = build_runtime(
             self.spec,
             self.domain,
             make_backend(backend, self.domain),

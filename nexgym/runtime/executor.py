@@ -11,11 +11,10 @@ read :attr:`Runtime.active_role` (or :attr:`Runtime.ready_roles`) and
 ``finished``, ``turn_limit``, ``error_budget`` (too many invalid actions),
 ``max_cycles`` (a PettingZoo view's limit), or one a wrapper sets with :meth:`Runtime.stop`.
 
-Topologies (:mod:`nexgym.topology`): ``centralized`` and ``hybrid`` run as trees; when
-``topology_params.rounds`` is set, one sub-task (a worker and a task text) may be
-assigned at most that many times (a first try, then re-assignments after checking the
-report); hybrid workers also get a ``message`` tool. On an ``independent`` or
-``decentralized`` spec, ``Runtime(...)`` builds a :class:`~nexgym.coordination.PeerRuntime`.
+It runs any tree; a topology (:mod:`nexgym.topology`) configures it through two options
+(``worker_messages``, ``assignment_limit``) or a subclass (the peer teams'
+:class:`~nexgym.topology.peers.PeerRuntime`). :func:`nexgym.topology.build_runtime` picks
+both from a spec.
 """
 
 from __future__ import annotations
@@ -62,7 +61,6 @@ __all__ = [
 TIME_LIMITS = frozenset({"turn_limit", "time_budget", "max_cycles"})
 MAX_RESULT_CHARS = 8_000
 MAX_ECHO_CHARS = 2_000
-_ORCHESTRATED = frozenset({"centralized", "hybrid"})
 _NO_CAP = 10**9  # the rounds limit of a topology that has none
 #: The built-in tool that validates the arguments of each non-domain menu entry kind.
 _BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
@@ -89,15 +87,12 @@ class Runtime(CallStack):
         invalid_penalty: reward subtracted from a role for each invalid action.
         max_turns: if given, overrides every agent's per-invocation turn limit.
         turn_seconds: virtual seconds each action costs (tool latency comes on top).
+        worker_messages: give every agent a ``message`` tool to note its siblings
+            (the ``hybrid`` topology).
+        assignment_limit: how many times one sub-task (a worker and a task text) may be
+            assigned: a first try, then re-assignments after checking the report
+            (``topology_params.rounds`` of ``centralized`` and ``hybrid``).
     """
-
-    def __new__(cls, spec: HierarchySpec | None = None, *args: Any, **kwargs: Any) -> Runtime:
-        """Build a :class:`~nexgym.coordination.PeerRuntime` for a peer topology."""
-        if cls is Runtime and spec is not None and spec.topology in _PEERS:
-            from nexgym.coordination import PeerRuntime
-
-            return super().__new__(PeerRuntime)
-        return super().__new__(cls)
 
     def __init__(
         self,
@@ -109,6 +104,8 @@ class Runtime(CallStack):
         invalid_penalty: float = 0.02,
         max_turns: int | None = None,
         turn_seconds: float = 0.0,
+        worker_messages: bool = False,
+        assignment_limit: int | None = None,
     ) -> None:
         self.spec = spec
         self.domain = domain
@@ -130,10 +127,8 @@ class Runtime(CallStack):
         self.roles: tuple[str, ...] = spec.agent_names
         #: the role that starts the episode and whose ``finish`` answers the task.
         self.lead_role: str = spec.root
-        self._siblings = siblings(spec) if spec.topology == "hybrid" else {}
-        rounds = spec.topology_params.rounds
-        orchestrated = spec.topology in _ORCHESTRATED and rounds is not None
-        self._rounds_cap = rounds if orchestrated and rounds is not None else _NO_CAP
+        self._siblings = siblings(spec) if worker_messages else {}
+        self._rounds_cap = _NO_CAP if assignment_limit is None else assignment_limit
         self._build_menus()
         self.task: Task | None = None
         self._clear()
@@ -431,6 +426,3 @@ class Runtime(CallStack):
 
     def _out_of_budget(self, frame: Frame) -> None:
         self._end("error_budget")
-
-
-_PEERS = frozenset({"independent", "decentralized"})

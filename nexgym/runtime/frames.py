@@ -1,7 +1,7 @@
 """The runtime's records and built-in tools: frames, tool records, outcomes, menu entries.
 
 Kept apart from :mod:`nexgym.runtime` so that the tree executor and the parallel
-topologies of :mod:`nexgym.coordination` share them without importing each other.
+topologies of :mod:`nexgym.topology.peers` share them without importing each other.
 """
 
 from __future__ import annotations

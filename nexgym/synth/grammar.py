@@ -30,8 +30,8 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from nexgym.spec import TOPOLOGIES
 from nexgym.synth.lexicon import word_set
+from nexgym.topology import list_topologies
 
 __all__ = ["DSLGrammar", "GrammarState"]
 
@@ -213,7 +213,7 @@ class DSLGrammar:
         if phase == _DOMAIN:
             return [f"{d}\n" for d in self.domains]
         if phase == _TOPOLOGY:
-            return [f"{t}\n" for t in TOPOLOGIES]
+            return [f"{t}\n" for t in list_topologies()]
         if phase == _AGENT_NAME:
             return [f"{p}\n" for p in state.pending[:1]]  # declare them in order
         if phase == _TOOL:

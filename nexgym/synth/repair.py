@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from nexgym.error import SpecError
-from nexgym.spec import TOPOLOGIES
 from nexgym.synth.wording import camel_name, snake_name
+from nexgym.topology import list_topologies
 
 __all__ = ["extract_yaml", "repair"]
 
@@ -181,7 +181,7 @@ def repair(
     _make_tree(agents, root, notes)
     topology = str(data.get("topology") or "")
     depth = _depth(agents, root)
-    if topology not in TOPOLOGIES or (topology == "single" and len(agents) > 1):
+    if topology not in list_topologies() or (topology == "single" and len(agents) > 1):
         new_topology = "single" if len(agents) == 1 else ("tree" if depth >= 3 else "centralized")
         notes.append(f"topology: {topology!r} -> {new_topology!r}")
         topology = new_topology

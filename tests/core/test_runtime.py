@@ -13,6 +13,7 @@ import nexgym
 from nexgym.runtime import MAX_RESULT_CHARS, EpisodeOver, Runtime
 from nexgym.spec import load_spec
 from nexgym.tools import ToolCall, ToolResult
+from nexgym.topology import build_runtime
 
 CONF = "/etc/app/{service}.conf"
 
@@ -45,7 +46,7 @@ def make_spec(**changes: Any) -> Any:
 
 
 def make_runtime(spec: Any = None, **kwargs: Any) -> Runtime:
-    runtime = Runtime(spec or make_spec(), get_domain("files"), **kwargs)
+    runtime = build_runtime(spec or make_spec(), get_domain("files"), **kwargs)
     runtime.reset(seed=0)
     return runtime
 

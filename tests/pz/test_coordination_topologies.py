@@ -9,14 +9,13 @@ import pytest
 from nexgym.envs.domains import get_domain
 
 import nexgym
-from nexgym.coordination import PeerRuntime
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.policies import OraclePolicy
 from nexgym.registry import load_catalog_spec
-from nexgym.runtime import Runtime
 from nexgym.spec import HierarchySpec, load_spec
 from nexgym.tools import ToolCall
-from nexgym.topology import PEER_TOPOLOGIES, apply_topology, prepare_spec, spec_tools
+from nexgym.topology import PEER_TOPOLOGIES, apply_topology, build_runtime, prepare_spec, spec_tools
+from nexgym.topology.peers import PeerRuntime
 
 TOPOLOGIES = ("single", "independent", "centralized", "decentralized", "hybrid")
 FILE_OPS = load_catalog_spec("FileOps")
@@ -83,7 +82,7 @@ def test_a_tree_labelled_decentralized_is_reshaped() -> None:
 def test_a_peer_runtime_refuses_a_tree() -> None:
     data = load_catalog_spec("FileDeepTree").to_dict() | {"topology": "independent"}
     with pytest.raises(ConfigError, match="apply_topology"):
-        Runtime(HierarchySpec.from_dict(data), get_domain("files"))
+        build_runtime(HierarchySpec.from_dict(data), get_domain("files"))
 
 
 # -- peer teams: the root briefs the peers and combines their work ----------------------

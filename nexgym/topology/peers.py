@@ -137,7 +137,8 @@ def peer_problems(spec: HierarchySpec) -> list[str]:
 class PeerRuntime(Runtime):
     """Executes an ``independent`` or ``decentralized`` team (see the module docstring).
 
-    Built by ``Runtime(spec, ...)`` for those topologies; takes the same arguments.
+    Built by :func:`~nexgym.topology.build_runtime` for those topologies; takes the
+    same arguments as :class:`~nexgym.runtime.Runtime`.
     """
 
     def __init__(

@@ -6,7 +6,7 @@ built from the tools of any spec:
 * ``single``: one agent holding every tool.
 * ``independent``: an aggregator sends the task to ``n`` peers, each holding every
   tool and working on its own copy of the world without talking to the others, then
-  merges the changes it chooses to keep and answers (see :mod:`nexgym.coordination`).
+  merges the changes it chooses to keep and answers (see :mod:`nexgym.topology.peers`).
 * ``centralized``: an orchestrator hands sub-tasks to ``n`` workers (the tools split
   among them), checks their reports, re-assigns a sub-task up to ``rounds`` times in
   all, and answers.
@@ -29,22 +29,25 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from nexgym.error import ConfigError, UnknownNameError
-from nexgym.spec import TOPOLOGIES, AgentSpec, HierarchySpec, TopologyParams
+from nexgym.error import ConfigError
+from nexgym.spec import AgentSpec, HierarchySpec, TopologyParams
+from nexgym.topology.registry import get_topology, peer_topologies
 
 __all__ = [
-    "PEER_TOPOLOGIES",
     "TEAM_ROLE",
+    "Team",
     "apply_topology",
+    "orchestrated",
+    "peer_team",
     "prepare_spec",
+    "solo",
     "spec_tools",
     "split_tools",
 ]
 
-#: Topologies whose agents are peers working on their own copies of the world.
-PEER_TOPOLOGIES = frozenset({"independent", "decentralized"})
 #: The root of a peer topology: the aggregator or moderator that briefs the peers.
 TEAM_ROLE = "team"
 
@@ -153,66 +156,86 @@ def apply_topology(
         UnknownNameError: for an unknown topology.
         ConfigError: for parameters out of range or more workers than tools.
     """
-    if topology not in TOPOLOGIES:
-        raise UnknownNameError("topology", topology, TOPOLOGIES)
-    if topology == "tree":
+    shape = get_topology(topology).shape
+    if shape is None:
         return spec
     params = _params(spec, n, rounds, debate_rounds)
     tools = tuple(spec_tools(spec))
     if not tools:
         raise ConfigError(f"expected spec {spec.name!r} to hold some tools, got none")
-    max_turns = max(a.max_turns for a in spec.agents)
-    agents: list[AgentSpec]
-    if topology == "single":
-        agents = [AgentSpec(name="agent", role=_SOLO_ROLE, tools=tools, max_turns=max_turns)]
-        params = spec.topology_params
-        root = "agent"
-    elif topology in PEER_TOPOLOGIES:
-        peers = [f"peer_{i}" for i in range(params.n)]
-        worker_turns = max((a.max_turns for a in spec.agents if a.tools), default=max_turns)
-        role = _TEAM_ROLES[topology].format(n=params.n, rounds=params.debate_rounds)
-        # room for every call of every peer, a combination and the answer
-        calls = params.n * (1 + (params.debate_rounds if topology == "decentralized" else 0))
-        agents = [
-            AgentSpec(
-                name=TEAM_ROLE,
-                role=role,
-                sub_agents=tuple(peers),
-                max_turns=max(max_turns, calls + 4),
-            )
-        ]
-        agents += [
-            AgentSpec(name=p, role=_PEER_ROLE, tools=tools, max_turns=worker_turns) for p in peers
-        ]
-        root = TEAM_ROLE
-    else:
-        if params.rounds is None:
-            params = params.model_copy(update={"rounds": 2})
-        groups = split_tools(spec, params.n)
-        workers = [f"worker_{i}" for i in range(params.n)]
-        note = _HYBRID_NOTE if topology == "hybrid" else ""
-        agents = [
-            AgentSpec(
-                name="orchestrator",
-                role=_ORCHESTRATOR_ROLE,
-                sub_agents=tuple(workers),
-                max_turns=max_turns,
-            )
-        ]
-        agents += [
-            AgentSpec(
-                name=w,
-                role=_WORKER_ROLE + note,
-                description=f"A worker with the tools {', '.join(g)}.",
-                tools=g,
-                max_turns=max_turns,
-            )
-            for w, g in zip(workers, groups, strict=True)
-        ]
-        root = "orchestrator"
+    team = Team(spec, tools, max(a.max_turns for a in spec.agents), params, topology)
+    agents, root, params = shape(team)
     data: dict[str, Any] = spec.model_dump(mode="python")
     data.update(agents=tuple(agents), root=root, topology=topology, topology_params=params)
     return HierarchySpec(**data)
+
+
+@dataclass(frozen=True)
+class Team:
+    """What a topology's shape works from: the spec, its tools, turns and parameters."""
+
+    spec: HierarchySpec
+    tools: tuple[str, ...]
+    max_turns: int
+    params: TopologyParams
+    topology: str
+
+
+def solo(team: Team) -> tuple[list[AgentSpec], str, TopologyParams]:
+    """``single``: one agent holding every tool."""
+    agent = AgentSpec(name="agent", role=_SOLO_ROLE, tools=team.tools, max_turns=team.max_turns)
+    return [agent], "agent", team.spec.topology_params
+
+
+def peer_team(team: Team) -> tuple[list[AgentSpec], str, TopologyParams]:
+    """``independent`` and ``decentralized``: a team root over ``n`` peers with every tool."""
+    params, spec = team.params, team.spec
+    peers = [f"peer_{i}" for i in range(params.n)]
+    worker_turns = max((a.max_turns for a in spec.agents if a.tools), default=team.max_turns)
+    role = _TEAM_ROLES[team.topology].format(n=params.n, rounds=params.debate_rounds)
+    # room for every call of every peer, a combination and the answer
+    calls = params.n * (1 + (params.debate_rounds if team.topology == "decentralized" else 0))
+    agents = [
+        AgentSpec(
+            name=TEAM_ROLE,
+            role=role,
+            sub_agents=tuple(peers),
+            max_turns=max(team.max_turns, calls + 4),
+        )
+    ]
+    agents += [
+        AgentSpec(name=p, role=_PEER_ROLE, tools=team.tools, max_turns=worker_turns) for p in peers
+    ]
+    return agents, TEAM_ROLE, params
+
+
+def orchestrated(team: Team) -> tuple[list[AgentSpec], str, TopologyParams]:
+    """``centralized`` and ``hybrid``: an orchestrator over ``n`` workers splitting the tools."""
+    params = team.params
+    if params.rounds is None:
+        params = params.model_copy(update={"rounds": 2})
+    groups = split_tools(team.spec, params.n)
+    workers = [f"worker_{i}" for i in range(params.n)]
+    note = _HYBRID_NOTE if get_topology(team.topology).worker_messages else ""
+    agents = [
+        AgentSpec(
+            name="orchestrator",
+            role=_ORCHESTRATOR_ROLE,
+            sub_agents=tuple(workers),
+            max_turns=team.max_turns,
+        )
+    ]
+    agents += [
+        AgentSpec(
+            name=w,
+            role=_WORKER_ROLE + note,
+            description=f"A worker with the tools {', '.join(g)}.",
+            tools=g,
+            max_turns=team.max_turns,
+        )
+        for w, g in zip(workers, groups, strict=True)
+    ]
+    return agents, "orchestrator", params
 
 
 def prepare_spec(
@@ -236,7 +259,7 @@ def prepare_spec(
             f"got {sorted(unknown)}"
         )
     if topology is None:
-        if spec.topology in PEER_TOPOLOGIES and not _is_peer_shaped(spec):
+        if spec.topology in peer_topologies() and not _is_peer_shaped(spec):
             return apply_topology(spec, spec.topology, **extra)
         if extra:
             return spec.model_copy(update={"topology_params": _params(spec, **_full(extra))})
