@@ -10,7 +10,8 @@ millions of rows. While agent SQL runs (:func:`agent_budget`), SQLite itself enf
   rows of 64 KiB blobs), which no query on a task's tables comes near;
 * values: no text or blob longer than ``MAX_VALUE_BYTES`` and no result wider than
   ``MAX_COLUMNS`` columns (SQLite's run-time limits);
-* storage: the database grows to ``MAX_DATABASE_PAGES`` pages at most;
+* storage: a statement that writes (``CREATE TABLE ... AS``) grows the database to
+  ``MAX_DATABASE_PAGES`` pages at most (a read-only one cannot write to it);
 
 and :func:`fetch_rows` stops a result before it grows past ``MAX_RESULT_CHARS``
 characters, before it is rendered. Each bound gives a :class:`~nexgym.error.ToolError`
@@ -58,11 +59,14 @@ _UNLIMIT_PAGES = "PRAGMA max_page_count = 1073741823"  # SQLite's default
 
 
 @contextmanager
-def agent_budget(conn: sqlite3.Connection) -> Iterator[None]:
+def agent_budget(conn: sqlite3.Connection, *, writes: bool = False) -> Iterator[None]:
     """Run the ``with`` block's statements on ``conn`` within the budget.
 
-    The pragmas run on entry and exit, so a read-only authorizer must be set inside
-    the block, not around it.
+    Args:
+        conn: the connection.
+        writes: whether the block's statements write; the database's size is capped
+            then, by pragmas run on entry and exit (a read-only authorizer, which
+            denies pragmas, must be set inside the block).
     """
     steps = 0
     deadline = time.monotonic() + MAX_SECONDS
@@ -74,28 +78,24 @@ def agent_budget(conn: sqlite3.Connection) -> Iterator[None]:
 
     length = conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     columns = conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, MAX_COLUMNS)
-    conn.execute(_LIMIT_PAGES).fetchall()  # (it returns the new limit)
+    if writes:
+        conn.execute(_LIMIT_PAGES).fetchall()  # (it returns the new limit)
     conn.set_progress_handler(count_steps, 1000)
     try:
         yield
     finally:
         conn.set_progress_handler(None, 0)
-        conn.execute(_UNLIMIT_PAGES).fetchall()
+        if writes:
+            conn.execute(_UNLIMIT_PAGES).fetchall()
         conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, columns)
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, length)
 
 
-def _rendered_chars(value: Any) -> int:
-    """About how many characters a cell takes in the rendered result (never fewer)."""
-    if isinstance(value, str):
-        return len(value) + 2
-    if isinstance(value, bytes):
-        return 4 * len(value) + 3  # rendered as the bytes' repr: b'\x00...'
-    return 24
-
-
 def fetch_rows(cursor: sqlite3.Cursor, max_rows: int) -> tuple[list[list[Any]], bool]:
     """Up to ``max_rows`` rows of a cursor and whether more were left.
+
+    Rows are fetched one at a time and counted as they will be rendered, so a result
+    stops at its first row past the limit (a row alone is bounded by SQLite's limits).
 
     Raises:
         ToolError: when the rows would pass ``MAX_RESULT_CHARS`` characters.
@@ -105,7 +105,13 @@ def fetch_rows(cursor: sqlite3.Cursor, max_rows: int) -> tuple[list[list[Any]], 
     for row in cursor:
         if len(rows) == max_rows:
             return rows, True
-        size += sum(map(_rendered_chars, row))
+        size += 24 * len(row)  # a number, a null, or a text's quotes and separators
+        for value in row:
+            kind = type(value)
+            if kind is str:
+                size += len(value)
+            elif kind is bytes:
+                size += 4 * len(value)  # rendered as the bytes' repr: b'\x00...'
         if size > MAX_RESULT_CHARS:
             raise ToolError(
                 f"the result is too large: its first {len(rows) + 1} row(s) pass "

@@ -357,7 +357,7 @@ class SqlWorld:
             ToolError: as :meth:`select`; nothing is created then.
         """
         self.select(sql, max_rows=0)  # one read-only SELECT that compiles and starts
-        with agent_budget(self.conn):
+        with agent_budget(self.conn, writes=True):
             try:
                 self.conn.execute(
                     f"CREATE TABLE {quote_identifier(table)} AS {self._select_text(sql)}"
