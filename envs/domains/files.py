@@ -428,10 +428,10 @@ class FilesDomain(Domain):
         )
 
     def check_invariants(self, world: FileWorld) -> list[str]:
-        """Every path is absolute and normalised and its parent directory exists."""
-        problems = []
+        """Paths are absolute and normalised, parents exist, no file is also a folder."""
+        problems = [f"folder path not normalised: {d!r}" for d in world.dirs if d.startswith("//")]
         for path in world.files:
-            if not path.startswith("/") or posixpath.normpath(path) != path:
+            if not path.startswith("/") or "/" + posixpath.normpath(path).lstrip("/") != path:
                 problems.append(f"file path not normalised: {path!r}")
             elif posixpath.dirname(path) not in world.dirs:
                 problems.append(f"file {path!r} has no parent directory")
