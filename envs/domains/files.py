@@ -8,18 +8,25 @@ Every goal has two disjoint plans (e.g. ``replace_in_file`` or ``write_file``).
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from nexgym.envs.domains.base import Domain, Goal, Task, answer_has, compose_task
+from nexgym.envs.domains.filerules import (
+    check_file_size,
+    check_parents,
+    glob_matcher,
+    normalize_path,
+)
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall, tool
 
 MAX_RESULTS = 50
+#: Longest line of a file that search_files shows (longer ones end in "...").
+MAX_LINE_CHARS = 500
 
 
 @dataclass
@@ -39,9 +46,7 @@ class FileWorld:
 
 
 def _norm(path: str) -> str:
-    if not path.startswith("/"):
-        raise ToolError(f"expected an absolute path starting with '/', got {path!r}")
-    return posixpath.normpath(path) if path != "/" else "/"
+    return normalize_path(path)
 
 
 def _existing(world: FileWorld, path: str) -> str:
@@ -103,6 +108,8 @@ def write_file(world: FileWorld, path: str, content: str) -> str:
     path = _norm(path)
     if path in world.dirs:
         raise ToolError(f"{path} is a directory, expected a file path")
+    check_parents(world.files, path)
+    check_file_size(world.files, path, len(content))
     world.add(path, content)
     return f"wrote {len(content)} characters to {path}"
 
@@ -121,7 +128,9 @@ def replace_in_file(world: FileWorld, path: str, old: str, new: str) -> str:
         raise ToolError("expected a non-empty 'old' text to replace")
     count = world.files[path].count(old)
     if count == 0:
-        raise ToolError(f"{old!r} does not occur in {path}; read the file to see its text")
+        raise ToolError(f"{old[:80]!r} does not occur in {path}; read the file to see its text")
+    # checked before replacing: the new text may be far longer than the file
+    check_file_size(world.files, path, len(world.files[path]) + count * (len(new) - len(old)))
     world.files[path] = world.files[path].replace(old, new)
     return f"replaced {count} occurrence(s) in {path}"
 
@@ -152,6 +161,9 @@ def move_file(world: FileWorld, source: str, destination: str) -> str:
     destination = _norm(destination)
     if destination in world.files:
         raise ToolError(f"{destination} already exists; delete it first or pick another name")
+    if destination in world.dirs:
+        raise ToolError(f"Is a directory: {destination}; expected a file path or a folder path")
+    check_parents(world.files, destination)
     world.add(destination, world.files.pop(source))
     return f"moved {source} to {destination}"
 
@@ -166,6 +178,7 @@ def make_dir(world: FileWorld, path: str) -> str:
     path = _norm(path)
     if path in world.files:
         raise ToolError(f"{path} is a file, expected a directory path")
+    check_parents(world.files, path)
     world.add(posixpath.join(path, ".keep"), "")
     del world.files[posixpath.join(path, ".keep")]
     return f"created {path}"
@@ -179,12 +192,9 @@ def find_files(world: FileWorld, pattern: str, path: str = "/") -> list[str]:
         pattern: glob on the file name (not the whole path).
         path: directory to search under.
     """
+    matches = glob_matcher(pattern)
     root = _norm(path).rstrip("/") + "/"
-    hits = sorted(
-        p
-        for p in world.files
-        if p.startswith(root) and fnmatch.fnmatch(posixpath.basename(p), pattern)
-    )
+    hits = sorted(p for p in world.files if p.startswith(root) and matches(posixpath.basename(p)))
     return hits[:MAX_RESULTS]
 
 
@@ -205,7 +215,10 @@ def search_files(world: FileWorld, text: str, path: str = "/") -> list[dict[str,
             continue
         for number, line in enumerate(world.files[p].splitlines(), 1):
             if text in line:
-                hits.append({"path": p, "line": number, "text": line.strip()})
+                shown = line.strip()
+                if len(shown) > MAX_LINE_CHARS:
+                    shown = shown[: MAX_LINE_CHARS - 3] + "..."
+                hits.append({"path": p, "line": number, "text": shown})
                 if len(hits) >= MAX_RESULTS:
                     return hits
     return hits
@@ -415,10 +428,10 @@ class FilesDomain(Domain):
         )
 
     def check_invariants(self, world: FileWorld) -> list[str]:
-        """Every path is absolute and normalised and its parent directory exists."""
-        problems = []
+        """Paths are absolute and normalised, parents exist, no file is also a folder."""
+        problems = [f"folder path not normalised: {d!r}" for d in world.dirs if d.startswith("//")]
         for path in world.files:
-            if not path.startswith("/") or posixpath.normpath(path) != path:
+            if not path.startswith("/") or "/" + posixpath.normpath(path).lstrip("/") != path:
                 problems.append(f"file path not normalised: {path!r}")
             elif posixpath.dirname(path) not in world.dirs:
                 problems.append(f"file {path!r} has no parent directory")

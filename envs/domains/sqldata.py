@@ -72,8 +72,9 @@ def _write(world: SalesWorld, sql: str, params: list[Any]) -> int:
         return world.execute(sql, params)
     except sqlite3.IntegrityError as e:
         raise ToolError(
-            f"the change breaks a constraint ({e}); sales rows must keep "
-            "a customer that exists and required columns must stay filled"
+            f"the change breaks a constraint ({e}); sales rows must keep a customer "
+            "that exists and an amount that is a number of zero or more, and required "
+            "columns must stay filled"
         ) from e
 
 
@@ -297,8 +298,7 @@ def save_query_as_table(world: SalesWorld, name: str, sql: str) -> str:
         sql: a single SELECT whose columns become the table's columns.
     """
     _new_table(world, name)
-    world.select(sql, max_rows=0)  # checks that it is one read-only SELECT that runs
-    world.execute(f"CREATE TABLE {quote_identifier(name)} AS {sql.strip().rstrip(';')}")
+    world.create_table_as(name, sql)
     return f"created {name} with {_count(world, name)} row(s)"
 
 

@@ -24,7 +24,9 @@ CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT N
 CREATE TABLE sales (id INTEGER PRIMARY KEY,
                     customer_id INTEGER NOT NULL REFERENCES customers(id),
                     product TEXT NOT NULL, region TEXT, amount REAL NOT NULL,
-                    sale_date TEXT NOT NULL);
+                    sale_date TEXT NOT NULL,
+                    CONSTRAINT amount_is_a_number_of_zero_or_more
+                        CHECK (typeof(amount) IN ('integer', 'real') AND amount >= 0));
 """
 PRODUCTS = ("Espresso beans", "Ceramic mug", "French press", "Milk frother", "Tea sampler",
             "Burr grinder", "Travel tumbler")  # fmt: skip

@@ -4,8 +4,10 @@
 :func:`copy.deepcopy` and pickle (both through ``Connection.serialize``), so
 episodes can be forked and sent to worker processes.
 Agent-written SQL only ever runs through :meth:`SqlWorld.select`, which accepts a
-single read-only ``SELECT`` (enforced by an authorizer, not by parsing) and caps the
-rows it returns and the work it may do.
+single read-only ``SELECT`` (enforced by an authorizer, not by parsing), and
+:meth:`SqlWorld.create_table_as`, which saves such a ``SELECT``'s rows; both run
+within the one work budget of :mod:`~nexgym.envs.domains.sqlbudget` (work, value
+sizes, database size) and ``select`` caps the rows it returns and their size.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
+from nexgym.envs.domains.sqlbudget import MAX_STEPS_K, agent_budget, explain, fetch_rows
+
 from nexgym.error import ToolError
 
-__all__ = ["MAX_ROWS", "SqlWorld", "quote_identifier"]
+__all__ = ["MAX_ROWS", "MAX_STEPS_K", "SqlWorld", "quote_identifier"]
 
 #: Most rows a read-only query returns to the agent.
 MAX_ROWS = 50
-#: SQLite virtual-machine steps (in thousands) after which a query is interrupted.
-MAX_STEPS_K = 200
 
 _READ_ACTIONS = frozenset(
     {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
@@ -37,10 +39,11 @@ _DATA_ACTIONS = _READ_ACTIONS | {
     sqlite3.SQLITE_TRANSACTION,
     sqlite3.SQLITE_SAVEPOINT,
 }
-#: Pragmas trusted code reads (any other marks the connection).
-_READ_PRAGMAS = frozenset({"table_info", "foreign_key_check"})
-#: Appended to agent SQL: its cached statements never serve trusted code, nor the reverse.
-_AGENT_SQL = "\n-- agent"
+#: Pragmas trusted code runs that leave the schema as it is (any other marks the connection).
+_READ_PRAGMAS = frozenset({"table_info", "foreign_key_check", "max_page_count"})
+#: Put before agent SQL: its cached statements never serve trusted code, nor the reverse.
+#: (Not after it: SQLite names a column by its text, up to the end for the last one.)
+_AGENT_SQL = "-- agent\n"
 
 
 class _Guard:
@@ -316,8 +319,55 @@ class SqlWorld:
             ``{"columns": [...], "rows": [[...], ...], "row_count": n, "truncated": bool}``.
 
         Raises:
-            ToolError: if the text is not a single SELECT, writes, or fails to run.
+            ToolError: if the text is not a single SELECT, writes, fails to run, or
+                passes the work budget (see :mod:`~nexgym.envs.domains.sqlbudget`).
         """
+        text = self._select_text(sql)
+        cursor = None
+        with agent_budget(self.conn):
+            self.conn.guard.read_only = True
+            try:
+                cursor = self.conn.execute(_AGENT_SQL + text)
+                rows, truncated = fetch_rows(cursor, max_rows)
+            except (sqlite3.ProgrammingError, sqlite3.Warning) as e:
+                raise ToolError(
+                    f"expected exactly one SELECT statement, got {sql[:60]!r} ({e}); "
+                    "run statements one at a time"
+                ) from e
+            except sqlite3.DatabaseError as e:
+                raise ToolError(explain(e, sql)) from e
+            finally:
+                self.conn.guard.read_only = False
+                if cursor is not None:
+                    cursor.close()  # ends the statement: its sorter or queue goes now
+        return {
+            "columns": [d[0] for d in cursor.description or ()],
+            "rows": rows,
+            "row_count": len(rows),
+            "truncated": truncated,
+        }
+
+    def create_table_as(self, table: str, sql: str) -> None:
+        """Save the rows of one agent-written read-only ``SELECT`` as a new table.
+
+        ``CREATE TABLE table AS sql``, within the same budget as :meth:`select`: the
+        query is checked as one read-only SELECT first, then runs in full.
+
+        Raises:
+            ToolError: as :meth:`select`; nothing is created then.
+        """
+        self.select(sql, max_rows=0)  # one read-only SELECT that compiles and starts
+        with agent_budget(self.conn, writes=True):
+            try:
+                self.conn.execute(
+                    f"CREATE TABLE {quote_identifier(table)} AS {self._select_text(sql)}"
+                )
+            except sqlite3.DatabaseError as e:  # the statement was rolled back
+                raise ToolError(explain(e, sql)) from e
+
+    @staticmethod
+    def _select_text(sql: str) -> str:
+        """Agent SQL without its trailing ``;``, if it starts as a SELECT."""
         text = sql.strip().rstrip(";").strip()
         first = text.split(None, 1)[0].upper() if text else ""
         if first not in ("SELECT", "WITH"):
@@ -325,44 +375,4 @@ class SqlWorld:
                 f"expected a single read-only SELECT statement, got {sql[:60]!r}; "
                 "use the domain's tools to change data"
             )
-        steps = [0]
-
-        def budget() -> int:
-            steps[0] += 1
-            return 1 if steps[0] > MAX_STEPS_K else 0
-
-        self.conn.guard.read_only = True
-        self.conn.set_progress_handler(budget, 1000)
-        try:
-            cursor = self.conn.execute(text + _AGENT_SQL)
-            fetched = cursor.fetchmany(max_rows + 1)
-        except (sqlite3.ProgrammingError, sqlite3.Warning) as e:
-            raise ToolError(
-                f"expected exactly one SELECT statement, got {sql[:60]!r} ({e}); "
-                "run statements one at a time"
-            ) from e
-        except sqlite3.DatabaseError as e:
-            raise ToolError(self._explain(e, sql)) from e
-        finally:
-            self.conn.guard.read_only = False
-            self.conn.set_progress_handler(None, 0)
-        columns = [d[0] for d in cursor.description or ()]
-        rows = [list(r) for r in fetched[:max_rows]]
-        return {
-            "columns": columns,
-            "rows": rows,
-            "row_count": len(rows),
-            "truncated": len(fetched) > max_rows,
-        }
-
-    @staticmethod
-    def _explain(error: sqlite3.DatabaseError, sql: str) -> str:
-        message = str(error)
-        if "not authorized" in message:
-            return (
-                f"only read-only SELECT queries are allowed, got {sql[:60]!r}; "
-                "use the domain's tools to change data"
-            )
-        if "interrupted" in message:
-            return "the query did too much work and was stopped; add a WHERE clause or a LIMIT"
-        return f"SQL error: {message}; check table and column names with the schema tools"
+        return text

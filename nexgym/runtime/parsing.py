@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,13 +31,13 @@ __all__ = ["MAX_ACTION_CHARS", "InvalidAction", "parse_action"]
 
 #: Longer actions are rejected before any parsing (no model call is that long).
 MAX_ACTION_CHARS = 65_536
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
+# Tags are found with ``str.find`` and tag-only patterns, never with a pattern of the
+# form ``<a>.*?</a>``: that one rescans the rest of the text from every unclosed
+# ``<a>``, quadratic in the action's length (seconds for 64 KiB of ``<think>``).
 _OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 _OPEN_LEN, _CLOSE_LEN = len(_OPEN), len(_CLOSE)
-_TOOL_USE = re.compile(r"<tool_use>(.*?)(?:</tool_use>|$)", re.DOTALL)
-_XML_NAME = re.compile(r"<tool_name>\s*(.*?)\s*</tool_name>", re.DOTALL)
-_XML_PARAMS = re.compile(r"<parameter>(.*?)</parameter>", re.DOTALL)
-_XML_FIELD = re.compile(r"<([A-Za-z_][\w-]*)>(.*?)</\1>", re.DOTALL)
+_XML_OPEN_TAG = re.compile(r"<([A-Za-z_][\w-]*)>")
+_XML_CLOSE_TAG = re.compile(r"</([A-Za-z_][\w-]*)>")
 _FUNC = re.compile(r"^([A-Za-z_][\w.]*)\s*\((.*)\)\s*;?$", re.DOTALL)
 _IDENT = re.compile(r"^[A-Za-z_][\w.-]{0,127}$")
 _KEYS = frozenset({"name", "arguments", "id", "type"})
@@ -104,17 +105,17 @@ def _parse(text: Any) -> ToolCall | InvalidAction:
             f"the action is {len(text):,} characters long; at most {MAX_ACTION_CHARS:,} are read"
         )
     if "<think>" in text:
-        text = _THINK.sub("", text)
+        text = _strip_think(text)
     stripped = text.strip()
     if not stripped:
         return InvalidAction("the action is empty")
     if "<tool_call>" in stripped:
-        bodies = _tool_call_bodies(stripped)
+        bodies = _tag_bodies(stripped, _OPEN, _CLOSE)
         if len(bodies) > 1:
             return InvalidAction(f"expected one <tool_call> per action, got {len(bodies)}")
         return _from_json(bodies[0].strip(), True)
     if "<tool_use>" in stripped:
-        return _from_xml(_TOOL_USE.findall(stripped))
+        return _from_xml(_tag_bodies(stripped, "<tool_use>", "</tool_use>"))
     if stripped.startswith("{"):
         return _from_json(stripped, False)
     match = _FUNC.match(stripped)
@@ -123,25 +124,90 @@ def _parse(text: Any) -> ToolCall | InvalidAction:
     return InvalidAction("no tool call found in the action")
 
 
-def _tool_call_bodies(text: str) -> list[str]:
-    """The bodies of the ``<tool_call>`` tags in stripped text.
+def _strip_think(text: str) -> str:
+    """Remove every closed ``<think>...</think>`` span, in one pass.
 
-    It finds what ``re.findall(r"<tool_call>(.*?)(?:</tool_call>|$)", text, re.DOTALL)``
-    finds, five times faster (``str.find``, no regular expression). Each body runs from
-    a ``<tool_call>`` to the first ``</tool_call>`` after it, or to the end of the text;
-    the search goes on after that closing tag.
+    What ``re.sub(r"<think>.*?</think>", "", text, flags=re.DOTALL)`` returns: each span
+    runs from a ``<think>`` to the first ``</think>`` after it; an unclosed ``<think>``
+    (and all text after it) stays.
+    """
+    kept = []
+    position = 0
+    while (opening := text.find("<think>", position)) >= 0:
+        closing = text.find("</think>", opening + len("<think>"))
+        if closing < 0:  # no later ``<think>`` is closed either
+            break
+        kept.append(text[position:opening])
+        position = closing + len("</think>")
+    kept.append(text[position:])
+    return "".join(kept)
+
+
+def _tag_bodies(text: str, open_tag: str, close_tag: str) -> list[str]:
+    """The bodies of the ``open_tag`` tags in stripped text.
+
+    It finds what ``re.findall(f"{open_tag}(.*?)(?:{close_tag}|$)", text, re.DOTALL)``
+    finds, in linear time and five times faster (``str.find``). Each body runs from an
+    opening tag to the first closing tag after it, or to the end of the text; the
+    search goes on after that closing tag.
     """
     bodies = []
     position = 0
-    while (opening := text.find(_OPEN, position)) >= 0:
-        start = opening + len(_OPEN)
-        closing = text.find(_CLOSE, start)
+    while (opening := text.find(open_tag, position)) >= 0:
+        start = opening + len(open_tag)
+        closing = text.find(close_tag, start)
         if closing < 0:
             bodies.append(text[start:])
             break
         bodies.append(text[start:closing])
-        position = closing + len(_CLOSE)
+        position = closing + len(close_tag)
     return bodies
+
+
+def _tool_call_bodies(text: str) -> list[str]:
+    """The bodies of the ``<tool_call>`` tags in stripped text (see :func:`_tag_bodies`)."""
+    return _tag_bodies(text, _OPEN, _CLOSE)
+
+
+def _first_body(text: str, open_tag: str, close_tag: str) -> str | None:
+    """The text between the first ``open_tag`` and the first ``close_tag`` after it.
+
+    What ``re.search(f"{open_tag}(.*?){close_tag}", text, re.DOTALL).group(1)`` finds
+    (None where that finds nothing), in linear time: when the first opening tag has
+    no closing tag after it, no later one has.
+    """
+    opening = text.find(open_tag)
+    if opening < 0:
+        return None
+    start = opening + len(open_tag)
+    closing = text.find(close_tag, start)
+    return None if closing < 0 else text[start:closing]
+
+
+def _xml_fields(text: str) -> list[tuple[str, str]]:
+    r"""``(name, body)`` of each ``<name>body</name>`` element, left to right.
+
+    What ``re.findall(r"<([A-Za-z_][\w-]*)>(.*?)</\1>", text, re.DOTALL)`` finds, in
+    O(n log n): each opening tag is paired with the first closing tag of its name
+    after it, found by bisection in the list of that name's closing tags, instead of
+    a scan of the rest of the text (quadratic for many unclosed tags). Elements do
+    not nest: the search goes on after each element's closing tag.
+    """
+    closings: dict[str, list[int]] = {}
+    for match in _XML_CLOSE_TAG.finditer(text):
+        closings.setdefault(match.group(1), []).append(match.start())
+    fields = []
+    position = 0
+    for match in _XML_OPEN_TAG.finditer(text):
+        name, start = match.group(1), match.end()
+        ends = closings.get(name)
+        if match.start() < position or not ends:
+            continue
+        index = bisect_left(ends, start)
+        if index < len(ends):
+            fields.append((name, text[start : ends[index]]))
+            position = ends[index] + len(name) + 3  # past ``</name>``
+    return fields
 
 
 def _from_json(body: str, wrapped: bool) -> ToolCall | InvalidAction:
@@ -231,15 +297,15 @@ def _from_xml(bodies: list[str]) -> ToolCall | InvalidAction:
     if len(bodies) != 1:
         return InvalidAction(f"expected one <tool_use> per action, got {len(bodies)}")
     body = bodies[0]
-    name_match = _XML_NAME.search(body)
-    if not name_match:
+    name = _first_body(body, "<tool_name>", "</tool_name>")
+    if name is None:
         return InvalidAction("expected <tool_name>...</tool_name> inside <tool_use>")
     arguments: dict[str, Any] = {}
-    params = _XML_PARAMS.search(body)
-    if params:
-        for key, raw in _XML_FIELD.findall(params.group(1)):
+    params = _first_body(body, "<parameter>", "</parameter>")
+    if params is not None:
+        for key, raw in _xml_fields(params):
             arguments[key] = _xml_value(raw.strip())
-    return _named(name_match.group(1), arguments)
+    return _named(name.strip(), arguments)
 
 
 def _xml_value(raw: str) -> Any:
