@@ -38,7 +38,7 @@ def _fill(head: str, unit: str, tail: str, length: int = 65_536) -> str:
 
 
 def _parse(text: str) -> Callable[[], Any]:
-    from nexgym.parsing import parse_action
+    from nexgym.runtime.parsing import parse_action
 
     return lambda: parse_action(text)
 

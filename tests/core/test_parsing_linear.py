@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nexgym.parsing import (
+from nexgym.runtime.parsing import (
     MAX_ACTION_CHARS,
     InvalidAction,
     _first_body,
