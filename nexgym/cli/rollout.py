@@ -201,7 +201,9 @@ def _jobs(
 
 def _play_job(job: tuple[str, str, list[int], int, str, dict[str, Any]]) -> list[str]:
     """Play one job's episodes in a worker process; the records as JSON lines."""
-    return [r.model_dump_json() for r in _iter_job(job)]
+    from nexgym.grounding.trajectories import record_json
+
+    return [record_json(r) for r in _iter_job(job)]
 
 
 def _records(
