@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticSerializationError
 
 from nexgym.error import ConfigError, require
+from nexgym.mcp.arguments import without_lone_surrogates
 
 __all__ = [
     "SKIPPED_FILE",
@@ -48,7 +48,6 @@ __all__ = [
     "read_records",
     "record_json",
     "record_key",
-    "without_lone_surrogates",
 ]
 
 TRAJECTORIES_FILE = "trajectories.jsonl"
@@ -143,16 +142,6 @@ class EpisodeRecord(BaseModel):
 def record_key(env_id: str, policy: str, episode: int) -> str:
     """The unique key of an episode in a run."""
     return f"{env_id}|{policy}|{episode}"
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def without_lone_surrogates(text: str) -> str:
-    """``text`` as UTF-8 can hold it: surrogate pairs joined, lone surrogates as U+FFFD."""
-    if text.isascii() or _SURROGATE.search(text) is None:
-        return text
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _clean(value: Any) -> Any:

@@ -22,7 +22,10 @@ domain server's state the backend keeps a journal of the episode (every call tha
 got an answer, in order, and every fork and select) and replays it on the new server
 after regenerating the task from its seed: tools are deterministic functions of
 (world, arguments), so the replay rebuilds the very world the agent had before the
-failed call. The failed call itself is not replayed: it counts as not applied.
+failed call. The failed call itself is not replayed: it counts as not applied. Arguments the client
+could not serialize (a lone surrogate, nesting past
+:data:`~nexgym.mcp.arguments.MAX_ARGUMENT_DEPTH`) are refused before they reach the
+transport: an error observation, and the healthy server is kept.
 
 Options (keyword arguments, or environment variables for envs built by ``gym.make``):
 ``timeout`` (``NEXGYM_MCP_TIMEOUT``, seconds per call, default 30) and ``call_log``
@@ -43,6 +46,7 @@ from nexgym.envs.domains import DOMAINS, domain_class
 from nexgym.envs.domains.base import Domain, Task, Verdict
 from nexgym.error import BackendError, ConfigError
 from nexgym.grounding.calllog import CallLog, CallRecord
+from nexgym.mcp.arguments import argument_problem, without_lone_surrogates
 from nexgym.mcp.connection import CallFailure, ServerConnection, ServerSpec
 from nexgym.mcp.external import ToolServer, tool_server_of
 from nexgym.mcp.server import CONTROL_PREFIX, JSON_META_KEY, WORLD_META_KEY
@@ -243,6 +247,11 @@ class MCPBackend(ToolBackend):
             meta = None
         else:
             target, sent, meta = None, call, _world_meta(world)
+        problem = argument_problem(sent.arguments)
+        if problem is not None:  # the client could not send it: refuse, keep the server
+            return ToolResult.failure(
+                f"invalid arguments for {call.name}: {problem}; nothing was sent to the server"
+            )
         started = time.time()
         clock = time.perf_counter()
         try:
@@ -335,7 +344,9 @@ class MCPBackend(ToolBackend):
         if self._local is not None:
             return self._local.verify(task, answer, world)
         try:
-            reply = self._control("verify", {"answer": answer, "world": world})
+            # JSON-RPC carries UTF-8 text only; no expected answer holds a surrogate
+            sendable = None if answer is None else without_lone_surrogates(answer)
+            reply = self._control("verify", {"answer": sendable, "world": world})
             checks = tuple((str(text), bool(ok)) for text, ok in reply["checks"])
             return Verdict(float(reply["score"]), bool(reply["solved"]), checks)
         except (BackendError, KeyError, TypeError, ValueError) as e:
