@@ -38,7 +38,7 @@ def _text_problem(text: str, where: str) -> str | None:
     if found is None:
         return None
     return (
-        f"{where} holds a lone surrogate ({ascii(found.group())} at index {found.start()}), "
+        f"{where} holds a lone surrogate ({found.group()!a} at index {found.start()}), "
         "which is not valid Unicode text; send UTF-8 text"
     )
 
