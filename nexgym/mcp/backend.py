@@ -44,7 +44,7 @@ from typing import Any
 from nexgym.backends import InProcessBackend, ToolBackend
 from nexgym.envs.domains import DOMAINS, domain_class
 from nexgym.envs.domains.base import Domain, Task, Verdict
-from nexgym.error import BackendError, ConfigError
+from nexgym.error import BackendError, ConfigError, ToolError
 from nexgym.grounding.calllog import CallLog, CallRecord
 from nexgym.mcp.arguments import argument_problem, without_lone_surrogates
 from nexgym.mcp.connection import CallFailure, ServerConnection, ServerSpec
@@ -243,7 +243,10 @@ class MCPBackend(ToolBackend):
         if self._local is not None:
             assert self.external is not None
             target = self._local.world(world)
-            sent = self.external.to_server(call, target)
+            try:
+                sent = self.external.to_server(call, target)
+            except ToolError as e:  # refused on the client, as the in-process tool does
+                return ToolResult.failure(str(e))
             meta = None
         else:
             target, sent, meta = None, call, _world_meta(world)

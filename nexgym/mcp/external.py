@@ -44,7 +44,8 @@ class ToolServer:
         args: its arguments.
         env: extra environment variables for the server process.
         to_server: ``(call, world) -> call`` as the server expects it (e.g. with the
-            repository path added).
+            repository path added); it may raise :class:`~nexgym.error.ToolError` to
+            refuse the call, which the agent then sees as the tool's error.
         from_server: ``(text, world) -> text`` as the agent should see it.
     """
 

@@ -117,3 +117,29 @@ def test_webresearch_reaches_no_host_but_its_own_site(remote):
         assert result.error == expected
     page = backend.call(ToolCall("fetch", {"url": "http://atlas.test/index.md"}))
     assert page.ok and "Contents of http://atlas.test/index.md:\n# Company Atlas" in page.content
+
+
+BRANCH_NAMES = ["HEAD", "-x", "a..b", "a.lock", "a b", "x/", ".hidden", "a@{1}", "a:b", "ok/name"]
+
+
+def test_branch_names_git_refuses_are_refused_alike_on_both_backends(remote):
+    name, env = remote
+    if name != "gitrepo":
+        pytest.skip("git only")
+    inproc = gym.make(ENVS[name], backend="inproc", difficulty=2)
+    try:
+        for branch in BRANCH_NAMES:
+            results = []
+            for backend_env in (env, inproc):
+                backend_env.reset(seed=0, options={"task_seed": 6})
+                call = ToolCall("git_create_branch", {"branch_name": branch, "base_branch": None})
+                results.append(backend_env.unwrapped.runtime.backend.call(call))
+            mcp_result, inproc_result = results
+            assert mcp_result == inproc_result, branch
+            accepted = branch == "ok/name"
+            assert mcp_result.ok is accepted, (branch, mcp_result)
+            if not accepted:
+                assert "is not a valid branch name" in mcp_result.error
+        assert env.unwrapped.runtime.backend.starts == 1
+    finally:
+        inproc.close()
