@@ -67,6 +67,13 @@ AGENT_IDENTITY = {
 }
 #: Ignore the user's and the system's git configuration (colours, hooks, aliases).
 ISOLATED_CONFIG = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+#: The most processes under a running mcp-server-git (its watchdog and ``git cat-file``
+#: processes) before the backend replaces it at a reset. The server opens a GitPython
+#: ``Repo`` per call and never closes it; ``git_log``, ``git_show`` and ``git_diff``
+#: leave it in a reference cycle (through its configuration reader), so its two
+#: ``cat-file`` processes live until Python's cycle collector runs: 1 to 37 over
+#: 10,000 steps, with 8 to 113 open files, unbounded in principle.
+MAX_SERVER_CHILDREN = 24
 #: Worlds kept on disk per domain instance (older ones are deleted).
 KEEP_WORLDS = 8
 _ENV_LOCK = threading.Lock()
@@ -394,7 +401,15 @@ class GitRepoDomain(Domain):
             return _hide_paths(text, world)
 
         env = {**AGENT_IDENTITY, **ISOLATED_CONFIG}
-        return ToolServer("mcp-server-git", command, args, env, to_server, from_server)
+        return ToolServer(
+            "mcp-server-git",
+            command,
+            args,
+            env,
+            to_server,
+            from_server,
+            max_children=MAX_SERVER_CHILDREN,
+        )
 
     def close(self) -> None:
         """Delete this instance's repositories."""

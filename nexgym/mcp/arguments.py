@@ -22,6 +22,7 @@ __all__ = ["MAX_ARGUMENT_DEPTH", "argument_problem", "without_lone_surrogates"]
 MAX_ARGUMENT_DEPTH = 64
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ATOMS = (int, float, bool, type(None))
+_ATOM_TYPES = frozenset(_ATOMS)
 
 
 def without_lone_surrogates(text: str) -> str:
@@ -52,11 +53,12 @@ def argument_problem(arguments: dict[str, Any]) -> str | None:
     """
     stack: list[tuple[Any, str, int]] = []
     for key, value in arguments.items():
-        if type(value) is str and value.isascii():
-            continue  # the common case, decided without a walk
-        stack.append((value, repr(key) if isinstance(key, str) else str(key), 1))
         if isinstance(key, str) and (problem := _text_problem(key, "an argument name")):
             return problem
+        kind = type(value)
+        if (kind is str and value.isascii()) or kind in _ATOM_TYPES:
+            continue  # the common cases, decided without a walk
+        stack.append((value, repr(key) if isinstance(key, str) else str(key), 1))
     while stack:
         value, where, depth = stack.pop()
         if isinstance(value, str):

@@ -27,6 +27,11 @@ could not serialize (a lone surrogate, nesting past
 :data:`~nexgym.mcp.arguments.MAX_ARGUMENT_DEPTH`) are refused before they reach the
 transport: an error observation, and the healthy server is kept.
 
+An external server that declares ``max_children`` (see
+:class:`~nexgym.mcp.external.ToolServer`) is replaced at a reset when more processes
+than that run under it: ``mcp-server-git`` keeps ``git cat-file`` processes for every
+repository object it has not yet garbage-collected.
+
 Options (keyword arguments, or environment variables for envs built by ``gym.make``):
 ``timeout`` (``NEXGYM_MCP_TIMEOUT``, seconds per call, default 30) and ``call_log``
 (``NEXGYM_CALL_LOG``, a JSONL path; see :mod:`nexgym.grounding.calllog`).
@@ -134,6 +139,8 @@ class MCPBackend(ToolBackend):
         self._journal: list[tuple[Any, ...]] = []
         #: server processes this backend has started (1 unless a server had to restart).
         self.starts = 0
+        #: external servers replaced at a reset for running too many child processes.
+        self.recycles = 0
 
     def __repr__(self) -> str:
         return f"MCPBackend({self.server.name!r}, pid={self.pid})"
@@ -214,6 +221,7 @@ class MCPBackend(ToolBackend):
         if self._local is not None:
             self._task = task
             self._local.reset(task)
+            self._recycle_if_over_limit()
             self._connect()
             return
         self._task = None  # a server started now has nothing to restore
@@ -226,6 +234,18 @@ class MCPBackend(ToolBackend):
                 if attempt + 1 == CONTROL_ATTEMPTS:
                     raise BackendError(f"could not load the task on the MCP server: {e}") from e
         self._task = task
+
+    def _recycle_if_over_limit(self) -> None:
+        """Replace an external server whose child processes passed its ``max_children``."""
+        limit = self.external.max_children if self.external is not None else None
+        conn = self._connection
+        if limit is None or conn is None or not conn.alive:
+            return
+        running = conn.descendants()
+        if running is not None and running > limit:
+            conn.close()
+            self._connection = None
+            self.recycles += 1
 
     def call(self, call: ToolCall, world: int = 0) -> ToolResult:
         """Send one tool call to the server; every failure becomes an error result."""
