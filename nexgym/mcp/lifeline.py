@@ -4,9 +4,10 @@ A server is normally ended by ``close()``, by a finalizer, or by end-of-file on 
 stdin. None of these helps when this process is SIGKILLed while its server is
 stopped (SIGSTOP) or hung: nothing in the server runs to notice. So every server
 starts through :mod:`nexgym.mcp.watchdog`, whose watchdog process reads a pipe
-whose write end only this process holds (made once per process, never inherited by
-other children) and kills the server's process group when the kernel closes that
-end, i.e. when this process dies, however it dies.
+whose write end this process holds (made once per process and closed on exec, so
+no program it starts holds it; a child forked without exec shares it until it exits)
+and kills the server's process group when the kernel closes that end, i.e. when
+this process dies, however it dies.
 
 Where ``fork`` is missing (Windows) servers start as they are.
 """
