@@ -144,7 +144,7 @@ def play_chunk(
     JSON (not pickles of the records) crosses the process boundary, so a worker with
     a slightly different pydantic build still hands back valid records.
     """
-    from nexgym.grounding.trajectories import record_key
+    from nexgym.grounding.trajectories import record_json, record_key
     from nexgym.rollout import rollout
 
     env_id, policy, indices = chunk
@@ -156,7 +156,7 @@ def play_chunk(
     records = rollout(
         [env_id], [policy], last + 1, seed=seed, noise=noise, skip=skip, env_kwargs=env_kwargs
     )
-    return [r.model_dump_json() for r in records]
+    return [record_json(r) for r in records]
 
 
 def rollout_ray(

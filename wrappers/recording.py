@@ -14,7 +14,7 @@ __all__ = ["RecordTrajectories"]
 
 
 class RecordTrajectories(gym.Wrapper[str, str, str, str], gym.utils.RecordConstructorArgs):
-    """Writes every episode that ends to ``<out_dir>/trajectories.jsonl``.
+    r"""Writes every episode that ends to ``<out_dir>/trajectories.jsonl``.
 
     Each record (:class:`~nexgym.grounding.trajectories.EpisodeRecord`) holds every
     agent's chat transcript with its tool schemas, the spans, the timings, the return
@@ -23,6 +23,11 @@ class RecordTrajectories(gym.Wrapper[str, str, str, str], gym.utils.RecordConstr
     ``env_id|policy|n`` with ``n`` counting this wrapper's episodes from
     ``first_episode``; ``resume=True`` continues a directory, skipping nothing itself
     (pick ``first_episode`` past the records already there).
+
+    Text that UTF-8 cannot hold never stops a record: a lone surrogate in an action or
+    an answer (``"\udc80"``, as a model's byte-level decoding can emit) is stored as
+    U+FFFD, the replacement character (a valid surrogate pair as the character it
+    encodes); see :func:`~nexgym.grounding.trajectories.record_json`.
 
     Args:
         env: a nexgym env (put it outermost to record what the policy saw).

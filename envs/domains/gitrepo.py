@@ -29,13 +29,31 @@ from typing import Any
 
 from nexgym.envs.domains.base import Domain, Task
 from nexgym.envs.domains.draws import numpy_rng
+from nexgym.envs.domains.gitrepo_folders import (
+    ROOT_PREFIX,
+    Trash,
+    delete_root,
+    remove_stale_roots,
+    remove_tree,
+    scratch_dir,
+)
+from nexgym.envs.domains.gitrepo_refs import branch_name_problem
 from nexgym.envs.domains.gitstore import init_repository
 from nexgym.envs.domains.tool_server import ToolServer, python_module_command
 
 from nexgym.error import ConfigError, ToolError, require
 from nexgym.tools import ToolCall, tool
 
-__all__ = ["AGENT_IDENTITY", "GitRepoDomain", "GitWorld", "git", "remove_tree", "scratch_dir"]
+__all__ = [
+    "AGENT_IDENTITY",
+    "ROOT_PREFIX",
+    "GitRepoDomain",
+    "GitWorld",
+    "git",
+    "remove_stale_roots",
+    "remove_tree",
+    "scratch_dir",
+]
 
 #: Who commits for the agent, and when (2024-04-01 09:00 UTC): fixed so that its
 #: commit hashes are reproducible.
@@ -49,141 +67,16 @@ AGENT_IDENTITY = {
 }
 #: Ignore the user's and the system's git configuration (colours, hooks, aliases).
 ISOLATED_CONFIG = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+#: The most processes under a running mcp-server-git (its watchdog and ``git cat-file``
+#: processes) before the backend replaces it at a reset. The server opens a GitPython
+#: ``Repo`` per call and never closes it; ``git_log``, ``git_show`` and ``git_diff``
+#: leave it in a reference cycle (through its configuration reader), so its two
+#: ``cat-file`` processes live until Python's cycle collector runs: 1 to 37 over
+#: 10,000 steps, with 8 to 113 open files, unbounded in principle.
+MAX_SERVER_CHILDREN = 24
 #: Worlds kept on disk per domain instance (older ones are deleted).
 KEEP_WORLDS = 8
 _ENV_LOCK = threading.Lock()
-
-
-#: A memory-backed folder: making and deleting a repository's files there is several
-#: times faster than on a disk (see :func:`scratch_dir`).
-MEMORY_TMP = "/dev/shm"
-
-
-def scratch_dir() -> str | None:
-    """The folder repositories are made in.
-
-    ``$NEXGYM_TMPDIR`` if set, else :data:`MEMORY_TMP` where it is a writable folder (as
-    on Linux), else None: the system's temporary folder.
-    """
-    chosen = os.environ.get("NEXGYM_TMPDIR")
-    if chosen:
-        return chosen
-    if os.path.isdir(MEMORY_TMP) and os.access(MEMORY_TMP, os.W_OK | os.X_OK):
-        return MEMORY_TMP
-    return None
-
-
-def remove_tree(path: str | Path, made: Sequence[str] = ()) -> None:
-    """Delete a folder and everything in it (symbolic links are removed, not followed).
-
-    ``made`` lists what was made in it, relative to it: files, then folders (ending in
-    "/") deepest first. Those are removed by name, without listing folders (a file
-    system call per folder saved); a folder that still holds more is walked.
-    What ``shutil.rmtree(path, ignore_errors=True)`` does, in half the time for a small
-    repository even without ``made`` (it opens every folder to guard against links
-    swapped in meanwhile, which cannot happen to a world's folder); any error other
-    than a missing file or a folder not empty hands over to it.
-    """
-    root = f"{path}/"
-    try:
-        for name in made:
-            target = root + name
-            try:
-                if name.endswith("/"):
-                    os.rmdir(target)
-                else:
-                    os.unlink(target)
-            except FileNotFoundError:
-                continue
-            except OSError:  # a folder that holds more than was made: walk it
-                _walk_remove(target)
-        _walk_remove(path)
-    except FileNotFoundError:
-        return
-    except OSError:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _walk_remove(path: str | Path) -> None:
-    with os.scandir(path) as listing:
-        entries = list(listing)
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            _walk_remove(entry.path)
-        else:
-            os.unlink(entry.path)
-    os.rmdir(path)
-
-
-#: Old repositories are set aside and deleted this many at a time by one ``rm -rf``.
-DELETE_BATCH = 32
-#: The ``rm`` command, if this system has one (else old repositories are deleted inline).
-RM = shutil.which("rm")
-
-
-class Trash:
-    """Folders set aside (renamed into ``root``), deleted in batches by a background ``rm``.
-
-    Deleting a repository takes a file system call per file and folder, most of what
-    replacing one costs; one ``rm -rf`` process per :data:`DELETE_BATCH` repositories does
-    those calls beside the caller's work. Where there is no ``rm``, or a rename or a
-    start fails, the folder is deleted at once as before.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.batch: Path | None = None
-        self.size = 0
-        self.serial = 0
-        self.running: list[subprocess.Popen[bytes]] = []
-
-    def discard(self, path: Path, made: Sequence[str] = ()) -> None:
-        """Delete ``path`` (soon, in a batch; or now)."""
-        if RM is None:
-            remove_tree(path, made)
-            return
-        try:
-            if self.batch is None:
-                self.serial += 1
-                self.batch = self.root / f".deleting{self.serial}"
-                self.batch.mkdir()
-            os.rename(path, self.batch / path.name)
-        except OSError:
-            remove_tree(path, made)
-            return
-        self.size += 1
-        if self.size >= DELETE_BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        """Start deleting the current batch."""
-        batch, self.batch, self.size = self.batch, None, 0
-        if batch is None:
-            return
-        self.running = [p for p in self.running if p.poll() is None]
-        try:
-            self.running.append(
-                subprocess.Popen(
-                    [str(RM), "-rf", "--", str(batch)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        except OSError:
-            remove_tree(batch)
-
-    def wait(self) -> None:
-        """Wait for the deletions under way."""
-        for process in self.running:
-            process.wait()
-        self.running = []
-
-
-def _delete_root(root: Path, trash: Trash) -> None:
-    """The finalizer of a domain instance's folder: its deletions done, then the folder."""
-    trash.wait()
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass
@@ -247,6 +140,20 @@ def _run(name: str, world: GitWorld, fn_name: str, *args: Any, prefix: str = "")
     if isinstance(value, list):
         value = "\n".join(value)
     return _hide_paths(f"{prefix}{value}", world)
+
+
+def check_new_branch(name: str) -> None:
+    """Refuse a name git refuses (the server would create it: see :mod:`.gitrepo_refs`).
+
+    Raises:
+        ToolError: naming the rule the name breaks.
+    """
+    problem = branch_name_problem(name)
+    if problem is not None:
+        raise ToolError(
+            f"Error executing tool git_create_branch: {name!r} is not a valid branch name "
+            f"({problem}); git check-ref-format --branch accepts names like 'feature/login'"
+        )
 
 
 def _hide_paths(text: str, world: GitWorld) -> str:
@@ -341,6 +248,7 @@ def git_create_branch(world: GitWorld, branch_name: str, base_branch: str | None
         branch_name: the new branch's name.
         base_branch: the branch to start from (the current branch if omitted).
     """
+    check_new_branch(branch_name)
     return _run("git_create_branch", world, "git_create_branch", branch_name, base_branch)
 
 
@@ -416,14 +324,19 @@ class GitRepoDomain(Domain):
         """The folder holding this instance's repositories.
 
         It is a git repository itself, so that ``mcp-server-git --repository`` can be
-        confined to it.
+        confined to it. Its name holds this process's id; making it first deletes the
+        folders of processes that are gone (see :func:`remove_stale_roots`).
         """
         if self._root is None:
             if shutil.which("git") is None:
                 raise ConfigError("the gitrepo domain needs the git command; install git")
-            self._root = Path(tempfile.mkdtemp(prefix="nexgym-gitrepo-", dir=scratch_dir()))
+            folder = scratch_dir()
+            remove_stale_roots(folder)
+            # the owner's pid in the name: a later process can tell a leftover (see above)
+            prefix = f"{ROOT_PREFIX}{os.getpid()}-"
+            self._root = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
             self._trash = Trash(self._root)
-            self._cleanup = weakref.finalize(self, _delete_root, self._root, self._trash)
+            self._cleanup = weakref.finalize(self, delete_root, self._root, self._trash)
             init_repository(str(self._root))
         return self._root
 
@@ -480,13 +393,23 @@ class GitRepoDomain(Domain):
         command, args = python_module_command("mcp_server_git", "--repository", root)
 
         def to_server(call: ToolCall, world: GitWorld) -> ToolCall:
+            if call.name == "git_create_branch":
+                check_new_branch(call.arguments["branch_name"])
             return ToolCall(call.name, {"repo_path": world.path, **call.arguments})
 
         def from_server(text: str, world: GitWorld) -> str:
             return _hide_paths(text, world)
 
         env = {**AGENT_IDENTITY, **ISOLATED_CONFIG}
-        return ToolServer("mcp-server-git", command, args, env, to_server, from_server)
+        return ToolServer(
+            "mcp-server-git",
+            command,
+            args,
+            env,
+            to_server,
+            from_server,
+            max_children=MAX_SERVER_CHILDREN,
+        )
 
     def close(self) -> None:
         """Delete this instance's repositories."""

@@ -44,8 +44,13 @@ class ToolServer:
         args: its arguments.
         env: extra environment variables for the server process.
         to_server: ``(call, world) -> call`` as the server expects it (e.g. with the
-            repository path added).
+            repository path added); it may raise :class:`~nexgym.error.ToolError` to
+            refuse the call, which the agent then sees as the tool's error.
         from_server: ``(text, world) -> text`` as the agent should see it.
+        max_children: for a server whose child processes pile up (``mcp-server-git``'s
+            ``git cat-file`` processes), the most processes it may have running under it
+            (its watchdog included); at a reset past that, the backend starts a fresh
+            server (it holds no state). None: no limit.
     """
 
     name: str
@@ -54,6 +59,7 @@ class ToolServer:
     env: dict[str, str] = field(default_factory=dict)
     to_server: Callable[[ToolCall, Any], ToolCall] = _same_call
     from_server: Callable[[str, Any], str] = _same_text
+    max_children: int | None = None
 
 
 def python_module_command(module: str, *args: str) -> tuple[str, tuple[str, ...]]:

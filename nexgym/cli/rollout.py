@@ -18,6 +18,10 @@ tool-calling format with their tool schemas, spans, timings, reward, success), w
 crash-safe: a run killed at any moment is continued with ``--resume`` and no episode is
 written twice. ``--format parquet`` also writes ``DIR/trajectories.parquet`` at the end.
 Load either with ``datasets.load_dataset("json", data_files="DIR/trajectories.jsonl")``.
+The settings that shape an episode (``--seed``, ``--difficulty``, ``--control``,
+``--tools``, ``--noise``, ``--max-turns``) are kept in ``DIR/run.json``; ``--resume``
+with other settings is refused, naming each difference (more episodes, envs or
+policies are fine: they add keys).
 
 ``--backend`` says where episodes run: ``local`` (this machine, ``--workers``
 processes) or ``ray`` (a Ray cluster, ``pip install "nexgym[dist]"``: a local instance
@@ -32,14 +36,23 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from nexgym.error import ConfigError, UnknownNameError
 
-__all__ = ["add_parser", "resolve_backends", "run", "select_envs"]
+__all__ = [
+    "add_parser",
+    "check_run_settings",
+    "resolve_backends",
+    "run",
+    "run_settings",
+    "select_envs",
+]
 
 POLICIES = ("oracle", "random", "robust-oracle")
 #: Where episodes run (``--backend``).
@@ -49,6 +62,8 @@ BACKENDS = ("local", "ray")
 TOOL_BACKENDS = ("inproc", "mcp")
 #: Episodes per job handed to a worker process (the progress bar moves per job).
 EPISODES_PER_JOB = 20
+#: The run's episode settings, in the output directory (checked by --resume).
+RUN_FILE = "run.json"
 
 
 def add_parser(sub: Any) -> None:
@@ -192,6 +207,85 @@ def _env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return kwargs
 
 
+def run_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings that change an episode (a record key does not name them)."""
+    return {
+        "seed": args.seed,
+        "difficulty": args.difficulty,
+        "control": args.control,
+        "tools": args.tools,
+        "noise": args.noise,
+        "max_turns": args.max_turns,
+    }
+
+
+def _settings_of_records(out_dir: Path) -> dict[str, Any] | None:
+    """What a run directory written before ``run.json`` existed says of its settings."""
+    from nexgym.grounding.trajectories import TRAJECTORIES_FILE, read_records
+
+    path = out_dir / TRAJECTORIES_FILE
+    if not path.exists():
+        return None
+    first = next(iter(read_records(path)), None)
+    if first is None:
+        return None
+    return {
+        "seed": first.seed - first.episode,
+        "difficulty": first.difficulty,
+        "control": first.control,
+        "tools": first.backend,
+    }
+
+
+def check_run_settings(
+    out_dir: str | os.PathLike[str], settings: dict[str, Any], *, resume: bool
+) -> None:
+    """Record the run's settings in ``out_dir``; on resume, refuse other ones.
+
+    A directory written before ``run.json`` existed is checked against its first
+    record (seed, difficulty, control and tools).
+
+    Raises:
+        ConfigError: naming each setting that differs, with the run's value.
+    """
+    folder = Path(out_dir)
+    path = folder / RUN_FILE
+    if resume:
+        kept = _kept_settings(folder, path)
+        differ = [
+            f"--{key.replace('_', '-')} {kept[key]} (got {value})"
+            for key, value in settings.items()
+            if kept is not None and key in kept and kept[key] != value
+        ]
+        if differ:
+            raise ConfigError(
+                f"expected the settings of the run in {folder} to resume it, got other ones: "
+                f"it was run with {'; '.join(differ)}; resume with those settings, or write "
+                "to another --out"
+            )
+        if path.exists():
+            return
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(settings, indent=1) + "\n")
+    os.replace(tmp, path)  # never a half-written settings file
+
+
+def _kept_settings(folder: Path, path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return _settings_of_records(folder)
+    try:
+        kept = json.loads(path.read_text())
+    except ValueError as e:
+        kept = e
+    if not isinstance(kept, dict):
+        raise ConfigError(
+            f"expected {path} to hold the run's settings as a JSON object, got "
+            f"{kept!r:.80}; delete it to resume without the check"
+        )
+    return kept
+
+
 def _jobs(
     env_ids: Sequence[str], policies: Sequence[str], episodes: int, done: set[str]
 ) -> list[tuple[str, str, list[int]]]:
@@ -208,7 +302,9 @@ def _jobs(
 
 def _play_job(job: tuple[str, str, list[int], int, str, dict[str, Any], int]) -> list[str]:
     """Play one job's episodes in a worker process; the records as JSON lines."""
-    return [r.model_dump_json() for r in _iter_job(job)]
+    from nexgym.grounding.trajectories import record_json
+
+    return [record_json(r) for r in _iter_job(job)]
 
 
 def _records(
@@ -330,6 +426,8 @@ def run(args: argparse.Namespace) -> int:
         if args.out
         else None
     )
+    if writer is not None:
+        check_run_settings(args.out, run_settings(args), resume=args.resume)
     already = len(writer.done) if writer else 0
     done = writer.done if writer else set()
     jobs = _jobs(env_ids, policies, args.episodes, done)

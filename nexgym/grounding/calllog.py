@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nexgym.error import ConfigError
+from nexgym.grounding.trajectories import record_json
 
 __all__ = ["CallLog", "CallRecord", "read_call_log", "read_call_logs"]
 
@@ -126,7 +127,7 @@ class CallLog:
         """Write one record as a line."""
         if record.error is not None and len(record.error) > MAX_ERROR_CHARS:
             record = record.model_copy(update={"error": record.error[:MAX_ERROR_CHARS]})
-        line = record.model_dump_json() + "\n"
+        line = record_json(record) + "\n"
         with self._lock, self.path.open("a", encoding="utf-8") as f:
             f.write(line)
 

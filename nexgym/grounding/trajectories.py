@@ -1,4 +1,4 @@
-"""Grounded trajectories: one record per episode, written crash-safe to JSONL, exported to Parquet.
+r"""Grounded trajectories: one record per episode, written crash-safe to JSONL, exported to Parquet.
 
 An :class:`EpisodeRecord` holds what a fine-tuning or analysis job needs: every agent's
 chat transcript in the OpenAI tool-calling message format with the tool schemas it
@@ -13,6 +13,13 @@ at any moment can be resumed: each record is one complete line, written with a s
 left out by ``only_success`` is noted in ``skipped.jsonl`` the same way. On resume a
 torn last line (a kill inside the write itself) is cut off, and the keys already on
 disk are skipped, so no episode is written twice.
+
+Text is stored as UTF-8, so a lone surrogate (``"\udc80"``, which a model's byte-level
+decoding can produce in an action or an answer) cannot be stored as it is: a valid
+pair of surrogates becomes the character it encodes, and each lone surrogate is
+replaced by U+FFFD (the Unicode replacement character), in JSONL and Parquet alike
+(see :func:`record_json`). Tool-call arguments are JSON text with ASCII escapes, so a
+surrogate there stays as its ``\udc80`` escape. Writing a record never fails on its text.
 """
 
 from __future__ import annotations
@@ -24,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import PydanticSerializationError
 
 from nexgym.error import ConfigError, require
+from nexgym.runtime.arguments import without_lone_surrogates
 
 __all__ = [
     "SKIPPED_FILE",
@@ -37,6 +46,7 @@ __all__ = [
     "export_parquet",
     "keep_only_successful",
     "read_records",
+    "record_json",
     "record_key",
 ]
 
@@ -132,6 +142,29 @@ class EpisodeRecord(BaseModel):
 def record_key(env_id: str, policy: str, episode: int) -> str:
     """The unique key of an episode in a run."""
     return f"{env_id}|{policy}|{episode}"
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return without_lone_surrogates(value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def record_json(record: BaseModel) -> str:
+    """The record as one JSON line (no newline); lone surrogates become U+FFFD.
+
+    The common case is pydantic's own serializer; only a record whose text holds a
+    surrogate (which it refuses) is cleaned first.
+    """
+    try:
+        return record.model_dump_json()
+    except PydanticSerializationError:
+        cleaned = _clean(record.model_dump(mode="python"))
+        return type(record).model_validate(cleaned).model_dump_json()
 
 
 def _complete_lines(path: Path, *, repair: bool) -> list[str]:
@@ -243,7 +276,7 @@ class TrajectoryWriter:
             self.done.add(record.key)
             self.skipped += 1
             return False
-        self._append(self.path, record.model_dump_json() + "\n")
+        self._append(self.path, record_json(record) + "\n")
         self.done.add(record.key)
         self.written += 1
         return True

@@ -22,7 +22,15 @@ domain server's state the backend keeps a journal of the episode (every call tha
 got an answer, in order, and every fork and select) and replays it on the new server
 after regenerating the task from its seed: tools are deterministic functions of
 (world, arguments), so the replay rebuilds the very world the agent had before the
-failed call. The failed call itself is not replayed: it counts as not applied.
+failed call. The failed call itself is not replayed: it counts as not applied. Arguments the client
+could not serialize (a lone surrogate, nesting past
+:data:`~nexgym.runtime.arguments.MAX_ARGUMENT_DEPTH`) are refused before they reach the
+transport: an error observation, and the healthy server is kept.
+
+An external server that declares ``max_children`` (see
+:class:`~nexgym.envs.domains.tool_server.ToolServer`) is replaced at a reset when more processes
+than that run under it: ``mcp-server-git`` keeps ``git cat-file`` processes for every
+repository object it has not yet garbage-collected.
 
 Options (keyword arguments, or environment variables for envs built by ``gym.make``):
 ``timeout`` (``NEXGYM_MCP_TIMEOUT``, seconds per call, default 30) and ``call_log``
@@ -41,10 +49,11 @@ from typing import Any
 from nexgym.envs.domains import DOMAINS, domain_class
 from nexgym.envs.domains.base import Domain, Task, Verdict
 from nexgym.envs.domains.tool_server import ToolServer, tool_server_of
-from nexgym.error import BackendError, ConfigError
+from nexgym.error import BackendError, ConfigError, ToolError
 from nexgym.grounding.calllog import CallLog, CallRecord
 from nexgym.mcp.connection import CallFailure, ServerConnection, ServerSpec
 from nexgym.mcp.server import CONTROL_PREFIX, JSON_META_KEY, WORLD_META_KEY
+from nexgym.runtime.arguments import argument_problem, without_lone_surrogates
 from nexgym.runtime.backends import InProcessBackend, ToolBackend
 from nexgym.tools import ToolCall, ToolResult
 
@@ -130,6 +139,8 @@ class MCPBackend(ToolBackend):
         self._journal: list[tuple[Any, ...]] = []
         #: server processes this backend has started (1 unless a server had to restart).
         self.starts = 0
+        #: external servers replaced at a reset for running too many child processes.
+        self.recycles = 0
 
     def __repr__(self) -> str:
         return f"MCPBackend({self.server.name!r}, pid={self.pid})"
@@ -210,6 +221,7 @@ class MCPBackend(ToolBackend):
         if self._local is not None:
             self._task = task
             self._local.reset(task)
+            self._recycle_if_over_limit()
             self._connect()
             return
         self._task = None  # a server started now has nothing to restore
@@ -222,6 +234,18 @@ class MCPBackend(ToolBackend):
                 if attempt + 1 == CONTROL_ATTEMPTS:
                     raise BackendError(f"could not load the task on the MCP server: {e}") from e
         self._task = task
+
+    def _recycle_if_over_limit(self) -> None:
+        """Replace an external server whose child processes passed its ``max_children``."""
+        limit = self.external.max_children if self.external is not None else None
+        conn = self._connection
+        if limit is None or conn is None or not conn.alive:
+            return
+        running = conn.descendants()
+        if running is not None and running > limit:
+            conn.close()
+            self._connection = None
+            self.recycles += 1
 
     def call(self, call: ToolCall, world: int = 0) -> ToolResult:
         """Send one tool call to the server; every failure becomes an error result."""
@@ -239,10 +263,18 @@ class MCPBackend(ToolBackend):
         if self._local is not None:
             assert self.external is not None
             target = self._local.world(world)
-            sent = self.external.to_server(call, target)
+            try:
+                sent = self.external.to_server(call, target)
+            except ToolError as e:  # refused on the client, as the in-process tool does
+                return ToolResult.failure(str(e))
             meta = None
         else:
             target, sent, meta = None, call, _world_meta(world)
+        problem = argument_problem(sent.arguments)
+        if problem is not None:  # the client could not send it: refuse, keep the server
+            return ToolResult.failure(
+                f"invalid arguments for {call.name}: {problem}; nothing was sent to the server"
+            )
         started = time.time()
         clock = time.perf_counter()
         try:
@@ -335,7 +367,9 @@ class MCPBackend(ToolBackend):
         if self._local is not None:
             return self._local.verify(task, answer, world)
         try:
-            reply = self._control("verify", {"answer": answer, "world": world})
+            # JSON-RPC carries UTF-8 text only; no expected answer holds a surrogate
+            sendable = None if answer is None else without_lone_surrogates(answer)
+            reply = self._control("verify", {"answer": sendable, "world": world})
             checks = tuple((str(text), bool(ok)) for text, ok in reply["checks"])
             return Verdict(float(reply["score"]), bool(reply["solved"]), checks)
         except (BackendError, KeyError, TypeError, ValueError) as e:

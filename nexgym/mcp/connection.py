@@ -280,6 +280,34 @@ class ServerConnection:
                 self._driver.run(reaped(), wait)
         return process.returncode
 
+    def descendants(self) -> int | None:
+        """How many processes run under the server (children, theirs...); None if unknown.
+
+        Read from ``/proc/<pid>/task/<tid>/children`` (Linux); elsewhere None.
+        """
+        if self.pid is None or not self._process_alive():
+            return None
+        count, pending = 0, [self.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                threads = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                if pid == self.pid:
+                    return None  # no /proc here (or the server just exited)
+                continue
+            for tid in threads:
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/children") as listing:
+                        children = [int(c) for c in listing.read().split()]
+                except OSError:
+                    if pid == self.pid:
+                        return None
+                    continue
+                count += len(children)
+                pending.extend(children)
+        return count
+
     def _process_alive(self) -> bool:
         process = self._process
         return process is not None and process.returncode is None

@@ -14,7 +14,9 @@ hold the episode's worlds on the server:
 
 A domain tool call runs on world 0 unless the request's ``_meta`` carries
 ``{"nexgym/world": k}``. A domain :class:`~nexgym.error.ToolError` comes back as an
-``isError`` result carrying its text. A result that is not a string is sent as its
+``isError`` result carrying its text; any other failure of a call as a JSON-RPC
+internal error (-32603). Lines that are not valid JSON-RPC get JSON-RPC errors
+(:mod:`nexgym.mcp.server_stdio`). A result that is not a string is sent as its
 JSON text with ``_meta`` ``{"nexgym/json": true}`` so that a nexgym client restores
 the value exactly; any other MCP client simply reads the JSON text.
 
@@ -52,6 +54,8 @@ CONTROL_PREFIX = "_nexgym_"
 WORLD_META_KEY = "nexgym/world"
 #: Result ``_meta`` key marking a text that is the JSON encoding of the tool's value.
 JSON_META_KEY = "nexgym/json"
+#: The most worlds ``_nexgym_fork`` makes (a hierarchy's parallel agents are far fewer).
+MAX_WORLDS = 64
 
 
 class DomainServerState:
@@ -103,8 +107,10 @@ class DomainServerState:
     def fork(self, n: int) -> str:
         """Replace the worlds by ``n`` copies of world 0."""
         self._world(0)
-        if n < 1:
-            raise ToolError(f"expected n >= 1 worlds, got {n}")
+        if not 1 <= n <= MAX_WORLDS:
+            raise ToolError(
+                f"expected n between 1 and {MAX_WORLDS} worlds, got {n}; one per parallel agent"
+            )
         self.backend.fork(n)
         return f"{n} worlds"
 
@@ -185,6 +191,7 @@ def build_server(domain: Domain, *, state: DomainServerState | None = None) -> A
     """
     import mcp_types as types
     from mcp.server.lowlevel import Server
+    from mcp.shared.exceptions import MCPError
 
     state = state or DomainServerState(domain)
     listed = [
@@ -219,6 +226,10 @@ def build_server(domain: Domain, *, state: DomainServerState | None = None) -> A
                 ok, value = state.call(name, arguments, world)
         except (ToolError, UnknownNameError) as e:
             return text_result(str(e), error=True)
+        except Exception as e:  # a crash: a JSON-RPC internal error, not the SDK's code 0
+            raise MCPError(
+                types.INTERNAL_ERROR, f"Internal error in {name}: {type(e).__name__}: {e}"
+            ) from e
         if not ok:
             return text_result(str(value), error=True)
         if isinstance(value, str):
@@ -267,6 +278,8 @@ async def serve_stdio(domain: Domain, *, seed: int | None = None, difficulty: in
     """
     from mcp.server.stdio import stdio_server
 
+    from nexgym.mcp.server_stdio import ScreenedStdin, wire_stdin
+
     state = DomainServerState(domain)
     if seed is not None:
         state.reset(seed, difficulty)
@@ -274,8 +287,12 @@ async def serve_stdio(domain: Domain, *, seed: int | None = None, difficulty: in
     # OpenTelemetry middleware is a no-op without an exporter; dropping it saves
     # a little work on every call.
     server.middleware = []
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+    # Bad lines are answered with JSON-RPC errors (see nexgym.mcp.server_stdio).
+    with wire_stdin() as wire:
+        stdin = ScreenedStdin(wire)
+        async with stdio_server(stdin=stdin) as (read_stream, write_stream):  # type: ignore[arg-type]
+            stdin.answer_with(write_stream)
+            await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -65,7 +65,8 @@ async def open_stdio_process(
     """Start ``command args`` and yield ``(read_stream, write_stream, server_process)``.
 
     On exit stdin is closed, the server gets :data:`EXIT_GRACE_SECONDS` to exit, and
-    then its whole process group is killed.
+    then its whole process group is killed. The server starts under
+    :mod:`nexgym.mcp.watchdog`, which kills that group if this process dies first.
 
     Args:
         command: the program.
@@ -75,8 +76,12 @@ async def open_stdio_process(
         max_line_bytes: longer lines are dropped and reported as :class:`BadServerOutput`.
         on_spawn: called with the process as soon as it exists.
     """
+    from nexgym.mcp.lifeline import guarded_command
+
+    # under the watchdog: the server ends when this process dies, even if it is stopped
+    argv, lifeline = guarded_command(command, args)
     process = await anyio.open_process(
-        [command, *args], env=env, stderr=errlog, start_new_session=True
+        argv, env=env, stderr=errlog, start_new_session=True, pass_fds=lifeline
     )
     if on_spawn is not None:
         on_spawn(process)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from nexgym.runtime.arguments import argument_problem
 from nexgym.runtime.backends import ToolBackend
 from nexgym.tools import ToolCall, ToolResult
 
@@ -22,8 +23,14 @@ def run_call(
 ) -> ToolResult:
     """Run ``call`` for ``role`` on world ``world``; the first middleware is the outermost.
 
-    Never raises: a broken middleware or backend becomes an error result.
+    Never raises: a broken middleware or backend becomes an error result. Arguments
+    that no JSON-RPC transport could carry (a lone surrogate, nesting deeper than
+    :data:`~nexgym.runtime.arguments.MAX_ARGUMENT_DEPTH`) are refused here with the reason,
+    before any backend sees them, so both backends answer them alike.
     """
+    problem = argument_problem(call.arguments)
+    if problem is not None:
+        return ToolResult.failure(f"invalid arguments for {call.name}: {problem}; nothing was run")
     if not middlewares:  # the common case: no handler chain to build
         try:
             return backend.call(call, world)

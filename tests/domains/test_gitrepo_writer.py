@@ -145,12 +145,12 @@ def test_scratch_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.parametrize("with_rm", [True, False])
 def test_old_repositories_are_deleted(with_rm: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Beyond the kept ones, worlds leave at once: in batches by ``rm``, or inline."""
-    from nexgym.envs.domains import gitrepo
+    from nexgym.envs.domains import gitrepo_folders
     from nexgym.envs.domains.gitrepo import KEEP_WORLDS, GitRepoDomain
 
     if not with_rm:
-        monkeypatch.setattr(gitrepo, "RM", None)
-    monkeypatch.setattr(gitrepo, "DELETE_BATCH", 4)
+        monkeypatch.setattr(gitrepo_folders, "RM", None)
+    monkeypatch.setattr(gitrepo_folders, "DELETE_BATCH", 4)
     domain = GitRepoDomain()
     paths = [domain.generate_task(seed, 1).world.path for seed in range(KEEP_WORLDS + 10)]
     root = domain.root

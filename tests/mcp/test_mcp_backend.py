@@ -89,7 +89,10 @@ def test_server_starts_lazily_is_reused_and_close_ends_it():
     assert backend.pid is None and children() == before  # nothing started yet
     env.reset(seed=0)
     pid = backend.pid
-    assert pid is not None and children() - before == {pid}
+    assert pid is not None
+    watchdog = [p.pid for p in psutil.Process(pid).children()]
+    assert len(watchdog) == 1  # the server's watchdog (see nexgym.mcp.watchdog)
+    assert children() - before == {pid, *watchdog}
     for seed in (1, 2, 3):
         episode(env, seed, seed)
     assert backend.pid == pid and backend.starts == 1
@@ -205,3 +208,20 @@ def test_steps_inside_a_running_event_loop_still_work(solo_env):
 
     assert asyncio.run(play()) == pytest.approx(1.0)
     assert solo_env.unwrapped.runtime.backend._connection._driver.thread is not None
+
+
+def test_unsendable_arguments_are_one_observation_on_both_backends():
+    action = '<tool_call>{"name": "read_file", "arguments": {"path": "/x\\udc80"}}</tool_call>'
+    seen = {}
+    for backend in ("inproc", "mcp"):
+        env = gym.make("nex/FileSolo-v0", backend=backend)
+        try:
+            env.reset(seed=0)
+            obs, reward, terminated, truncated, _ = env.step(action)
+            seen[backend] = (obs, reward, terminated, truncated)
+            if backend == "mcp":
+                assert env.unwrapped.runtime.backend.starts == 1
+        finally:
+            env.close()
+    assert seen["inproc"] == seen["mcp"]
+    assert "lone surrogate" in seen["mcp"][0] and "nothing was run" in seen["mcp"][0]

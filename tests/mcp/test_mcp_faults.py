@@ -120,3 +120,29 @@ def test_a_line_over_the_transport_limit_is_dropped_not_buffered():
         assert not conn.alive  # a connection that failed is dead; its owner restarts it
     finally:
         conn.close()
+
+
+def _nested(depth: int) -> object:
+    value: object = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("x\udc80", "lone surrogate"),
+        ({"k\ud83d": 1}, "lone surrogate"),
+        (_nested(300), "more than 64 levels deep"),
+    ],
+    ids=["surrogate", "surrogate-key", "nested-300"],
+)
+def test_arguments_the_client_cannot_send_are_refused_and_the_server_kept(backend, value, reason):
+    pid, starts = backend.pid, backend.starts
+    started = time.monotonic()
+    result = backend.call(ToolCall("echo", {"mode": value}))
+    assert time.monotonic() - started < 0.5  # no restart (about a second each)
+    assert not result.ok and reason in result.error and "nothing was sent" in result.error
+    assert backend.pid == pid and backend.starts == starts
+    assert echo_call(backend, "ok").ok

@@ -67,6 +67,7 @@ def test_oracle_episodes_succeed_through_the_real_server(remote):
 
 def test_domain_tools_mirror_the_servers_schemas(remote):
     name, env = remote
+    episode(env, 3)  # the server starts at the first tool call; this test may run first
     served = {t.name: t.input_schema for t in env.unwrapped.runtime.backend._connection.tools}
     for tool in env.unwrapped.domain.tools:
         assert tool.name in served, f"{SERVERS[name]} has no tool {tool.name}"
@@ -117,3 +118,29 @@ def test_webresearch_reaches_no_host_but_its_own_site(remote):
         assert result.error == expected
     page = backend.call(ToolCall("fetch", {"url": "http://atlas.test/index.md"}))
     assert page.ok and "Contents of http://atlas.test/index.md:\n# Company Atlas" in page.content
+
+
+BRANCH_NAMES = ["HEAD", "-x", "a..b", "a.lock", "a b", "x/", ".hidden", "a@{1}", "a:b", "ok/name"]
+
+
+def test_branch_names_git_refuses_are_refused_alike_on_both_backends(remote):
+    name, env = remote
+    if name != "gitrepo":
+        pytest.skip("git only")
+    inproc = gym.make(ENVS[name], backend="inproc", difficulty=2)
+    try:
+        for branch in BRANCH_NAMES:
+            results = []
+            for backend_env in (env, inproc):
+                backend_env.reset(seed=0, options={"task_seed": 6})
+                call = ToolCall("git_create_branch", {"branch_name": branch, "base_branch": None})
+                results.append(backend_env.unwrapped.runtime.backend.call(call))
+            mcp_result, inproc_result = results
+            assert mcp_result == inproc_result, branch
+            accepted = branch == "ok/name"
+            assert mcp_result.ok is accepted, (branch, mcp_result)
+            if not accepted:
+                assert "is not a valid branch name" in mcp_result.error
+        assert env.unwrapped.runtime.backend.starts == 1
+    finally:
+        inproc.close()

@@ -125,3 +125,38 @@ def test_worker_processes_write_the_same_episodes(tmp_path, capsys):
         return [(r.key, r.task_seed, r.success, r.turns) for r in read_records(tmp_path / name)]
 
     assert summary("one") == summary("two")
+
+
+@pytest.mark.parametrize(
+    ("changed", "named"),
+    [
+        (["--seed", "5"], "--seed 0 (got 5)"),
+        (["--difficulty", "2"], "--difficulty 1 (got 2)"),
+        (["--noise", "realistic"], "--noise none (got realistic)"),
+        (["--tools", "mcp"], "--tools inproc (got mcp)"),
+        (["--control", "all"], "--control root (got all)"),
+        (["--max-turns", "7"], "--max-turns None (got 7)"),
+    ],
+    ids=["seed", "difficulty", "noise", "tools", "control", "max-turns"],
+)
+def test_resume_with_other_settings_is_refused(tmp_path, capsys, changed, named):
+    argv = ["rollout", "nex/FileSolo-v0", "--episodes", "2", "--out", str(tmp_path), "--quiet"]
+    assert main(argv) == 0
+    before = (tmp_path / TRAJECTORIES_FILE).read_bytes()
+    capsys.readouterr()
+    assert main([*argv, "--episodes", "3", "--resume", *changed]) == 2
+    err = capsys.readouterr().err
+    assert named in err and "resume with those settings" in err
+    assert (tmp_path / TRAJECTORIES_FILE).read_bytes() == before  # nothing played
+    assert main([*argv, "--episodes", "3", "--resume"]) == 0  # the same settings: one more
+    assert len(list(read_records(tmp_path))) == 3
+
+
+def test_resume_of_a_run_without_settings_file_checks_its_records(tmp_path, capsys):
+    argv = ["rollout", "nex/FileSolo-v0", "--episodes", "2", "--out", str(tmp_path), "--quiet"]
+    assert main(argv) == 0
+    (tmp_path / "run.json").unlink()  # as a run written before the file existed
+    assert main([*argv, "--resume", "--seed", "3"]) == 2
+    assert "--seed 0 (got 3)" in capsys.readouterr().err
+    assert main([*argv, "--resume", "--episodes", "3"]) == 0
+    assert (tmp_path / "run.json").exists()

@@ -140,3 +140,46 @@ def test_record_trajectories_wrapper(tmp_path):
     assert [r.seed for r in written] == [0, 1] and all(r.success for r in written)
     direct = run_episode(gym.make("nex/FileSolo-v0"), RandomPolicy(env), 0, policy_name="random")
     assert direct.key == "nex/FileSolo-v0|random|0"
+
+
+LONE = "\udc80"  # a lone low surrogate, as a byte-level decoder can emit
+HIGH = "\ud83d"  # a lone high surrogate
+
+
+def test_lone_surrogates_in_actions_are_recorded_as_replacement_characters(tmp_path):
+    env = RecordTrajectories(gym.make("nex/FileSolo-v0"), tmp_path, policy="model")
+    env.reset(seed=0)
+    env.step(f"not a tool call {HIGH}")  # an invalid action, echoed in the transcript
+    env.step('<tool_call>{"name": "list_dir", "arguments": {"path": "/x\\udc80"}}</tool_call>')
+    answer = f"done {LONE} and a pair \\ud83d\\ude00"  # raw, then escaped in the JSON
+    _, _, terminated, truncated, info = env.step(
+        f'<tool_call>{{"name": "finish", "arguments": {{"answer": "{answer}"}}}}</tool_call>'
+    )
+    assert terminated or truncated
+    assert info["record_key"] == "nex/FileSolo-v0|model|0"
+    env.close()
+    (record,) = read_records(tmp_path)
+    text = json.dumps(record.model_dump(), ensure_ascii=False)
+    assert all(not 0xD800 <= ord(c) <= 0xDFFF for c in text)
+    assert {"role": "assistant", "content": "not a tool call \ufffd"} in record.messages
+    # tool-call arguments are JSON text with ASCII escapes: the surrogate stays escaped
+    (finish,) = [m for m in record.messages if m.get("tool_calls")][-1]["tool_calls"]
+    assert json.loads(finish["function"]["arguments"])["answer"] == "done \udc80 and a pair 😀"
+    pytest.importorskip("pyarrow")
+    parquet = export_parquet(tmp_path)
+    import pyarrow.parquet as pq
+
+    (row,) = pq.read_table(parquet).to_pylist()
+    assert row["key"] == record.key and "\ufffd" in json.dumps(row, ensure_ascii=False)
+
+
+def test_writer_stores_any_record_text(tmp_path, records):
+    hostile = records[0].model_copy(
+        update={"key": f"k{LONE}", "policy": HIGH, "messages": [{"role": "user", "content": LONE}]}
+    )
+    with TrajectoryWriter(tmp_path) as writer:
+        assert writer.write(hostile)
+    (back,) = read_records(tmp_path)
+    assert back.key == "k\ufffd" and back.policy == "\ufffd"
+    assert back.messages == [{"role": "user", "content": "\ufffd"}]
+    assert back.transcripts == records[0].transcripts  # the rest as it was
