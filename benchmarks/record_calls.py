@@ -34,7 +34,7 @@ from nexgym.envs.domains import domain_class, list_domains
 
 import nexgym
 from nexgym.env import NexEnv
-from nexgym.grounding.calllog import read_call_log
+from nexgym.mcp.calllog import read_call_log
 from nexgym.grounding.profile import NoiseProfile
 from nexgym.policies import OraclePolicy
 from nexgym.registry import load_catalog_spec

@@ -11,7 +11,7 @@ Single-agent (a local Ray instance, a few minutes on a laptop CPU)::
     python examples/rllib_ppo.py --env nex/FileSolo-v0 --iterations 5
 
 Multi-agent: every role of the hierarchy is an agent of the PettingZoo parallel view
-(``nexgym.pz.parallel_env`` with ``nexgym.pz.numeric.NumericRoles``, the per-role
+(``nexgym.pz.parallel_env`` with ``nexgym.wrappers.NumericRoles``, the per-role
 counterpart of the two wrappers), each with its own policy::
 
     python examples/rllib_ppo.py --env nex/FileOps-v0 --multi-agent --iterations 5
@@ -63,11 +63,11 @@ def make_single_agent(config: dict[str, Any]) -> gym.Env:
 
 def make_multi_agent(config: dict[str, Any]) -> Any:
     """The PettingZoo parallel view, each role with masked discrete actions (NumericRoles)."""
+    from nexgym.wrappers import NumericRoles
     from pettingzoo.utils import BaseParallelWrapper
     from ray.rllib.env.wrappers.pettingzoo_env import ParallelPettingZooEnv
 
     import nexgym.pz
-    from nexgym.pz.numeric import NumericRoles
 
     class MaskAsDict(BaseParallelWrapper):
         """NumericRoles' ``[features | mask]`` Box as RLlib's ``{observations, action_mask}``."""

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import supersuit as ss
 import torch
+from nexgym.wrappers import NumericRoles
 from stable_baselines3 import PPO
 
 import nexgym
-from nexgym.pz import NumericRoles
 
 Chooser = Callable[[np.ndarray, dict[str, Any]], int]
 

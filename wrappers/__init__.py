@@ -4,6 +4,7 @@ from nexgym.wrappers.budget import ToolBudget
 from nexgym.wrappers.discrete import DiscreteActions
 from nexgym.wrappers.faults import ToolFaults
 from nexgym.wrappers.latency import Latency
+from nexgym.wrappers.numeric_roles import NumericRoles
 from nexgym.wrappers.observation_noise import ObservationNoise
 from nexgym.wrappers.observations import HashedObservation, Tokenizer, TokenObservation
 from nexgym.wrappers.recording import RecordTrajectories
@@ -13,6 +14,7 @@ __all__ = [
     "DiscreteActions",
     "HashedObservation",
     "Latency",
+    "NumericRoles",
     "ObservationNoise",
     "RecordTrajectories",
     "SchemaDrift",

@@ -88,7 +88,7 @@ class RecordTrajectories(gym.Wrapper[str, str, str, str], gym.utils.RecordConstr
         self._return += float(reward)
         self._steps += 1
         if (terminated or truncated) and self._open:
-            from nexgym.rollout import build_record
+            from nexgym.grounding.records import build_record
 
             record = build_record(
                 self.env,

@@ -18,12 +18,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +36,7 @@ from nexgym.envs.domains.gitrepo_folders import (
     scratch_dir,
 )
 from nexgym.envs.domains.gitrepo_refs import branch_name_problem
+from nexgym.envs.domains.gitrepo_world import AGENT_IDENTITY, ISOLATED_CONFIG, GitWorld, git
 from nexgym.envs.domains.gitstore import init_repository
 from nexgym.envs.domains.tool_server import ToolServer, python_module_command
 
@@ -55,18 +54,6 @@ __all__ = [
     "scratch_dir",
 ]
 
-#: Who commits for the agent, and when (2024-04-01 09:00 UTC): fixed so that its
-#: commit hashes are reproducible.
-AGENT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Nex Agent",
-    "GIT_AUTHOR_EMAIL": "agent@nexgym.test",
-    "GIT_COMMITTER_NAME": "Nex Agent",
-    "GIT_COMMITTER_EMAIL": "agent@nexgym.test",
-    "GIT_AUTHOR_DATE": "1711962000 +0000",
-    "GIT_COMMITTER_DATE": "1711962000 +0000",
-}
-#: Ignore the user's and the system's git configuration (colours, hooks, aliases).
-ISOLATED_CONFIG = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 #: The most processes under a running mcp-server-git (its watchdog and ``git cat-file``
 #: processes) before the backend replaces it at a reset. The server opens a GitPython
 #: ``Repo`` per call and never closes it; ``git_log``, ``git_show`` and ``git_diff``
@@ -77,28 +64,6 @@ MAX_SERVER_CHILDREN = 24
 #: Worlds kept on disk per domain instance (older ones are deleted).
 KEEP_WORLDS = 8
 _ENV_LOCK = threading.Lock()
-
-
-@dataclass
-class GitWorld:
-    """A repository on disk; ``path`` is its working tree."""
-
-    path: str
-
-
-def git(path: str, *args: str, env: dict[str, str] | None = None) -> str:
-    """Run ``git -C path args`` with the isolated configuration; returns stdout.
-
-    Raises:
-        ToolError: if git fails (with its message).
-    """
-    full_env = {**os.environ, **ISOLATED_CONFIG, **AGENT_IDENTITY, **(env or {})}
-    done = subprocess.run(
-        ["git", "-C", path, *args], capture_output=True, text=True, env=full_env, check=False
-    )
-    if done.returncode != 0:
-        raise ToolError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
-    return done.stdout
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from nexgym.envs.domains.base import Goal, Task, answer_has, compose_task
 from nexgym.envs.domains.draws import integer, pick, sample
-from nexgym.envs.domains.gitrepo import GitWorld, git
+from nexgym.envs.domains.gitrepo_world import GitWorld, git
 from nexgym.envs.domains.gitstore import History
 from nexgym.envs.domains.names import FIRST_NAMES, LAST_NAMES
 from nexgym.envs.domains.taskgen import call

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from nexgym.envs.domains.base import Domain, Task
 from nexgym.envs.domains.draws import numpy_rng
 from nexgym.envs.domains.tool_server import ToolServer, python_module_command
+from nexgym.envs.domains.webresearch_site import SITE
 from pydantic import AnyUrl, TypeAdapter, ValidationError
 
 from nexgym.error import ToolError
@@ -36,7 +37,6 @@ from nexgym.tools import ToolCall, tool
 __all__ = ["SITE", "WebResearchDomain", "WebWorld"]
 
 #: The address the agent sees for the generated site.
-SITE = "http://atlas.test"
 MARKDOWN = "text/markdown; charset=utf-8"
 #: Path prefix of the stand-ins for URLs off the site (they answer 503).
 OFFLINE = "offline"

@@ -19,12 +19,14 @@ from nexgym.envs.domains.draws import integer, pick, sample
 from nexgym.envs.domains.names import CITIES, COMPANIES, FIRST_NAMES, LAST_NAMES
 from nexgym.envs.domains.taskgen import call
 from nexgym.envs.domains.tool_server import complete_plans
-from nexgym.envs.domains.webresearch import SITE
 
 if TYPE_CHECKING:
     from nexgym.envs.domains.webresearch import WebResearchDomain
 
-__all__ = ["build_site", "generate"]
+__all__ = ["SITE", "build_site", "generate"]
+
+#: The site's address as agents see it (the loopback server's is swapped in and out).
+SITE = "http://atlas.test"
 
 SECTORS = ("logistics", "food", "health", "energy", "media", "finance")
 FILLER = (

@@ -3,7 +3,7 @@
 A :class:`NoiseProfile` says, for each tool (and by ``default`` for the rest), how long
 a call takes (a log-normal distribution with a floor) and how often it fails or times
 out, with the error texts real servers gave. Profiles are fitted from call logs
-(:mod:`nexgym.grounding.calllog`), saved and loaded as YAML, and sampled by the noise
+(:mod:`nexgym.mcp.calllog`), saved and loaded as YAML, and sampled by the noise
 wrappers (``Latency``, ``ToolFaults``) with the env's generator::
 
     profile = NoiseProfile.fit(["calls.jsonl"])
@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nexgym.error import ConfigError, UnknownNameError
-from nexgym.grounding.calllog import CallLog, CallRecord, read_call_logs
+from nexgym.mcp.calllog import CallLog, CallRecord, read_call_logs
 
 __all__ = ["LatencyModel", "NoiseProfile", "SampledOutcome", "ToolNoise", "profile_names"]
 

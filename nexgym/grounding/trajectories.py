@@ -31,10 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from pydantic_core import PydanticSerializationError
 
 from nexgym.error import ConfigError, require
-from nexgym.runtime.arguments import without_lone_surrogates
+from nexgym.runtime.arguments import record_json
 
 __all__ = [
     "SKIPPED_FILE",
@@ -142,29 +141,6 @@ class EpisodeRecord(BaseModel):
 def record_key(env_id: str, policy: str, episode: int) -> str:
     """The unique key of an episode in a run."""
     return f"{env_id}|{policy}|{episode}"
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return without_lone_surrogates(value)
-    if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
-def record_json(record: BaseModel) -> str:
-    """The record as one JSON line (no newline); lone surrogates become U+FFFD.
-
-    The common case is pydantic's own serializer; only a record whose text holds a
-    surrogate (which it refuses) is cleaned first.
-    """
-    try:
-        return record.model_dump_json()
-    except PydanticSerializationError:
-        cleaned = _clean(record.model_dump(mode="python"))
-        return type(record).model_validate(cleaned).model_dump_json()
 
 
 def _complete_lines(path: Path, *, repair: bool) -> list[str]:

@@ -34,7 +34,7 @@ repository object it has not yet garbage-collected.
 
 Options (keyword arguments, or environment variables for envs built by ``gym.make``):
 ``timeout`` (``NEXGYM_MCP_TIMEOUT``, seconds per call, default 30) and ``call_log``
-(``NEXGYM_CALL_LOG``, a JSONL path; see :mod:`nexgym.grounding.calllog`).
+(``NEXGYM_CALL_LOG``, a JSONL path; see :mod:`nexgym.mcp.calllog`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from nexgym.envs.domains import DOMAINS, domain_class
 from nexgym.envs.domains.base import Domain, Task, Verdict
 from nexgym.envs.domains.tool_server import ToolServer, tool_server_of
 from nexgym.error import BackendError, ConfigError, ToolError
-from nexgym.grounding.calllog import CallLog, CallRecord
+from nexgym.mcp.calllog import CallLog, CallRecord
 from nexgym.mcp.connection import CallFailure, ServerConnection, ServerSpec
 from nexgym.mcp.server import CONTROL_PREFIX, JSON_META_KEY, WORLD_META_KEY
 from nexgym.runtime.arguments import argument_problem, without_lone_surrogates

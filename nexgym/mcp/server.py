@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -246,9 +247,10 @@ def build_server(domain: Domain, *, state: DomainServerState | None = None) -> A
 
 
 def _version() -> str:
-    from nexgym import __version__
-
-    return __version__
+    try:
+        return importlib.metadata.version("nexgym")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree
+        return "0+source"
 
 
 def load_domain(spec: str) -> Domain:

@@ -12,8 +12,9 @@ Both take a catalog id (``"nex/FileOps-v0"``) or a spec, plus ``max_cycles``,
 
     env = nexgym.pz.parallel_env("nex/FileOps-v0", topology="hybrid", max_cycles=100)
 
-:class:`NumericRoles` gives every role ``Discrete`` actions and ``Box`` observations for
-RL libraries (SuperSuit and SB3, RLlib); ``examples/train_pettingzoo.py`` trains with it.
+:class:`nexgym.wrappers.NumericRoles` gives every role ``Discrete`` actions and ``Box``
+observations for RL libraries (SuperSuit and SB3, RLlib); ``examples/train_pettingzoo.py``
+trains with it.
 """
 
 from __future__ import annotations
@@ -22,11 +23,26 @@ from pathlib import Path
 from typing import Any
 
 from nexgym.pz.aec import NexAECEnv
-from nexgym.pz.numeric import NumericRoles
 from nexgym.pz.parallel import NexParallelEnv
 from nexgym.spec import HierarchySpec
 
-__all__ = ["NexAECEnv", "NexParallelEnv", "NumericRoles", "env", "parallel_env"]
+__all__ = ["NexAECEnv", "NexParallelEnv", "env", "parallel_env"]
+
+
+def __getattr__(name: str) -> Any:
+    # NumericRoles is a wrapper and lives with the wrappers now; the old name still works
+    if name == "NumericRoles":
+        import warnings
+
+        from nexgym.wrappers.numeric_roles import NumericRoles
+
+        warnings.warn(
+            "nexgym.pz.NumericRoles moved to nexgym.wrappers.NumericRoles",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return NumericRoles
+    raise AttributeError(f"module 'nexgym.pz' has no attribute {name!r}")
 
 
 def env(env_id: str | HierarchySpec | dict[str, Any] | Path, **kwargs: Any) -> NexAECEnv:

@@ -16,7 +16,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["MAX_ARGUMENT_DEPTH", "argument_problem", "without_lone_surrogates"]
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
+
+__all__ = [
+    "MAX_ARGUMENT_DEPTH",
+    "argument_problem",
+    "record_json",
+    "without_lone_surrogates",
+]
 
 #: Containers may nest this deep inside the arguments (far below the SDK's limit).
 MAX_ARGUMENT_DEPTH = 64
@@ -82,3 +90,26 @@ def argument_problem(arguments: dict[str, Any]) -> str | None:
             else:
                 stack.extend((item, where, depth + 1) for item in value)
     return None
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return without_lone_surrogates(value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def record_json(record: BaseModel) -> str:
+    """The record as one JSON line (no newline); lone surrogates become U+FFFD.
+
+    The common case is pydantic's own serializer; only a record whose text holds a
+    surrogate (which it refuses) is cleaned first.
+    """
+    try:
+        return record.model_dump_json()
+    except PydanticSerializationError:
+        cleaned = _clean(record.model_dump(mode="python"))
+        return type(record).model_validate(cleaned).model_dump_json()

@@ -11,13 +11,21 @@ Worlds are indexed so that parallel topologies can give each agent its own sandb
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from nexgym.envs.domains.base import Domain, Task, Verdict
 from nexgym.error import ConfigError, ToolError, UnknownNameError
 from nexgym.tools import ToolCall, ToolResult
 
-__all__ = ["UNCOPIED", "InProcessBackend", "ToolBackend", "make_backend"]
+__all__ = [
+    "BACKENDS",
+    "UNCOPIED",
+    "InProcessBackend",
+    "ToolBackend",
+    "make_backend",
+    "register_backend",
+]
 
 
 class ToolBackend:
@@ -155,27 +163,40 @@ class InProcessBackend(ToolBackend):
         return kept
 
 
+#: Backend name -> ``"module:Class"``, imported at first use (the MCP bridge sits above
+#: the runtime and needs the ``mcp`` extra). Fill it with :func:`register_backend`.
+BACKENDS: dict[str, str] = {
+    "inproc": "nexgym.runtime.backends:InProcessBackend",
+    "mcp": "nexgym.mcp.backend:MCPBackend",
+}
+
+
+def register_backend(name: str, target: str) -> None:
+    """Make ``make_backend(name, ...)`` build ``target`` (``"module:Class"``)."""
+    if target.count(":") != 1:
+        raise ConfigError(f"backend {name!r}: expected 'module:Class', got {target!r}")
+    BACKENDS[name] = target
+
+
 def make_backend(name: str, domain: Any, **options: Any) -> ToolBackend:
-    """The tool backend called ``name``: "inproc" or "mcp" (needs ``nexgym[mcp]``).
+    """The tool backend called ``name``: "inproc", "mcp" (needs ``nexgym[mcp]``) or registered.
 
     ``options`` go to the backend (for "mcp": ``timeout``, ``start_timeout``, ``call_log``,
     ``max_result_bytes``); the in-process backend takes none.
     """
-    if name == "inproc":
-        if options:
-            raise ConfigError(
-                f"the in-process backend takes no backend_options, got {sorted(options)}; "
-                "use backend='mcp' or drop them"
-            )
-        return InProcessBackend(domain)
-    if name == "mcp":
-        from nexgym.mcp.backend import MCPBackend
-
-        try:
-            return MCPBackend(domain, **options)
-        except TypeError as e:
-            raise ConfigError(
-                f"unknown backend_options for 'mcp' ({e}); expected some of timeout, "
-                "start_timeout, call_log, max_result_bytes"
-            ) from None
-    raise UnknownNameError("backend", name, ["inproc", "mcp"])
+    if name not in BACKENDS:
+        raise UnknownNameError("backend", name, sorted(BACKENDS))
+    if name == "inproc" and options:
+        raise ConfigError(
+            f"the in-process backend takes no backend_options, got {sorted(options)}; "
+            "use backend='mcp' or drop them"
+        )
+    module, _, class_name = BACKENDS[name].partition(":")
+    cls: type[ToolBackend] = getattr(importlib.import_module(module), class_name)
+    try:
+        return cls(domain, **options)
+    except TypeError as e:
+        raise ConfigError(
+            f"unknown backend_options for {name!r} ({e}); see the backend's documentation "
+            "(mcp: timeout, start_timeout, call_log, max_result_bytes)"
+        ) from None

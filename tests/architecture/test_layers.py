@@ -42,8 +42,18 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "nexgym.teammates",
         ),
     ),
-    # noise profiles are what the noise wrappers replay; grounding fits them from logs
-    ("wrappers and policies", ("nexgym.wrappers", "nexgym.policies", "nexgym.grounding.profile")),
+    # noise profiles are what the noise wrappers replay (grounding fits them from logs);
+    # episode records are what the recording wrapper writes
+    (
+        "wrappers and policies",
+        (
+            "nexgym.wrappers",
+            "nexgym.policies",
+            "nexgym.grounding.profile",
+            "nexgym.grounding.records",
+            "nexgym.grounding.trajectories",
+        ),
+    ),
     (
         "applications",
         (
@@ -81,8 +91,14 @@ def layer_of(module: str) -> int:
 
 
 def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node below ``node``, without the bodies of ``if TYPE_CHECKING:`` blocks."""
+    """Every node below ``node``, without the bodies of ``if TYPE_CHECKING:`` blocks.
+
+    A module's ``__getattr__`` (PEP 562) that forwards a moved name to its new home is a
+    deprecated alias for old code, not a dependency of the module: it is left out too.
+    """
     for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef) and child.name == "__getattr__":
+            continue
         if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
             for other in child.orelse:
                 yield other

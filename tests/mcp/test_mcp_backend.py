@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("mcp")
 
 import nexgym
-from nexgym.grounding.calllog import CallLog, read_call_log
+from nexgym.mcp.calllog import CallLog, read_call_log
 from nexgym.policies import OraclePolicy
 from nexgym.registry import NONDETERMINISTIC_DOMAINS, load_catalog_spec
 

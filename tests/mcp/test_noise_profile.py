@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from nexgym.error import ConfigError, UnknownNameError
-from nexgym.grounding.calllog import CallLog, CallRecord, read_call_log
 from nexgym.grounding.profile import LatencyModel, NoiseProfile, ToolNoise, profile_names
+from nexgym.mcp.calllog import CallLog, CallRecord, read_call_log
 
 
 def synthetic_log(path, n: int = 400, seed: int = 0) -> CallLog:

@@ -7,10 +7,10 @@ import warnings
 import numpy as np
 import pytest
 import supersuit as ss
+from nexgym.wrappers import NumericRoles
 from pettingzoo.test import parallel_api_test
 
 import nexgym
-from nexgym.pz import NumericRoles
 
 
 def make(**kwargs: object) -> NumericRoles:
@@ -65,3 +65,10 @@ def test_supersuit_vector_env_shares_one_policy_over_roles() -> None:
     assert episodes == 2 and penalties == pytest.approx(-0.02 * 20)  # one per cycle
     assert observations.shape == (3, 256 + 16)
     vec.close()
+
+
+def test_the_old_name_still_works_with_a_deprecation_warning() -> None:
+    import nexgym.pz
+
+    with pytest.warns(DeprecationWarning, match="nexgym.wrappers.NumericRoles"):
+        assert nexgym.pz.NumericRoles is NumericRoles

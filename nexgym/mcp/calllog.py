@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nexgym.error import ConfigError
-from nexgym.grounding.trajectories import record_json
+from nexgym.runtime.arguments import record_json
 
 __all__ = ["CallLog", "CallRecord", "read_call_log", "read_call_logs"]
 
