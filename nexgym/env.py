@@ -9,9 +9,9 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 
-from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.runtime.backends import make_backend
+from nexgym.session import build_session, choose_task_seed
 from nexgym.spaces import (
     CHARSET,
     MAX_ACTION_CHARS,
@@ -19,8 +19,7 @@ from nexgym.spaces import (
     text_space,
     to_charset,
 )
-from nexgym.spec import HierarchySpec, load_spec
-from nexgym.topology import build_runtime, prepare_spec
+from nexgym.spec import HierarchySpec
 
 __all__ = ["NexEnv", "make_backend"]
 
@@ -28,8 +27,6 @@ Policy = Callable[[Any, dict[str, Any]], Any]
 #: Teammate actions allowed inside one ``step`` before the episode is cut (a safety net).
 MAX_TEAMMATE_ACTIONS = 5_000
 _CHARSET_BYTES = CHARSET.encode("ascii")
-#: Task seeds are drawn from ``range(_TASK_SEEDS)``.
-_TASK_SEEDS = 2**31 - 1
 
 
 def _in_charset(text: str) -> bool:
@@ -44,28 +41,6 @@ def _in_charset(text: str) -> bool:
         and text.isascii()
         and not text.encode("ascii").translate(None, _CHARSET_BYTES)
     )
-
-
-def choose_task_seed(
-    options: dict[str, Any] | None,
-    seed: int | None,
-    task_seeds: Sequence[int] | None,
-    rng: Callable[[], np.random.Generator],
-) -> int:
-    """The task seed of an episode.
-
-    ``options["task_seed"]`` if given; else, on a seeded reset, the seed itself
-    (``task_seeds[seed % len(task_seeds)]`` with a split); else one drawn from ``rng()``.
-    ``reset(seed=k)`` thus plays task ``k`` in every view (Gymnasium and PettingZoo); a
-    vector env's ``reset(seed=k)`` plays tasks ``k``, ``k + 1``, ...
-    """
-    if options and "task_seed" in options:
-        return int(options["task_seed"])
-    if seed is not None:
-        return int(task_seeds[seed % len(task_seeds)]) if task_seeds else seed % _TASK_SEEDS
-    if task_seeds is not None:
-        return int(task_seeds[int(rng().integers(len(task_seeds)))])
-    return int(rng().integers(_TASK_SEEDS))
 
 
 class NexEnv(gym.Env[str, str]):
@@ -156,8 +131,18 @@ class NexEnv(gym.Env[str, str]):
         topology_params: dict[str, Any] | None = None,
         backend_options: dict[str, Any] | None = None,
     ) -> None:
-        written = load_spec(spec)
-        self.hierarchy = prepare_spec(written, topology, topology_params)
+        session = build_session(
+            spec,
+            topology=topology,
+            topology_params=topology_params,
+            difficulty=difficulty,
+            backend=backend,
+            backend_options=backend_options,
+            max_turns=max_turns,
+            invalid_penalty=invalid_penalty,
+            task_seeds=task_seeds,
+        )
+        written, self.hierarchy = session.written, session.hierarchy
         self._config = dict(
             spec=written.to_dict(),
             control=control,
@@ -182,22 +167,10 @@ class NexEnv(gym.Env[str, str]):
             raise ConfigError(
                 f"expected teammate_error_rate in [0, 1], got {teammate_error_rate!r}"
             )
-        if max_turns is not None and max_turns < 1:
-            raise ConfigError(f"expected max_turns >= 1 or None, got {max_turns!r}")
         self.render_mode = render_mode
-        self.domain = get_domain(self.hierarchy.domain)
-        self.runtime = build_runtime(
-            self.hierarchy,
-            self.domain,
-            make_backend(backend, self.domain, **(backend_options or {})),
-            difficulty=difficulty,
-            invalid_penalty=invalid_penalty,
-            max_turns=max_turns,
-        )
+        self.domain, self.runtime = session.domain, session.runtime
         self.controlled = self._resolve_control(control)
-        self.task_seeds: list[int] | None = None if task_seeds is None else list(task_seeds)
-        if self.task_seeds is not None and not self.task_seeds:
-            raise ConfigError("expected at least one seed in task_seeds, got an empty list")
+        self.task_seeds: list[int] | None = session.task_seeds
         self.return_history = return_history
         self.observation_space = text_space(MAX_OBSERVATION_CHARS)
         self.action_space = text_space(MAX_ACTION_CHARS)

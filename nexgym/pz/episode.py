@@ -15,15 +15,12 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from nexgym.env import choose_task_seed
-from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError
-from nexgym.runtime.backends import make_backend
+from nexgym.session import build_session, choose_task_seed
 from nexgym.spaces import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS, text_space, to_charset
-from nexgym.spec import HierarchySpec, load_spec
-from nexgym.topology import build_runtime, prepare_spec
+from nexgym.spec import HierarchySpec
 
-__all__ = ["TEXT_KEY", "WAITING", "TeamEpisode", "TextEntry", "action_text", "resolve_spec"]
+__all__ = ["TEXT_KEY", "WAITING", "TeamEpisode", "TextEntry", "action_text"]
 
 #: The key of the text entry in every observation and action (not "observation": the
 #: PettingZoo API test would then inspect the text as an array).
@@ -62,15 +59,6 @@ class TextEntry(spaces.Text):
         )
 
 
-def resolve_spec(env_id: str | HierarchySpec | dict[str, Any] | Path) -> HierarchySpec:
-    """A spec from a catalog id (``nex/FileOps-v0`` or ``FileOps``) or any spec source."""
-    from nexgym.registry import load_catalog_spec
-
-    if isinstance(env_id, str) and "\n" not in env_id and not env_id.endswith((".yaml", ".yml")):
-        return load_catalog_spec(env_id)
-    return load_spec(env_id)
-
-
 def action_text(action: Any) -> Any:
     """The text of an action: ``{"text": ...}`` (the action space), or a plain string."""
     if isinstance(action, dict) and TEXT_KEY in action:
@@ -85,6 +73,7 @@ class TeamEpisode:
         env_id: a catalog id or a spec (object, dict, YAML text or path).
         difficulty: task difficulty.
         backend: ``"inproc"`` or ``"mcp"``.
+        backend_options: the backend's options (for ``"mcp"``: ``timeout``, ...).
         max_turns: overrides every agent's per-invocation turn limit.
         topology: re-shape the hierarchy (see :func:`nexgym.topology.apply_topology`).
         topology_params: ``n``, ``rounds``, ``debate_rounds`` for the topology.
@@ -99,6 +88,7 @@ class TeamEpisode:
         *,
         difficulty: int = 1,
         backend: str = "inproc",
+        backend_options: dict[str, Any] | None = None,
         max_turns: int | None = None,
         topology: str | None = None,
         topology_params: dict[str, Any] | None = None,
@@ -111,22 +101,20 @@ class TeamEpisode:
                 "expected subtask_credit >= 0 and invalid_penalty >= 0, got "
                 f"{subtask_credit!r} and {invalid_penalty!r}"
             )
-        if max_turns is not None and max_turns < 1:
-            raise ConfigError(f"expected max_turns >= 1 or None, got {max_turns!r}")
-        self.spec = prepare_spec(resolve_spec(env_id), topology, topology_params)
-        self.domain = get_domain(self.spec.domain)
-        self.runtime = build_runtime(
-            self.spec,
-            self.domain,
-            make_backend(backend, self.domain),
+        session = build_session(
+            env_id,
+            topology=topology,
+            topology_params=topology_params,
             difficulty=difficulty,
-            invalid_penalty=invalid_penalty,
+            backend=backend,
+            backend_options=backend_options,
             max_turns=max_turns,
+            invalid_penalty=invalid_penalty,
+            task_seeds=task_seeds,
         )
+        self.spec, self.domain, self.runtime = session.hierarchy, session.domain, session.runtime
         self.subtask_credit = subtask_credit
-        self.task_seeds = None if task_seeds is None else [int(s) for s in task_seeds]
-        if self.task_seeds is not None and not self.task_seeds:
-            raise ConfigError("expected at least one seed in task_seeds, got an empty list")
+        self.task_seeds = session.task_seeds
         self.possible_agents: list[str] = list(self.runtime.roles)
         self.task_seed: int | None = None
         self._credited = 0
@@ -154,7 +142,7 @@ class TeamEpisode:
     def start(
         self, rng: np.random.Generator, options: dict[str, Any] | None, seed: int | None = None
     ) -> None:
-        """Begin an episode on the task :func:`~nexgym.env.choose_task_seed` picks.
+        """Begin an episode on the task :func:`~nexgym.session.choose_task_seed` picks.
 
         ``options["task_seed"]``, else the reset's ``seed`` (as the Gymnasium view does),
         else a task seed drawn from ``rng``.
