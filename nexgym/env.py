@@ -15,9 +15,9 @@ from nexgym.envs.domains import get_domain
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.runtime import Runtime
 from nexgym.spaces import (
-    CHARSET,
     MAX_ACTION_CHARS,
     MAX_OBSERVATION_CHARS,
+    in_charset,
     text_space,
     to_charset,
 )
@@ -29,23 +29,8 @@ __all__ = ["NexEnv", "make_backend"]
 Policy = Callable[[Any, dict[str, Any]], Any]
 #: Teammate actions allowed inside one ``step`` before the episode is cut (a safety net).
 MAX_TEAMMATE_ACTIONS = 5_000
-_CHARSET_BYTES = CHARSET.encode("ascii")
 #: Task seeds are drawn from ``range(_TASK_SEEDS)``.
 _TASK_SEEDS = 2**31 - 1
-
-
-def _in_charset(text: str) -> bool:
-    """Whether :func:`~nexgym.spaces.to_charset` would return ``text`` unchanged.
-
-    Printable ASCII, newline and tab, within the length limit: ``bytes.translate``
-    deletes the allowed bytes in one C loop, where ``to_charset`` scans with a regular
-    expression (several times slower on the long prompts that open each invocation).
-    """
-    return (
-        len(text) <= MAX_OBSERVATION_CHARS
-        and text.isascii()
-        and not text.encode("ascii").translate(None, _CHARSET_BYTES)
-    )
 
 
 def choose_task_seed(
@@ -217,8 +202,6 @@ class NexEnv(gym.Env[str, str]):
             raise UnknownNameError("teammate role", sorted(unknown)[0], self.hierarchy.agent_names)
         self.task_seed: int | None = None
         self._observation = ""
-        #: whether each system prompt seen is in the charset (checked once, not per push)
-        self._clean_prompts: dict[str, bool] = {}
         self._episode: dict[str, Any] | None = None  # what a pickle replays
         self._actions: list[Any] = []  # the episode's actions (its "actions" entry)
 
@@ -329,26 +312,9 @@ class NexEnv(gym.Env[str, str]):
         """The acting role's observation (the root's once the episode is over)."""
         role = role or self.hierarchy.root
         text = self.runtime.observe(role)
-        # most observations are already in the charset: skip to_charset's regex scan then;
-        # a tool result, most likely, when short: as fast to scan as to look anything up
-        clean = _in_charset(text) if len(text) < 1024 else self._observation_in_charset(role, text)
-        self._observation = text if clean else to_charset(text)
+        # nearly every observation is already in the charset: O(1) for ASCII text
+        self._observation = text if in_charset(text) else to_charset(text)
         return self._observation
-
-    def _observation_in_charset(self, role: str, text: str) -> bool:
-        """``_in_charset(text)``, with the role's system prompt checked once.
-
-        An invocation's opening text starts with that long prompt: only the rest is scanned.
-        """
-        prompt = self.runtime.system_prompt(role)
-        if len(text) <= len(prompt) or len(text) > MAX_OBSERVATION_CHARS:
-            return _in_charset(text)
-        clean = self._clean_prompts.get(prompt)
-        if clean is None:
-            clean = self._clean_prompts[prompt] = _in_charset(prompt)
-        if clean and text.startswith(prompt):
-            return _in_charset(text[len(prompt) :])
-        return _in_charset(text)
 
     def _info(self, role: str | None) -> dict[str, Any]:
         runtime = self.runtime
