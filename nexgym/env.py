@@ -66,14 +66,15 @@ class NexEnv(gym.Env[str, str]):
     with a configurable error rate.
 
     ## Action Space
-    ``Text``: one tool call, e.g.
+    ``UnicodeText`` (any text JSON can carry): one tool call, e.g.
     ``<tool_call>{"name": "read_file", "arguments": {"path": "/a"}}</tool_call>``; a bare
     JSON object, ``read_file(path="/a")`` and NexAU's ``<tool_use>`` XML also parse.
     Answering is a call of ``finish``. Anything else is an invalid action: the
     observation says what was wrong, a small penalty applies, and the episode goes on.
 
     ## Observation Space
-    ``Text`` over printable ASCII, newline and tab: the text the acting role sees since
+    :class:`~nexgym.spaces.UnicodeText` (a ``Text`` over every Unicode scalar value: tool
+    text arrives as the tools return it): the text the acting role sees since
     its last action (its system prompt with tool schemas and its task on its first
     turn, then ``<tool_response>`` blocks). ``info["role"]`` names the acting role and
     ``info["tools"]`` holds its tool schemas.
