@@ -402,7 +402,6 @@ def summary_line(part: str, r: dict[str, Any]) -> str:
         "mcp": (
             "faults",
             "episodes_ended",
-            "fault_observable",
             "fault_reported",
             "hangs",
             "exceptions",

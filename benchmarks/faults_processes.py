@@ -71,10 +71,21 @@ def oracle_trajectory(env: Any, seed: int, max_steps: int = 80) -> list[str]:
 # -- MCP server kills and hangs -----------------------------------------------------------
 
 
+def called_tool(action: str) -> str | None:
+    """The tool an oracle action calls (the oracle writes the canonical form)."""
+    try:
+        return str(
+            json.loads(action.removeprefix("<tool_call>").removesuffix("</tool_call>"))["name"]
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def fault_episode(
     env: Any, rng: np.random.Generator, seed: int, how: signal.Signals
 ) -> dict[str, Any]:
-    """Play an oracle episode, signal the server after a few steps, play on to the end."""
+    """Play an oracle episode; signal the server just before a tool call (the first at or
+    after a random step, so the fault is met in this episode); play on to the end."""
     from faults import StepHung, timed_step
 
     from nexgym.policies import OraclePolicy
@@ -83,31 +94,32 @@ def fault_episode(
     backend = env.unwrapped.runtime.backend
     obs, info = env.reset(seed=seed)
     before = int(rng.integers(0, 3))
-    out = {
+    tools = set(env.unwrapped.domain.tool_names)
+    out: dict[str, Any] = {
+        "signalled": False,
         "ended": False,
-        "observable": False,
         "reported": False,
         "hang": False,
         "exception": None,
         "pid": None,
     }
     for step in range(80):
-        if step == before:
-            out["pid"] = backend.pid
-            if out["pid"] is not None:
-                os.kill(out["pid"], how)
         try:
-            (obs, _, terminated, truncated, info), _ = timed_step(env.step, policy(obs, info))
+            action = policy(obs, info)
+            signal_now = not out["signalled"] and step >= before and called_tool(action) in tools
+            if signal_now and backend.pid is not None:
+                out["signalled"], out["pid"] = True, backend.pid
+                os.kill(backend.pid, how)
+            (obs, _, terminated, truncated, info), _ = timed_step(env.step, action)
         except StepHung:
             out["hang"] = True
             return out
         except Exception as e:  # counted: nothing may escape step
             out["exception"] = f"{type(e).__name__}: {e}"[:300]
             return out
-        # the first tool result after the signal must say so (a finish needs no server)
-        if step >= before and not out["observable"] and "<tool_response>" in obs:
-            out["observable"] = True
+        if signal_now:  # this tool call met the dead or stopped server: it must say so
             out["reported"] = any(m in obs for m in FAULT_MARKERS)
+            out["first_result"] = obs[:160]
         if terminated or truncated:
             out["ended"] = True
             break
@@ -187,7 +199,6 @@ def run_mcp_faults(preset: dict[str, Any], seed: int, root: Path) -> dict[str, A
         (
             "faults",
             "episodes_ended",
-            "fault_observable",
             "fault_reported",
             "hangs",
             "exceptions",
@@ -199,42 +210,74 @@ def run_mcp_faults(preset: dict[str, Any], seed: int, root: Path) -> dict[str, A
     )
     deadline = time.monotonic() + preset["mcp_seconds"]
     names = list(envs)
-    for i in range(preset["mcp_faults"]):
-        if time.monotonic() > deadline:
+    for i in range(3 * preset["mcp_faults"]):  # an episode may have no tool call to fault
+        if time.monotonic() > deadline or totals["faults"] >= preset["mcp_faults"]:
             break
         name = names[i % len(names)]
         how = signal.SIGKILL if (i // len(names)) % 2 == 0 else signal.SIGSTOP
         env = envs[name]
         result = fault_episode(env, rng, seed + i, how)
+        if not result["signalled"] and not (result["hang"] or result["exception"]):
+            continue  # no tool call left after the chosen step: no fault this time
         counts = per_target.setdefault(
-            name, {"SIGKILL": 0, "SIGSTOP": 0, "ended": 0, "reported": 0}
+            name,
+            {
+                "SIGKILL": 0,
+                "SIGSTOP": 0,
+                "ended": 0,
+                "reported": 0,
+                "signalled_alive": 0,
+                "equal_after_restart": 0,
+                "restart_checks": 0,
+            },
         )
         counts[how.name] += 1
         totals["faults"] += 1
         totals["episodes_ended"] += result["ended"]
         totals["fault_reported"] += result["reported"]
-        totals["fault_observable"] += result["observable"]
+
         counts["ended"] += result["ended"]
         counts["reported"] += result["reported"]
+
         totals["hangs"] += result["hang"]
-        if result["observable"] and not result["reported"]:
-            examples.append(f"{name} {how.name}: the next tool result did not report the fault")
+        if result["signalled"] and not result["reported"]:
+            examples.append(f"{name} {how.name}: not reported in {result['first_result']!r}")
         if result["exception"] or result["hang"] or not result["ended"]:
             totals["exceptions"] += result["exception"] is not None
             examples.append(f"{name} {how.name}: {result}")
             env.close()
             env = envs[name] = gym.make(MCP_TARGETS[name], backend="mcp", control="all")
+        time.sleep(0.2)
         if result["pid"] is not None and alive(result["pid"]):
-            totals["signalled_alive"] += 1  # a stopped server the backend did not end
-        try:
-            same = oracle_trajectory(env, seed + 10_000 + i) == oracle_trajectory(
-                local[name], seed + 10_000 + i
+            totals["signalled_alive"] += 1  # a server the backend replaced but did not end
+            counts["signalled_alive"] += 1
+            examples.append(
+                f"{name} {how.name}: replaced server {psutil.Process(result['pid']).status()}"
             )
+        if env.unwrapped.domain.nondeterministic:
+            continue  # real time: two runs differ anyway
+        try:
+            ours = oracle_trajectory(env, seed + 10_000 + i)
+            theirs = oracle_trajectory(local[name], seed + 10_000 + i)
+            same = ours == theirs
+            if not same:
+                first = next(
+                    (k for k, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
+                    min(len(ours), len(theirs)),
+                )
+                mcp_text = ours[first][-160:] if first < len(ours) else "(ended)"
+                local_text = theirs[first][-160:] if first < len(theirs) else "(ended)"
+                examples.append(
+                    f"{name} after {how.name}: step {first} differs: mcp {mcp_text!r} "
+                    f"vs in-process {local_text!r}"
+                )
         except Exception as e:
             same = False
             examples.append(f"{name} after restart: {type(e).__name__}: {e}"[:300])
         totals["restart_checks"] += 1
         totals["equal_after_restart"] += same
+        counts["restart_checks"] += 1
+        counts["equal_after_restart"] += same
     restarts = {}
     for name, env in envs.items():
         try:

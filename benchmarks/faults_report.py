@@ -25,6 +25,7 @@ GOALS = {
     "serve": ["unanswered", "crashes", "answered_ok", "host_leaks", "host_files_written"],
     "soak": ["fd_growth", "temp_growth", "temp_left_after_close", "shm_growth"],
     "rollout": ["torn_accepted", "duplicates", "lost", "orphans_after_kill"],
+    "hostile_views": [],
 }
 TITLES = {
     "hostile": "Hostile actions (Gymnasium, AEC and Parallel views)",
@@ -84,12 +85,19 @@ def markdown(results: dict[str, Any]) -> str:
         if part == "mcp":
             lines += [
                 "",
-                "| server | SIGKILL | SIGSTOP | episodes ended | fault reported |",
-                "| --- | --- | --- | --- | --- |",
+                "| server | SIGKILL | SIGSTOP | episodes ended | fault reported "
+                "| replaced server still alive | equal after restart |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
             ]
             for name, c in r["per_target"].items():
+                equal = (
+                    f"{c['equal_after_restart']}/{c['restart_checks']}"
+                    if c["restart_checks"]
+                    else "n/a (real time)"
+                )
                 lines.append(
-                    f"| {name} | {c['SIGKILL']} | {c['SIGSTOP']} | {c['ended']} | {c['reported']} |"
+                    f"| {name} | {c['SIGKILL']} | {c['SIGSTOP']} | {c['ended']} | "
+                    f"{c['reported']} | {c['signalled_alive']} | {equal} |"
                 )
         examples = r.get("examples")
         if examples:
