@@ -6,7 +6,7 @@ JSON-RPC to ``nexgym serve-mcp``, a soak, and kill -9 of ``nexgym rollout --out`
    Parallel view. Counts: exceptions out of ``step``, steps over 1 s, observations
    outside the space, broken world invariants, and anything created or changed on the
    host outside the env's sandbox (a canary folder, the temp folders, ``/dev/shm``).
-2. **MCP faults** (:mod:`faults_processes`): SIGKILL and SIGSTOP of the env's MCP
+2. **MCP faults** (:mod:`faults_mcp`): SIGKILL and SIGSTOP of the env's MCP
    server mid-episode, own servers and third-party ones (mcp-server-git, -time).
 3. **serve-mcp**: malformed JSON-RPC on its stdin; it must answer errors and stay up.
 4. **Soak**: many steps with resets on one env per domain; RSS, open file
@@ -353,7 +353,9 @@ def run_hostile(preset: dict[str, Any], seed: int, root: Path, private_tmp: Path
 
 def run(parts: list[str], preset_name: str, seed: int) -> dict[str, Any]:
     """Run the chosen parts; returns the results (also what the JSON file holds)."""
-    import faults_processes as processes
+    import faults_mcp
+    import faults_runs
+    import faults_serve
 
     preset = PRESETS[preset_name]
     root = Path(tempfile.mkdtemp(prefix="nexgym-faults-"))
@@ -372,10 +374,10 @@ def run(parts: list[str], preset_name: str, seed: int) -> dict[str, Any]:
     }
     runners = {
         "hostile": lambda: run_hostile(preset, seed, root, private_tmp),
-        "mcp": lambda: processes.run_mcp_faults(preset, seed, root),
-        "serve": lambda: processes.run_serve_mcp(preset, seed, root),
-        "soak": lambda: processes.run_soak(preset, seed, private_tmp),
-        "rollout": lambda: processes.run_rollout_kills(preset, seed, root),
+        "mcp": lambda: faults_mcp.run_mcp_faults(preset, seed, root),
+        "serve": lambda: faults_serve.run_serve_mcp(preset, seed, root),
+        "soak": lambda: faults_runs.run_soak(preset, seed, private_tmp),
+        "rollout": lambda: faults_runs.run_rollout_kills(preset, seed, root),
     }
     for part in parts:
         started = time.perf_counter()
@@ -410,7 +412,15 @@ def summary_line(part: str, r: dict[str, Any]) -> str:
             "equal_after_restart",
         ),
         "serve": ("messages", "answered_errors", "unanswered", "crashes", "alive_at_end"),
-        "soak": ("steps", "domains", "rss_growth_mb", "fd_growth", "temp_growth", "shm_growth"),
+        "soak": (
+            "steps",
+            "domains",
+            "rss_growth_mb",
+            "allocated_blocks_growth",
+            "fd_growth",
+            "temp_growth",
+            "shm_growth",
+        ),
         "rollout": ("kills", "torn_accepted", "duplicates", "lost", "complete"),
     }[part]
     return ", ".join(f"{k}={r.get(k)}" for k in keys)

@@ -20,15 +20,23 @@ GOALS = {
         "left_after_close",
         "left_after_exit",
         "left_after_parent_kill",
+        "left_after_parent_kill_stopped",
         "signalled_alive",
+        "shm_left_after_exit",
+        "restarts_from_unsendable_arguments",
     ],
     "serve": ["unanswered", "crashes", "answered_ok", "host_leaks", "host_files_written"],
     "soak": ["fd_growth", "temp_growth", "temp_left_after_close", "shm_growth"],
-    "rollout": ["torn_accepted", "duplicates", "lost", "orphans_after_kill"],
-    "hostile_views": [],
+    "rollout": [
+        "torn_accepted",
+        "duplicates",
+        "lost",
+        "orphans_after_kill",
+        "resume_other_seed_silently_skipped",
+    ],
 }
 TITLES = {
-    "hostile": "Hostile actions (Gymnasium, AEC and Parallel views)",
+    "hostile": "Hostile actions (Gymnasium, recorded Gymnasium, AEC and Parallel views)",
     "mcp": "MCP server kills (SIGKILL) and hangs (SIGSTOP) mid-episode",
     "serve": "`nexgym serve-mcp` fed malformed JSON-RPC",
     "soak": "Soak: steps with resets on one env per domain",
@@ -64,20 +72,23 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(f"| {key.replace('_', ' ')}{mark} | {_value(value)} |")
         if part == "hostile":
             kinds = ", ".join(f"{k} {v:,}" for k, v in r["by_kind"].items())
-            lines += ["", f"Actions by kind: {kinds}."]
+            by_view = ", ".join(f"{k} {v}" for k, v in r["exceptions_by_view"].items())
+            lines += ["", f"Actions by kind: {kinds}.", "", f"Exceptions by view: {by_view}."]
             new_shm = r["host"]["dev_shm_new"]
             if new_shm:
                 lines += ["", f"New /dev/shm entries during the part (any process): {new_shm}."]
         if part == "soak":
             lines += [
                 "",
-                "| env | steps | resets | RSS MB | fds | temp entries | /dev/shm |",
-                "| --- | --- | --- | --- | --- | --- | --- |",
+                "| env | steps | resets | RSS MB | allocated blocks | fds | temp entries "
+                "| /dev/shm |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- |",
             ]
             for row in r["per_env"]:
                 lines.append(
                     f"| {row['env']} | {row['steps']:,} | {row['resets']:,} | "
                     f"{row['rss_mb_before']} -> {row['rss_mb_after']} | "
+                    f"{row['blocks_before']:,} -> {row['blocks_after']:,} | "
                     f"{row['fds_before']} -> {row['fds_after']} | "
                     f"{row['temp_before']} -> {row['temp_after']} | "
                     f"{row['shm_before']} -> {row['shm_after']} |"
