@@ -18,8 +18,8 @@ Every part is bounded in time and runs on loopback only (web fetches go to the
 env's own loopback server or to refused loopback ports). The envs' temp files go to
 a private temp folder, so what is left there after ``close()`` is counted exactly.
 
-    python benchmarks/faults.py                 # full run (results/faults.md, .json)
-    python benchmarks/faults.py --quick         # a few minutes (results/faults_quick.*)
+    python benchmarks/faults.py                 # full run, 40 min at most (results/faults.*)
+    python benchmarks/faults.py --quick         # about 10 min here (results/faults_quick.*)
     python benchmarks/faults.py --parts hostile,serve --quick
 """
 
@@ -56,7 +56,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "hostile_seconds": 900,
         "hostile_huge_every": 2000,
         "mcp_faults": 100,
-        "mcp_seconds": 600,
+        "mcp_seconds": 1500,
         "serve_rounds": 3,
         "serve_answer_seconds": 10,
         "soak_steps": 7_000,
