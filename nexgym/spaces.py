@@ -33,6 +33,7 @@ __all__ = [
     "CHARSET",
     "MAX_ACTION_CHARS",
     "MAX_OBSERVATION_CHARS",
+    "SCALAR_COUNT",
     "SharedTexts",
     "UnicodeScalars",
     "UnicodeText",
