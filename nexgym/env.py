@@ -13,9 +13,9 @@ from nexgym.error import ConfigError, UnknownNameError
 from nexgym.runtime.backends import make_backend
 from nexgym.session import build_session, choose_task_seed
 from nexgym.spaces import (
-    CHARSET,
     MAX_ACTION_CHARS,
     MAX_OBSERVATION_CHARS,
+    in_charset,
     text_space,
     to_charset,
 )
@@ -26,21 +26,6 @@ __all__ = ["NexEnv", "make_backend"]
 Policy = Callable[[Any, dict[str, Any]], Any]
 #: Teammate actions allowed inside one ``step`` before the episode is cut (a safety net).
 MAX_TEAMMATE_ACTIONS = 5_000
-_CHARSET_BYTES = CHARSET.encode("ascii")
-
-
-def _in_charset(text: str) -> bool:
-    """Whether :func:`~nexgym.spaces.to_charset` would return ``text`` unchanged.
-
-    Printable ASCII, newline and tab, within the length limit: ``bytes.translate``
-    deletes the allowed bytes in one C loop, where ``to_charset`` scans with a regular
-    expression (several times slower on the long prompts that open each invocation).
-    """
-    return (
-        len(text) <= MAX_OBSERVATION_CHARS
-        and text.isascii()
-        and not text.encode("ascii").translate(None, _CHARSET_BYTES)
-    )
 
 
 class NexEnv(gym.Env[str, str]):
@@ -54,14 +39,15 @@ class NexEnv(gym.Env[str, str]):
     with a configurable error rate.
 
     ## Action Space
-    ``Text``: one tool call, e.g.
+    ``UnicodeText`` (any text JSON can carry): one tool call, e.g.
     ``<tool_call>{"name": "read_file", "arguments": {"path": "/a"}}</tool_call>``; a bare
     JSON object, ``read_file(path="/a")`` and NexAU's ``<tool_use>`` XML also parse.
     Answering is a call of ``finish``. Anything else is an invalid action: the
     observation says what was wrong, a small penalty applies, and the episode goes on.
 
     ## Observation Space
-    ``Text`` over printable ASCII, newline and tab: the text the acting role sees since
+    :class:`~nexgym.spaces.UnicodeText` (a ``Text`` over every Unicode scalar value: tool
+    text arrives as the tools return it): the text the acting role sees since
     its last action (its system prompt with tool schemas and its task on its first
     turn, then ``<tool_response>`` blocks). ``info["role"]`` names the acting role and
     ``info["tools"]`` holds its tool schemas.
@@ -187,8 +173,6 @@ class NexEnv(gym.Env[str, str]):
             raise UnknownNameError("teammate role", sorted(unknown)[0], self.hierarchy.agent_names)
         self.task_seed: int | None = None
         self._observation = ""
-        #: whether each system prompt seen is in the charset (checked once, not per push)
-        self._clean_prompts: dict[str, bool] = {}
         self._episode: dict[str, Any] | None = None  # what a pickle replays
         self._actions: list[Any] = []  # the episode's actions (its "actions" entry)
 
@@ -283,26 +267,9 @@ class NexEnv(gym.Env[str, str]):
         """The acting role's observation (the root's once the episode is over)."""
         role = role or self.hierarchy.root
         text = self.runtime.observe(role)
-        # most observations are already in the charset: skip to_charset's regex scan then;
-        # a tool result, most likely, when short: as fast to scan as to look anything up
-        clean = _in_charset(text) if len(text) < 1024 else self._observation_in_charset(role, text)
-        self._observation = text if clean else to_charset(text)
+        # nearly every observation is already in the charset: O(1) for ASCII text
+        self._observation = text if in_charset(text) else to_charset(text)
         return self._observation
-
-    def _observation_in_charset(self, role: str, text: str) -> bool:
-        """``_in_charset(text)``, with the role's system prompt checked once.
-
-        An invocation's opening text starts with that long prompt: only the rest is scanned.
-        """
-        prompt = self.runtime.system_prompt(role)
-        if len(text) <= len(prompt) or len(text) > MAX_OBSERVATION_CHARS:
-            return _in_charset(text)
-        clean = self._clean_prompts.get(prompt)
-        if clean is None:
-            clean = self._clean_prompts[prompt] = _in_charset(prompt)
-        if clean and text.startswith(prompt):
-            return _in_charset(text[len(prompt) :])
-        return _in_charset(text)
 
     def _info(self, role: str | None) -> dict[str, Any]:
         runtime = self.runtime

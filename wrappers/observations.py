@@ -26,7 +26,8 @@ __all__ = ["HashedObservation", "TokenObservation", "Tokenizer", "hash_features"
 
 ActType = TypeVar("ActType")
 
-_WORD = re.compile(r"[a-z0-9_]+(?:[./-][a-z0-9_]+)*")
+#: Runs of Unicode letters, digits and ``_`` (``\w``: "für", "東京" are words too).
+_WORD = re.compile(r"\w+(?:[./-]\w+)*")
 #: Hashed text is cut to its last characters (the newest text matters most).
 MAX_HASHED_CHARS = 16_384
 #: Scalar features after the two hashed blocks, before the role one-hot.
@@ -52,7 +53,7 @@ class Tokenizer(Protocol):
 def hash_features(text: str, dim: int) -> np.ndarray:
     """Hashed bag of word unigrams and bigrams, log-scaled and L2-normalised.
 
-    Words are lowercase runs of letters, digits and ``_``, joined by ``.``, ``/`` or
+    Words are lowercase runs of (Unicode) letters, digits and ``_``, joined by ``.``, ``/`` or
     ``-`` (so paths and identifiers stay whole). The hash is CRC-32, stable across
     processes and Python versions.
 
@@ -68,7 +69,9 @@ def hash_features(text: str, dim: int) -> np.ndarray:
         return np.zeros(dim, dtype=np.float32)
     grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
     buckets = np.fromiter(
-        (zlib.crc32(g.encode()) % dim for g in grams), dtype=np.int64, count=len(grams)
+        (zlib.crc32(g.encode("utf-8", "surrogatepass")) % dim for g in grams),
+        dtype=np.int64,
+        count=len(grams),
     )
     counts = np.log1p(np.bincount(buckets, minlength=dim).astype(np.float32))
     norm = float(np.linalg.norm(counts))

@@ -17,7 +17,7 @@ from gymnasium import spaces
 
 from nexgym.error import ConfigError
 from nexgym.session import build_session, choose_task_seed
-from nexgym.spaces import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS, text_space, to_charset
+from nexgym.spaces import MAX_ACTION_CHARS, MAX_OBSERVATION_CHARS, UnicodeText, to_charset
 from nexgym.spec import HierarchySpec
 
 __all__ = ["TEXT_KEY", "WAITING", "TeamEpisode", "TextEntry", "action_text"]
@@ -29,34 +29,15 @@ TEXT_KEY = "text"
 WAITING = "(waiting: no action needed this cycle)"
 
 
-class TextEntry(spaces.Text):
-    """:class:`gymnasium.spaces.Text` over :data:`~nexgym.spaces.CHARSET`, sampled fast.
+class TextEntry(UnicodeText):
+    """The text entry of every agent's observation and action space (any Unicode text).
 
-    Same distribution as ``Text.sample`` (uniform length, then uniform characters), drawn
-    as one byte array: conformance tests sample actions of up to 64 Ki characters.
+    :class:`~nexgym.spaces.UnicodeText` samples as one array draw, fast enough for the
+    conformance tests, which sample actions of up to 64 Ki characters.
     """
 
     def __init__(self, max_length: int) -> None:
-        base = text_space(max_length)
-        super().__init__(max_length=max_length, min_length=0, charset=base.characters)
-        self._codes = np.frombuffer("".join(self.character_list).encode("ascii"), np.uint8)
-        self._chars = frozenset(self.character_set)
-
-    def sample(self, mask: Any = None, probability: Any = None) -> str:
-        """A random text; ``mask`` and ``probability`` work as in ``Text.sample``."""
-        if mask is not None or probability is not None:
-            return super().sample(mask, probability)
-        length = int(self.np_random.integers(self.min_length, self.max_length + 1))
-        picks = self.np_random.integers(len(self._codes), size=length)
-        return self._codes[picks].tobytes().decode("ascii")
-
-    def contains(self, x: Any) -> bool:
-        """Whether ``x`` is a string of allowed length over the charset."""
-        return (
-            isinstance(x, str)
-            and self.min_length <= len(x) <= self.max_length
-            and self._chars.issuperset(x)
-        )
+        super().__init__(max_length, min_length=0)
 
 
 def action_text(action: Any) -> Any:
