@@ -17,6 +17,7 @@ from nexgym.tools import Tool, ToolCall
 from nexgym.trace import Span
 
 __all__ = [
+    "AGENT",
     "DELEGATE",
     "FINISH",
     "MESSAGE",
@@ -77,6 +78,16 @@ def _delegate(_: Any, task: str) -> str:
     return task
 
 
+def _agent(_: Any, sub_agent_name: str, message: str) -> str:
+    """Hand a sub-task to one of your sub-agents; its final answer comes back as the result.
+
+    Args:
+        sub_agent_name: the sub-agent to call.
+        message: what the sub-agent should do, with every detail it needs.
+    """
+    return message
+
+
 def _message(_: Any, to: str, text: str) -> str:
     """Send a note to a fellow worker; they see it the next time they act.
 
@@ -89,6 +100,8 @@ def _message(_: Any, to: str, text: str) -> str:
 
 FINISH = Tool(_finish, name="finish")
 DELEGATE = Tool(_delegate, name="delegate")
+#: NexAU's one delegation tool (the ``agent_tool`` call form of a spec).
+AGENT = Tool(_agent, name="Agent")
 MESSAGE = Tool(_message, name="message")
 
 
@@ -204,6 +217,6 @@ class ActOutcome:
 class MenuEntry:
     """One name a role may call: a domain tool, a sub-agent, ``message`` or ``finish``."""
 
-    kind: Literal["tool", "subagent", "message", "finish"]
-    target: str  # the real tool or agent name
+    kind: Literal["tool", "subagent", "agent_tool", "message", "finish"]
+    target: str  # the real tool or agent name ("" for the Agent tool: the call names it)
     schema: dict[str, Any] = field(default_factory=dict)

@@ -39,7 +39,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nexgym.error import SpecError
 
 __all__ = [
+    "AGENT_TOOL",
     "BUILTIN_TOOLS",
+    "SUBAGENT_CALLS",
     "TOPOLOGIES",
     "AgentSpec",
     "HierarchySpec",
@@ -49,6 +51,12 @@ __all__ = [
 ]
 
 Topology = Literal["single", "centralized", "decentralized", "independent", "hybrid", "tree"]
+#: How an agent calls its sub-agents: one tool per sub-agent (``flights(task=...)``),
+#: or NexAU's one ``Agent`` tool (``Agent(sub_agent_name="flights", message=...)``).
+SubagentCall = Literal["per_agent", "agent_tool"]
+SUBAGENT_CALLS: tuple[str, ...] = ("per_agent", "agent_tool")
+#: The name of the one delegation tool of the ``agent_tool`` call form (NexAU's).
+AGENT_TOOL = "Agent"
 TOPOLOGIES: tuple[str, ...] = (
     "single",
     "centralized",
@@ -145,6 +153,8 @@ class HierarchySpec(_Strict):
     agents: tuple[AgentSpec, ...] = Field(min_length=1)
     topology_params: TopologyParams = TopologyParams()
     limits: Limits = Limits()
+    #: ``per_agent`` (one tool per sub-agent) or ``agent_tool`` (NexAU's one ``Agent`` tool).
+    subagent_call: SubagentCall = "per_agent"
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("name")

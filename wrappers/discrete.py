@@ -31,6 +31,7 @@ from gymnasium.utils import RecordConstructorArgs
 from nexgym.envs.domains.base import Domain
 
 from nexgym.error import ConfigError
+from nexgym.menus import delegation
 from nexgym.policies.oracle import report
 from nexgym.tools import ToolCall
 
@@ -214,7 +215,7 @@ def admissible_actions(
         return []
     agent = runtime.spec.agent(role)
     delegations = [
-        ToolCall(child, {"task": _assignment(runtime, role)}) for child in agent.sub_agents
+        delegation(runtime.spec, child, _assignment(runtime, role)) for child in agent.sub_agents
     ]
     finishes = _finish_calls(runtime, role, observation, max_answers)
     room = max_actions - len(delegations) - len(finishes)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from nexgym.envs.domains.base import Plan
-from nexgym.menus import siblings
+from nexgym.menus import delegation, siblings
 from nexgym.policies.random import random_call
 from nexgym.tools import ToolCall, render_result
 
@@ -94,7 +94,7 @@ class OraclePolicy:
                         if not any(h in reach for h in spec.holders(later.name)):
                             break
                         segment.append(later)
-                    return ToolCall(child, {"task": _describe(segment)})
+                    return delegation(spec, child, _describe(segment))
             note = _handoff(runtime, role, step, done, len(plan))
             if note is not None:
                 return note
