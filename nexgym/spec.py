@@ -46,6 +46,7 @@ __all__ = [
     "AgentSpec",
     "HierarchySpec",
     "Limits",
+    "McpServerSpec",
     "TopologyParams",
     "load_spec",
 ]
@@ -138,6 +139,56 @@ class Limits(_Strict):
     max_depth: int = Field(default=8, ge=1, le=64)
 
 
+class McpServerSpec(_Strict):
+    """An MCP server the env starts and whose tools it offers (bring your own server).
+
+    Give ``command`` (with ``args`` and ``env``: a stdio server) or ``url`` (a
+    streamable HTTP server). Its tools are discovered with ``list_tools`` when the env
+    is built and added to the tools of the agents named in ``agents`` (the root when
+    empty). A spec with servers uses ``domain: mcp``: tasks come from exploring the
+    servers' read tools (see :mod:`nexgym.mcpdomain`).
+
+    Attributes:
+        name: snake_case name of the server (prefixes its tools when two servers clash).
+        command: the program that starts a stdio server.
+        args: its arguments.
+        env: environment variables added for it.
+        url: the endpoint of a streamable HTTP server.
+        agents: the agents offered its tools (default: the root).
+        restart_on_reset: start a fresh process at each task (stdio), so that a stateful
+            server begins every episode in its initial state.
+        timeout: seconds allowed for one call.
+    """
+
+    name: str
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = Field(default_factory=dict)
+    url: str | None = None
+    agents: tuple[str, ...] = ()
+    restart_on_reset: bool = True
+    timeout: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("name")
+    @classmethod
+    def _server_name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(f"expected a snake_case server name, got {value!r}")
+        return value
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Exactly one of ``command`` and ``url``."""
+        if (self.command is None) == (self.url is None):
+            raise ValueError(
+                f"server {self.name!r}: expected exactly one of 'command' (stdio) and "
+                f"'url' (streamable HTTP), got {'both' if self.command else 'neither'}"
+            )
+
+
+#: The domain name of a spec whose tools all come from its ``mcp_servers``.
+MCP_DOMAIN = "mcp"
+
+
 class HierarchySpec(_Strict):
     """A hierarchy of agents acting on one domain (the NexAU DSL).
 
@@ -155,6 +206,8 @@ class HierarchySpec(_Strict):
     limits: Limits = Limits()
     #: ``per_agent`` (one tool per sub-agent) or ``agent_tool`` (NexAU's one ``Agent`` tool).
     subagent_call: SubagentCall = "per_agent"
+    #: MCP servers whose tools the env offers (``domain: mcp``; see :class:`McpServerSpec`).
+    mcp_servers: tuple[McpServerSpec, ...] = ()
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("name")
@@ -267,6 +320,9 @@ class HierarchySpec(_Strict):
     def _domain_problems(self) -> Iterator[str]:
         from nexgym.envs.domains import DOMAINS, domain_class
 
+        if self.mcp_servers or self.domain == MCP_DOMAIN:
+            yield from self._server_problems()
+            return
         if self.domain not in DOMAINS:
             yield f"domain: unknown domain {self.domain!r}{_suggest(self.domain, DOMAINS)}"
             return
@@ -278,6 +334,32 @@ class HierarchySpec(_Strict):
                         f"agents[{i}].tools[{j}]: domain {self.domain!r} has no tool {tool!r}"
                         f"{_suggest(tool, domain_tools)}"
                     )
+
+    def _server_problems(self) -> Iterator[str]:
+        """A ``domain: mcp`` spec: servers declared, roles named, no domain tools listed."""
+        if self.domain != MCP_DOMAIN:
+            yield (
+                f"domain: a spec with mcp_servers has domain {MCP_DOMAIN!r}, got "
+                f"{self.domain!r}; its tools come from the servers"
+            )
+        if not self.mcp_servers:
+            yield "mcp_servers: domain 'mcp' needs at least one server; declare one"
+        names = [s.name for s in self.mcp_servers]
+        for i, server in enumerate(self.mcp_servers):
+            if names.index(server.name) != i:
+                yield f"mcp_servers[{i}].name: duplicate server name {server.name!r}"
+            for j, role in enumerate(server.agents):
+                if role not in self.agent_names:
+                    yield (
+                        f"mcp_servers[{i}].agents[{j}]: no agent is called {role!r}"
+                        f"{_suggest(role, self.agent_names)}"
+                    )
+        for i, agent in enumerate(self.agents):
+            if agent.tools:
+                yield (
+                    f"agents[{i}].tools: with domain 'mcp' the tools come from the servers; "
+                    "list the agent in mcp_servers[].agents instead"
+                )
 
     # -- YAML ------------------------------------------------------------------------
 
