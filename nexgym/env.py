@@ -160,12 +160,7 @@ class NexEnv(gym.Env[str, str]):
         backend_options: dict[str, Any] | None = None,
     ) -> None:
         written = load_spec(spec)
-        bound = written
-        if written.mcp_servers:  # bring your own MCP servers: their tools, explored tasks
-            from nexgym.mcpdomain import bind_servers
-
-            bound = bind_servers(written)
-        self.hierarchy = prepare_spec(bound, topology, topology_params)
+        self.hierarchy = prepare_spec(written, topology, topology_params)
         self._config = dict(
             spec=written.to_dict(),
             control=control,

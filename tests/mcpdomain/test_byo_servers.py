@@ -192,3 +192,21 @@ def test_servers_that_hang_exit_or_send_garbage_become_tool_errors() -> None:
             assert pool.call("bad", "echo", {"mode": "ok"}) == "fine"  # restarted
     finally:
         pool.close()
+
+
+def test_pettingzoo_view_of_a_server_spec(kv_env: NexEnv) -> None:
+    import nexgym.pz
+
+    aec = nexgym.pz.env(KV_SPEC)
+    try:
+        aec.reset(seed=0)
+        assert aec.runtime.spec.domain == kv_env.hierarchy.domain  # bound once, reused
+        oracle = OraclePolicy(aec)
+        totals = dict.fromkeys(aec.possible_agents, 0.0)
+        for agent in aec.agent_iter():
+            obs, reward, terminated, truncated, info = aec.last()
+            totals[agent] += reward
+            aec.step(None if terminated or truncated else oracle(obs, info))
+        assert totals["keeper"] > 0.9
+    finally:
+        aec.close()
