@@ -28,9 +28,13 @@ How the fields map (``spec = nexgym.nexau.load("trip_planner.yaml")``):
   overrides the file's); NexAU's names become snake_case.
 * NexAU calls sub-agents through one ``Agent`` tool, so a loaded spec has
   ``subagent_call: agent_tool`` unless the file says otherwise.
-* ``mcp_servers`` and every field with no meaning in an env (``llm_config``, hooks,
-  ``max_context_tokens``, ...) are kept in ``spec.metadata["nexau"]`` and listed in the
-  notes of :func:`load_report`; :func:`dump` writes them back.
+* ``mcp_servers``: when no agent lists a tool (or ``domain="mcp"``), the tree's tools
+  are its servers' and the spec is a bring-your-own-server spec (``domain: mcp``,
+  ``spec.mcp_servers``, each server offered to the agents that declare it; see
+  :mod:`nexgym.mcpdomain`). Beside a domain's tools they are kept as metadata.
+* Every field with no meaning in an env (``llm_config``, hooks, ``max_context_tokens``,
+  ...) is kept in ``spec.metadata["nexau"]`` and listed in the notes of
+  :func:`load_report`; :func:`dump` writes them back.
 * What only nexgym reads (the spec's name, domain, topology, limits, call form,
   metadata) goes under ``global_storage.nexgym`` of the main file, a field NexAU passes
   through untouched.

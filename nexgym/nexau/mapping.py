@@ -8,7 +8,10 @@ from typing import Any, Protocol
 from nexgym.error import NexgymError, SpecError
 from nexgym.nexau.files import fail
 
-__all__ = ["choose_domain", "mcp_server_entries"]
+__all__ = ["choose_domain", "mcp_server_entries", "server_specs"]
+
+#: NexAU server entry fields that become fields of a nexgym ``McpServerSpec``.
+_SERVER_FIELDS = ("command", "args", "env", "url", "timeout", "restart_on_reset")
 
 
 class _HasTools(Protocol):
@@ -119,3 +122,41 @@ def mcp_server_entries(raw: Any, where: str) -> list[dict[str, Any]]:
             raise fail(where, f"{field}.type", f"expected stdio or http, got {kind!r}")
         out.append(dict(entry))
     return out
+
+
+def server_specs(
+    declared: list[tuple[str, dict[str, Any]]], agents: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """NexAU server entries (``(agent, entry)``) as ``McpServerSpec`` data, merged by name.
+
+    The agents that declare one server share it. NexAU-only fields (``type``,
+    ``headers``, ...) are returned apart, by server, for :func:`~nexgym.nexau.dump`.
+
+    Raises:
+        SpecError: two agents declare different servers under one name.
+    """
+    from nexgym.nexau.files import snake_name
+
+    servers: dict[str, dict[str, Any]] = {}
+    extras: dict[str, dict[str, Any]] = {}
+    for agent, entry in declared:
+        name = snake_name(entry["name"])
+        spec: dict[str, Any] = {"name": name, **{k: entry[k] for k in _SERVER_FIELDS if k in entry}}
+        extra = {k: v for k, v in entry.items() if k not in (*_SERVER_FIELDS, "name")}
+        if entry["name"] != name:
+            extra["config_name"] = entry["name"]
+        if name in servers:
+            if {k: v for k, v in servers[name].items() if k != "agents"} != spec or (
+                extras[name] != extra
+            ):
+                raise fail(
+                    agents[agent].where,
+                    "mcp_servers",
+                    f"server {entry['name']!r} is declared differently in "
+                    f"{agents[servers[name]['agents'][0]].where}; give it another name",
+                )
+            servers[name]["agents"].append(agent)
+            continue
+        servers[name] = {**spec, "agents": [agent]}
+        extras[name] = extra
+    return list(servers.values()), {k: v for k, v in extras.items() if v}

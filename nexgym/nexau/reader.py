@@ -14,8 +14,8 @@ from nexgym.nexau.files import (
     resolve,
     snake_name,
 )
-from nexgym.nexau.mapping import choose_domain, mcp_server_entries
-from nexgym.spec import HierarchySpec
+from nexgym.nexau.mapping import choose_domain, mcp_server_entries, server_specs
+from nexgym.spec import MCP_DOMAIN, HierarchySpec
 
 __all__ = ["NexauImport", "load", "load_report"]
 
@@ -105,11 +105,29 @@ def load_report(
     if not isinstance(block, dict):
         raise fail(main.name, f"global_storage.{NEXGYM_KEY}", f"expected a mapping, got {block!r}")
     root = _read_agent(tree, main, root_data, None, [])
-    chosen, domain_notes = choose_domain(tree.agents, domain, block.get("domain"), main.name)
-    tree.notes.extend(domain_notes)
+    declared = [(n, e) for n in tree.order for e in tree.agents[n].meta.get("mcp_servers", ())]
+    wanted = domain or block.get("domain")
+    no_tools = not any(a.tools for a in tree.agents.values())
+    servers: list[dict[str, Any]] = []
+    server_meta: dict[str, dict[str, Any]] = {}
+    if declared and (wanted == MCP_DOMAIN or (wanted is None and no_tools)):
+        # the agents' tools are the servers' own: a bring-your-own-server spec
+        chosen = MCP_DOMAIN
+        servers, server_meta = server_specs(declared, tree.agents)
+        for agent_name in tree.order:
+            tree.agents[agent_name].meta.pop("mcp_servers", None)
+        tree.notes.append(f"{main.name}: mcp_servers: {len(servers)} server(s) served (domain mcp)")
+    else:
+        chosen, domain_notes = choose_domain(tree.agents, domain, block.get("domain"), main.name)
+        tree.notes.extend(domain_notes)
+        for agent_name, server_entry in declared:
+            tree.notes.append(
+                f"{tree.agents[agent_name].where}: mcp_servers: {server_entry['name']!r} kept in "
+                f"metadata (the spec's tools come from domain {chosen!r}, not from servers)"
+            )
     from nexgym.envs.domains import domain_class
 
-    known = {t.name for t in domain_class(chosen).tools}
+    known = set() if chosen == MCP_DOMAIN else {t.name for t in domain_class(chosen).tools}
     agents = []
     for agent_name in tree.order:
         agent = tree.agents[agent_name]
@@ -142,6 +160,8 @@ def load_report(
         "root_file": main.name,
         "agents": {n: tree.agents[n].meta for n in tree.order},
     }
+    if server_meta:
+        metadata["nexau"]["mcp_servers"] = server_meta
     storage_rest = {k: v for k, v in storage.items() if k != NEXGYM_KEY}
     if storage_rest:
         metadata["nexau"]["global_storage"] = storage_rest
@@ -152,6 +172,7 @@ def load_report(
         "root": root,
         "agents": agents,
         "subagent_call": block.get("subagent_call", "agent_tool"),
+        "mcp_servers": servers,
         "metadata": metadata,
     }
     for key in ("description", "topology_params", "limits"):
@@ -203,11 +224,7 @@ def _read_agent(
     agent.tools = _tools(tree, path, data, where, meta)
     servers = mcp_server_entries(data.get("mcp_servers"), where)
     if servers:
-        meta["mcp_servers"] = servers
-        tree.notes.append(
-            f"{where}: mcp_servers: {len(servers)} server(s) kept in metadata "
-            "(nexgym serves a domain's tools; declared servers are not started)"
-        )
+        meta["mcp_servers"] = servers  # served, or kept as metadata (see load_report)
     kept = {k: v for k, v in data.items() if k not in _MAPPED}
     if kept:
         meta["fields"] = kept

@@ -47,15 +47,15 @@ def dump(spec: HierarchySpec, folder: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     info = dict(spec.metadata.get("nexau") or {})
     recorded: dict[str, dict[str, Any]] = dict(info.get("agents") or {})
-    domain = domain_class(spec.domain)
-    tools = {t.name: t for t in domain.tools}
+    tools = {} if spec.mcp_servers else {t.name: t for t in domain_class(spec.domain).tools}
+    server_entries = _server_entries(spec, info.get("mcp_servers", {}))
     files = {
         a.name: safe_relative(recorded.get(a.name, {}).get("file", f"{a.name}.yaml"), a.name)
         for a in spec.agents
     }
     for agent in spec.agents:
         meta = recorded.get(agent.name, {})
-        data = _agent_data(agent, meta, files, tools, out)
+        data = _agent_data(agent, meta, files, tools, out, server_entries)
         if agent.name == spec.root:
             data["global_storage"] = _storage(spec, info)
         _write_yaml(out / files[agent.name], data)
@@ -68,6 +68,7 @@ def _agent_data(
     files: dict[str, Any],
     tools: dict[str, Any],
     out: Path,
+    server_entries: dict[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
     data: dict[str, Any] = {"type": "agent", "name": meta.get("config_name", agent.name)}
     if agent.description:
@@ -105,11 +106,30 @@ def _agent_data(
         children.append({"name": given, "config_path": path, **kept})
     if children:
         data["sub_agents"] = children
-    if meta.get("mcp_servers"):
-        data["mcp_servers"] = meta["mcp_servers"]
+    entries = list(meta.get("mcp_servers", ()))
+    entries.extend(server_entries.get(agent.name, ()))
+    if entries:
+        data["mcp_servers"] = entries
     ordered = {k: data[k] for k in _FIELD_ORDER if k in data}
     ordered.update(meta.get("fields", {}))
     return ordered
+
+
+def _server_entries(
+    spec: HierarchySpec, extras: dict[str, dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each agent's NexAU ``mcp_servers`` entries for the spec's servers."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for server in spec.mcp_servers:
+        extra = dict(extras.get(server.name, {}))
+        entry: dict[str, Any] = {"name": extra.pop("config_name", server.name)}
+        entry["type"] = extra.pop("type", "stdio" if server.command else "http")
+        fields = server.model_dump(mode="json", exclude={"name", "agents"}, exclude_defaults=True)
+        entry.update(fields)
+        entry.update(extra)
+        for agent in server.agents or (spec.root,):
+            out.setdefault(agent, []).append(entry)
+    return out
 
 
 def _tool_data(tool: Any) -> dict[str, Any]:

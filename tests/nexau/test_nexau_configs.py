@@ -74,7 +74,10 @@ def test_fields_without_meaning_are_kept_and_reported() -> None:
     notes = "\n".join(report.notes)
     assert "trip_planner.yaml: llm_config: has no meaning in an env; kept in metadata" in notes
     assert "hotel_agent.yaml: timeout: has no meaning in an env" in notes
-    assert "hotel_agent.yaml: mcp_servers: 1 server(s) kept in metadata" in notes
+    assert (
+        "hotel_agent.yaml: mcp_servers: 'clock' kept in metadata "
+        "(the spec's tools come from domain 'travel', not from servers)"
+    ) in notes
     assert "domain 'travel' inferred from the tool names (also fit: email_travel)" in notes
     assert "hotel_agent.yaml: system_prompt: template placeholders are kept as text" in notes
 
@@ -205,3 +208,26 @@ def test_dump_refuses_paths_outside_the_folder(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="expected a relative path inside the output folder"):
         dump(spec.model_copy(update={"metadata": metadata}), tmp_path / "out")
     assert not (tmp_path / "escape.yaml").exists()
+
+
+KV_TEAM = Path(__file__).parent / "configs" / "kv_team" / "store_lead.yaml"
+
+
+def test_a_tree_whose_tools_are_mcp_servers_becomes_a_server_spec(tmp_path: Path) -> None:
+    report = load_report(KV_TEAM)
+    spec = report.spec
+    assert spec.domain == "mcp"
+    (server,) = spec.mcp_servers
+    assert server.name == "kv_store" and server.agents == ("clerk",)
+    assert server.command == "python" and server.timeout == 20
+    assert server.args == ("kv_server.py",)
+    # what a nexgym server spec has no field for is kept to be written back
+    assert spec.metadata["nexau"]["mcp_servers"] == {
+        "kv_store": {"type": "stdio", "config_name": "kv-store"}
+    }
+    assert any("1 server(s) served (domain mcp)" in n for n in report.notes)
+    main = dump(spec, tmp_path / "out")
+    clerk = yaml.safe_load((main.parent / "clerk.yaml").read_text())
+    assert clerk["mcp_servers"][0]["name"] == "kv-store"
+    assert clerk["mcp_servers"][0]["type"] == "stdio"
+    assert load(main) == spec
