@@ -15,10 +15,11 @@ After CuES (curiosity-driven, environment-grounded task synthesis), on a small s
    the server to a state; checked by re-running the read that showed the state).
 
 Reads whose answers change on their own (a clock) are probed at the start and at the
-end of the exploration and dropped when they differ. Limits: arguments are made up
-from what the server shows, so tools that need values it never shows (a path on the
-host) are not explored; instructions are templates, not prose; a task needs one
-write at most.
+end of the exploration and dropped when they differ. Writes are tried only on servers
+the env starts itself (stdio): a server reached by URL keeps its state across tasks.
+Limits: arguments are made up from what the server shows, so tools that need values
+it never shows (a path on the host) are not explored; instructions are templates, not
+prose; a task needs one write at most.
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ def explore(
     notes: list[str] = []
     reads = {n: t for n, t in tools.items() if not t.mutates}
     writes = {n: t for n, t in tools.items() if t.mutates}
+    for name, tool in list(writes.items()):
+        if pool.servers[tool.server].url is not None:
+            del writes[name]  # a server we reach by URL cannot be reset: its writes would stay
+            notes.append(
+                f"{name}: on a server reached by URL, whose state cannot be reset; "
+                "not explored (lookup tasks only)"
+            )
     values = _Vocabulary()
     for tool in tools.values():
         values.add_schema(tool.parameters)

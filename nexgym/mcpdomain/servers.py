@@ -22,18 +22,20 @@ def connect(server: McpServerSpec) -> Any:
 
     Raises:
         BackendError: the server did not start or did not complete the handshake.
-        ConfigError: the server is given by URL (not served by this version).
+        ConfigError: the URL is not an http(s) URL.
     """
     if server.url is not None:
-        raise ConfigError(
-            f"mcp_servers.{server.name}: expected a stdio server (command, args, env); "
-            f"streamable HTTP servers (url {server.url!r}) are not supported yet: run it "
-            "with a stdio entry point instead"
-        )
+        if not server.url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"mcp_servers.{server.name}.url: expected an http:// or https:// URL, "
+                f"got {server.url!r}"
+            )
+        from nexgym.mcpdomain.http import HttpConnection
+
+        return HttpConnection(server.name, server.url, timeout=max(server.timeout, 10.0))
     from nexgym.mcp.connection import ServerConnection, ServerSpec
 
-    assert server.command is not None  # checked by McpServerSpec
-    spec = ServerSpec(server.name, server.command, tuple(server.args), dict(server.env))
+    spec = ServerSpec(server.name, str(server.command), tuple(server.args), dict(server.env))
     return ServerConnection(spec, start_timeout=max(server.timeout, 30.0))
 
 
@@ -62,10 +64,13 @@ class ServerPool:
         return conn
 
     def fresh(self) -> None:
-        """Restart the servers that ask for a fresh state at each task."""
+        """Restart the stdio servers that ask for a fresh state at each task.
+
+        A server reached by URL is not ours to restart: its state carries over.
+        """
         for name, server in self.servers.items():
             conn = self._connections.pop(name, None)
-            if conn is not None and server.restart_on_reset:
+            if conn is not None and server.restart_on_reset and server.url is None:
                 conn.close()
             elif conn is not None:
                 self._connections[name] = conn

@@ -1,10 +1,13 @@
 """A small stateful MCP server for the bring-your-own-server tests: a key-value store.
 
-Run as ``python tests/mcpdomain/kv_server.py``; the store lives in memory, so every
-process starts empty except for two seeded keys.
+Run as ``python tests/mcpdomain/kv_server.py`` (stdio), or with ``--http PORT`` as a
+streamable HTTP server on loopback; the store lives in memory, so every process starts
+with the same two keys.
 """
 
 from __future__ import annotations
+
+import sys
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
@@ -44,4 +47,7 @@ def set_value(key: str, value: str) -> str:
 
 
 if __name__ == "__main__":
-    server.run("stdio")
+    if "--http" in sys.argv:
+        server.run("streamable-http", port=int(sys.argv[sys.argv.index("--http") + 1]))
+    else:
+        server.run("stdio")

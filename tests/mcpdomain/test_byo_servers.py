@@ -166,9 +166,11 @@ def test_bad_server_declarations() -> None:
         load_spec({**KV_SPEC, "agents": agents})
     with pytest.raises(SpecError, match="domain: a spec with mcp_servers has domain 'mcp'"):
         load_spec({**KV_SPEC, "domain": "files"})
-    http = [{"name": "web", "url": "http://127.0.0.1:9/mcp"}]
-    with pytest.raises(ConfigError, match=r"streamable HTTP servers .* are not supported yet"):
-        NexEnv({**KV_SPEC, "mcp_servers": http})
+    nowhere = [{"name": "web", "url": "http://127.0.0.1:9/mcp"}]
+    with pytest.raises(Exception, match=r"the MCP server 'web' at http://127\.0\.0\.1:9/mcp could"):
+        NexEnv({**KV_SPEC, "mcp_servers": nowhere})
+    with pytest.raises(ConfigError, match="expected an http:// or https:// URL"):
+        NexEnv({**KV_SPEC, "mcp_servers": [{"name": "web", "url": "ftp://x"}]})
     missing = [{"name": "ghost", "command": "/nonexistent/mcp-server"}]
     with pytest.raises(Exception, match="the MCP server 'ghost' failed to start"):
         NexEnv({**KV_SPEC, "mcp_servers": missing})
@@ -210,3 +212,41 @@ def test_pettingzoo_view_of_a_server_spec(kv_env: NexEnv) -> None:
         assert totals["keeper"] > 0.9
     finally:
         aec.close()
+
+
+def test_streamable_http_server_gives_lookup_tasks() -> None:
+    import socket
+    import subprocess
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "kv_server.py"), "--http", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        spec = {**KV_SPEC, "mcp_servers": [{"name": "store", "url": url, "agents": ["clerk"]}]}
+        env = NexEnv(spec, control="all")
+        try:
+            assert env.hierarchy.agent("clerk").tools == ("get_value", "list_keys", "set_value")
+            assert {p.kind for p in env.domain.proposals} == {"lookup"}
+            assert any("set_value: on a server reached by URL" in n for n in env.domain.notes)
+            reward, _ = play(env, 0)
+            assert reward == 1.0
+        finally:
+            env.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
