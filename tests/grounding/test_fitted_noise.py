@@ -109,3 +109,14 @@ def test_calls_of_an_erring_oracle_over_real_servers(tmp_path: Path) -> None:
     assert profile.provenance.servers == {"nexgym-files": len(tagged)}
     assert profile.provenance.policies == {"oracle@0.3": len(tagged)}
     assert profile.outage_rate == 0.0  # loopback servers answered every call
+
+
+def test_rollout_noise_uses_a_fitted_outage_rate(tmp_path: Path) -> None:
+    from nexgym.rollout import REALISTIC_OUTAGE_RATE, apply_noise
+
+    records = [call(f"e{i // 4}", "a", t=i, timed_out=i < 8 and i % 4 in (1, 2)) for i in range(40)]
+    path = NoiseProfile.fit(records).save(tmp_path / "fitted.yaml")  # 2 of 10 episodes
+    fitted = apply_noise(gym.make("nex/FileOps-v0"), path)
+    assert fitted.get_wrapper_attr("outage_rate") == pytest.approx(0.2)
+    shipped = apply_noise(gym.make("nex/FileOps-v0"), "realistic")  # no fitted rate
+    assert shipped.get_wrapper_attr("outage_rate") == REALISTIC_OUTAGE_RATE
