@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import socket
 import subprocess
@@ -193,6 +194,7 @@ def main() -> None:
     parser.add_argument("--results", default="benchmarks/results/serve_env_load.json")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()  # other work on the machine shares its cores
     episodes = record_episodes(args.env, range(10))
     reference = local_rate(args.env, episodes, 3.0)
     port = free_port()
@@ -237,7 +239,14 @@ def main() -> None:
         "local_steps_per_s": round(reference, 1),
         "server_idle_rss_mb": idle_rss,
         "levels": rows,
-        "machine": {"cpus": psutil.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": psutil.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_1m_before_after": [
+                round(load_before[0], 2),
+                round(os.getloadavg()[0], 2),
+            ],
+        },
         "nexgym": nexgym.__version__,
         "command": " ".join(["python", "benchmarks/serve_env_load.py", *sys.argv[1:]]),
     }
