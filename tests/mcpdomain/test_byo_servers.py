@@ -250,3 +250,18 @@ def test_streamable_http_server_gives_lookup_tasks() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_server_that_lies_about_its_schemas_is_refused_by_name() -> None:
+    from nexgym.error import ArgumentError
+    from nexgym.mcpdomain.tools import ServerTool
+
+    bad = {"type": "object", "properties": {"key": {"type": "nonsense"}}}
+    with pytest.raises(ArgumentError, match="server 'kv' tool 'get': its input schema is not"):
+        ServerTool("kv", "get", "get", "", bad, read_only=True)
+    with pytest.raises(ArgumentError, match="expected an object input schema, got"):
+        ServerTool("kv", "get", "get", "", {"type": "array"}, read_only=True)
+    good = ServerTool("kv", "get", "get", "", {"type": "object", "required": ["key"]}, True)
+    with pytest.raises(ArgumentError, match=r"invalid arguments for get: .*'key' is a required"):
+        good.validate({})
+    assert good.validate({"key": "x"}) == {"key": "x"}
