@@ -9,8 +9,13 @@ failures (agents' bad calls and servers' error answers), its outage rate from ep
 where a server left calls unanswered, and its ``provenance`` says how many calls from
 which servers and policies it rests on.
 
-    python benchmarks/record_failures.py                                # a few minutes
+    python benchmarks/record_failures.py                                # about a minute
     python benchmarks/record_failures.py --episodes 3 --envs nex/FileOps-v0
+    python benchmarks/record_failures.py --parallel 8 \
+        --out benchmarks/results/noise_failures_load8.yaml
+
+``--parallel K`` plays K copies of each (env, policy) job at once, each with its own
+server process: the servers answer under load, and the fitted latencies show it.
 
 Results: ``benchmarks/results/noise_failures.yaml`` (the profile) and a summary on stdout.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +41,11 @@ POLICIES = {
 }
 
 
-def record(env_id: str, policy_name: str, episodes: int, out: CallLog, workdir: Path) -> int:
+def record(
+    env_id: str, policy_name: str, episodes: int, out: CallLog, workdir: Path, copy: int = 0
+) -> int:
     """Play ``episodes`` episodes; append their calls to ``out`` tagged; returns the calls."""
-    raw = CallLog(workdir / f"{env_id.replace('/', '_')}-{policy_name}.jsonl")
+    raw = CallLog(workdir / f"{env_id.replace('/', '_')}-{policy_name}-{copy}.jsonl")
     env = gym.make(env_id, backend="mcp", control="all", backend_options={"call_log": raw})
     seen = 0
     try:
@@ -50,7 +58,7 @@ def record(env_id: str, policy_name: str, episodes: int, out: CallLog, workdir: 
                 done = terminated or truncated
             fresh = raw.records()[seen:] if Path(raw.path).exists() else []
             seen += len(fresh)
-            tag = f"{env_id}/{policy_name}/{episode}"
+            tag = f"{env_id}/{policy_name}/{copy}/{episode}"
             out.extend(r.model_copy(update={"policy": policy_name, "episode": tag}) for r in fresh)
     finally:
         env.close()
@@ -64,18 +72,29 @@ def main() -> None:
     )
     parser.add_argument("--episodes", type=int, default=20, help="episodes per env and policy")
     parser.add_argument("--out", default="benchmarks/results/noise_failures.yaml")
+    parser.add_argument("--parallel", type=int, default=1, help="copies of each job at once")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        log = CallLog(Path(tmp) / "tagged.jsonl")
+        logs = [CallLog(Path(tmp) / f"tagged-{k}.jsonl") for k in range(args.parallel)]
         for env_id in args.envs:
             for policy_name in POLICIES:
-                calls = record(env_id, policy_name, args.episodes, log, Path(tmp))
+                with ThreadPoolExecutor(args.parallel) as pool:
+                    jobs = [
+                        pool.submit(
+                            record, env_id, policy_name, args.episodes, logs[k], Path(tmp), k
+                        )
+                        for k in range(args.parallel)
+                    ]
+                    calls = sum(job.result() for job in jobs)
                 print(f"{env_id} {policy_name}: {calls} calls", flush=True)
+        records = [r for log in logs if Path(log.path).exists() for r in log.records()]
+        load = f", {args.parallel} copies at once" if args.parallel > 1 else ""
         profile = NoiseProfile.fit(
-            log,
-            name="failures",
+            records,
+            name="failures" if args.parallel == 1 else f"failures_load{args.parallel}",
             description=f"fitted on calls of erring policies ({', '.join(POLICIES)}) over "
-            f"real MCP servers (backend='mcp'), {args.episodes} episodes per env and policy",
+            f"real MCP servers (backend='mcp'), {args.episodes} episodes per env and policy"
+            f"{load}",
         )
     path = profile.save(args.out)
     assert profile.provenance is not None
