@@ -37,10 +37,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from nexgym.error import SpecError
+from nexgym.serverspec import MCP_DOMAIN, McpServerSpec
 
 __all__ = [
     "AGENT_TOOL",
     "BUILTIN_TOOLS",
+    "MCP_DOMAIN",
     "SUBAGENT_CALLS",
     "TOPOLOGIES",
     "AgentSpec",
@@ -137,56 +139,6 @@ class Limits(_Strict):
 
     max_invalid_actions: int = Field(default=8, ge=1, le=10_000)
     max_depth: int = Field(default=8, ge=1, le=64)
-
-
-class McpServerSpec(_Strict):
-    """An MCP server the env starts and whose tools it offers (bring your own server).
-
-    Give ``command`` (with ``args`` and ``env``: a stdio server) or ``url`` (a
-    streamable HTTP server). Its tools are discovered with ``list_tools`` when the env
-    is built and added to the tools of the agents named in ``agents`` (the root when
-    empty). A spec with servers uses ``domain: mcp``: tasks come from exploring the
-    servers' read tools (see :mod:`nexgym.mcpdomain`).
-
-    Attributes:
-        name: snake_case name of the server (prefixes its tools when two servers clash).
-        command: the program that starts a stdio server.
-        args: its arguments.
-        env: environment variables added for it.
-        url: the endpoint of a streamable HTTP server.
-        agents: the agents offered its tools (default: the root).
-        restart_on_reset: start a fresh process at each task (stdio), so that a stateful
-            server begins every episode in its initial state.
-        timeout: seconds allowed for one call.
-    """
-
-    name: str
-    command: str | None = None
-    args: tuple[str, ...] = ()
-    env: dict[str, str] = Field(default_factory=dict)
-    url: str | None = None
-    agents: tuple[str, ...] = ()
-    restart_on_reset: bool = True
-    timeout: float = Field(default=30.0, gt=0, le=600)
-
-    @field_validator("name")
-    @classmethod
-    def _server_name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError(f"expected a snake_case server name, got {value!r}")
-        return value
-
-    def model_post_init(self, context: Any, /) -> None:
-        """Exactly one of ``command`` and ``url``."""
-        if (self.command is None) == (self.url is None):
-            raise ValueError(
-                f"server {self.name!r}: expected exactly one of 'command' (stdio) and "
-                f"'url' (streamable HTTP), got {'both' if self.command else 'neither'}"
-            )
-
-
-#: The domain name of a spec whose tools all come from its ``mcp_servers``.
-MCP_DOMAIN = "mcp"
 
 
 class HierarchySpec(_Strict):
