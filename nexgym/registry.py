@@ -74,8 +74,16 @@ def load_catalog_spec(name_or_id: str) -> HierarchySpec:
     return _load(path, path.stat().st_mtime)
 
 
-def make_from_catalog(name: str, **kwargs: Any) -> gym.Env:
-    """Entry point of every catalog id: build a :class:`~nexgym.env.NexEnv`."""
+def make_from_catalog(name: str, *, remote: str | None = None, **kwargs: Any) -> gym.Env:
+    """Entry point of every catalog id: build a :class:`~nexgym.env.NexEnv`.
+
+    With ``remote="http://host:port"`` the env runs on a ``nexgym serve-env`` server
+    instead (a :class:`~nexgym.remote.RemoteEnv`; ``kwargs`` go to the server's session).
+    """
+    if remote is not None:
+        from nexgym.remote.client import RemoteEnv
+
+        return RemoteEnv(remote, env_id(name), **kwargs)
     from nexgym.env import NexEnv
 
     return NexEnv(load_catalog_spec(name), **kwargs)

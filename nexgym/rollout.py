@@ -65,11 +65,14 @@ def apply_noise(env: gym.Env[str, str], noise: str | os.PathLike[str] | None) ->
     if noise is None or str(noise) == "none":
         return env
     from nexgym.wrappers.faults import ToolFaults
-    from nexgym.wrappers.latency import Latency
+    from nexgym.wrappers.latency import Latency, load_profile
 
     recorded = os.fspath(noise)  # a name or path (not the profile) keeps env.spec serializable
     env = Latency(env, recorded)
-    return ToolFaults(env, recorded, outage_rate=REALISTIC_OUTAGE_RATE)
+    # a profile fitted from episodes carries its own outage rate; others use the constant
+    fitted = load_profile(recorded).outage_rate
+    outage_rate = REALISTIC_OUTAGE_RATE if fitted is None else fitted
+    return ToolFaults(env, recorded, outage_rate=outage_rate)
 
 
 def make_rollout_env(

@@ -31,22 +31,33 @@ import difflib
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from nexgym.error import SpecError
+from nexgym.serverspec import MCP_DOMAIN, McpServerSpec
 
 __all__ = [
+    "AGENT_TOOL",
     "BUILTIN_TOOLS",
+    "MCP_DOMAIN",
+    "SUBAGENT_CALLS",
     "AgentSpec",
     "HierarchySpec",
     "Limits",
+    "McpServerSpec",
     "TopologyParams",
     "load_spec",
 ]
 
+#: How an agent calls its sub-agents: one tool per sub-agent (``flights(task=...)``),
+#: or NexAU's one ``Agent`` tool (``Agent(sub_agent_name="flights", message=...)``).
+SubagentCall = Literal["per_agent", "agent_tool"]
+SUBAGENT_CALLS: tuple[str, ...] = ("per_agent", "agent_tool")
+#: The name of the one delegation tool of the ``agent_tool`` call form (NexAU's).
+AGENT_TOOL = "Agent"
 #: Tools every agent has without declaring them.
 BUILTIN_TOOLS: tuple[str, ...] = ("finish",)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
@@ -135,6 +146,10 @@ class HierarchySpec(_Strict):
     agents: tuple[AgentSpec, ...] = Field(min_length=1)
     topology_params: TopologyParams = TopologyParams()
     limits: Limits = Limits()
+    #: ``per_agent`` (one tool per sub-agent) or ``agent_tool`` (NexAU's one ``Agent`` tool).
+    subagent_call: SubagentCall = "per_agent"
+    #: MCP servers whose tools the env offers (``domain: mcp``; see :class:`McpServerSpec`).
+    mcp_servers: tuple[McpServerSpec, ...] = ()
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("name")
@@ -257,6 +272,9 @@ class HierarchySpec(_Strict):
     def _domain_problems(self) -> Iterator[str]:
         from nexgym.envs.domains import DOMAINS, domain_class
 
+        if self.mcp_servers or self.domain == MCP_DOMAIN:
+            yield from self._server_problems()
+            return
         if self.domain not in DOMAINS:
             yield f"domain: unknown domain {self.domain!r}{_suggest(self.domain, DOMAINS)}"
             return
@@ -268,6 +286,32 @@ class HierarchySpec(_Strict):
                         f"agents[{i}].tools[{j}]: domain {self.domain!r} has no tool {tool!r}"
                         f"{_suggest(tool, domain_tools)}"
                     )
+
+    def _server_problems(self) -> Iterator[str]:
+        """A ``domain: mcp`` spec: servers declared, roles named, no domain tools listed."""
+        if self.domain != MCP_DOMAIN:
+            yield (
+                f"domain: a spec with mcp_servers has domain {MCP_DOMAIN!r}, got "
+                f"{self.domain!r}; its tools come from the servers"
+            )
+        if not self.mcp_servers:
+            yield "mcp_servers: domain 'mcp' needs at least one server; declare one"
+        names = [s.name for s in self.mcp_servers]
+        for i, server in enumerate(self.mcp_servers):
+            if names.index(server.name) != i:
+                yield f"mcp_servers[{i}].name: duplicate server name {server.name!r}"
+            for j, role in enumerate(server.agents):
+                if role not in self.agent_names:
+                    yield (
+                        f"mcp_servers[{i}].agents[{j}]: no agent is called {role!r}"
+                        f"{_suggest(role, self.agent_names)}"
+                    )
+        for i, agent in enumerate(self.agents):
+            if agent.tools:
+                yield (
+                    f"agents[{i}].tools: with domain 'mcp' the tools come from the servers; "
+                    "list the agent in mcp_servers[].agents instead"
+                )
 
     # -- YAML ------------------------------------------------------------------------
 

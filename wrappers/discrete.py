@@ -32,6 +32,7 @@ from nexgym.envs.domains.base import Domain
 
 from nexgym.error import ConfigError
 from nexgym.policies.oracle import report
+from nexgym.runtime.menus import delegation
 from nexgym.tools import ToolCall
 
 __all__ = ["DiscreteActions", "admissible_actions", "answer_candidates", "as_index"]
@@ -214,7 +215,7 @@ def admissible_actions(
         return []
     agent = runtime.spec.agent(role)
     delegations = [
-        ToolCall(child, {"task": _assignment(runtime, role)}) for child in agent.sub_agents
+        delegation(runtime.spec, child, _assignment(runtime, role)) for child in agent.sub_agents
     ]
     # a peer team's root also merges or selects its peers' work (nexgym.topology.peers)
     combine = getattr(runtime, "combination_calls", None)

@@ -21,6 +21,7 @@ COMMANDS = {
     "rollout": "rollout",
     "synth": "synth",
     "serve-mcp": "serve_mcp",
+    "serve-env": "serve_env",
     "bench": "bench",
     "train": "train",
 }

@@ -29,7 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.mcp.calllog import CallLog, CallRecord, read_call_logs
 
-__all__ = ["LatencyModel", "NoiseProfile", "SampledOutcome", "ToolNoise", "profile_names"]
+__all__ = [
+    "LatencyModel",
+    "NoiseProfile",
+    "Provenance",
+    "SampledOutcome",
+    "ToolNoise",
+    "profile_names",
+]
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 #: Latencies below this are clamped before taking logs (a clock can read 0).
@@ -37,6 +44,30 @@ MIN_LOG_SECONDS = 1e-6
 #: Distinct error texts kept per tool when fitting.
 MAX_ERROR_MESSAGES = 5
 DEFAULT_ERROR = "the tool server reported an internal error"
+#: Fewest calls :meth:`NoiseProfile.fit` accepts by default (rates from fewer are noise).
+MIN_RECORDS = 30
+#: Consecutive unanswered calls of one server in an episode that count as an outage.
+OUTAGE_RUN = 2
+
+
+class Provenance(BaseModel):
+    """Where a fitted profile's numbers come from.
+
+    Attributes:
+        calls: logged calls fitted.
+        servers: calls per server.
+        policies: calls per policy that made them (``""`` when the log does not say).
+        episodes: distinct episodes among the calls (0 when the log has no episode ids).
+        outage_episodes: episodes with an outage (see :attr:`NoiseProfile.outage_rate`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    calls: int = Field(ge=0)
+    servers: dict[str, int] = Field(default_factory=dict)
+    policies: dict[str, int] = Field(default_factory=dict)
+    episodes: int = Field(default=0, ge=0)
+    outage_episodes: int = Field(default=0, ge=0)
 
 
 class LatencyModel(BaseModel):
@@ -138,6 +169,10 @@ class NoiseProfile(BaseModel):
         timeout_seconds: seconds a timed-out call costs on the virtual clock.
         default: the noise of any tool not in ``tools``.
         tools: tool name -> its noise.
+        outage_rate: fraction of logged episodes in which a server left
+            ``OUTAGE_RUN`` or more calls in a row unanswered (timeouts, a dead server);
+            None when the log has no episode ids.
+        provenance: how many calls from which servers and policies were fitted.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -147,6 +182,9 @@ class NoiseProfile(BaseModel):
     timeout_seconds: float = Field(default=10.0, gt=0.0, allow_inf_nan=False)
     default: ToolNoise
     tools: dict[str, ToolNoise] = Field(default_factory=dict)
+    #: fitted probability that an episode meets a server outage (None: not fitted)
+    outage_rate: float | None = Field(default=None, ge=0.0, le=1.0)
+    provenance: Provenance | None = None
 
     # -- sampling ----------------------------------------------------------------------
 
@@ -184,6 +222,7 @@ class NoiseProfile(BaseModel):
         name: str = "fitted",
         description: str = "",
         min_calls: int = 5,
+        min_records: int = MIN_RECORDS,
     ) -> NoiseProfile:
         """Fit a profile to logged calls.
 
@@ -196,15 +235,26 @@ class NoiseProfile(BaseModel):
             name: the profile's name.
             description: where the logs come from.
             min_calls: calls a tool needs for its own entry.
+            min_records: calls the whole log needs; a smaller log is refused.
 
         Raises:
-            ConfigError: for a malformed log (naming the file, line and field) or no calls.
+            ConfigError: for a malformed log (naming the file, line and field), or a log
+                with fewer than ``min_records`` calls.
         """
-        if min_calls < 1:
-            raise ConfigError(f"expected min_calls >= 1, got {min_calls!r}")
+        if min_calls < 1 or min_records < 1:
+            raise ConfigError(
+                f"expected min_calls >= 1 and min_records >= 1, got {min_calls!r} and "
+                f"{min_records!r}"
+            )
         records = read_call_logs(call_logs)
         if not records:
             raise ConfigError("expected at least one call record to fit a noise profile, got none")
+        if len(records) < min_records:
+            raise ConfigError(
+                f"expected at least {min_records} call records to fit a noise profile, got "
+                f"{len(records)}; record more episodes (or lower min_records knowingly: "
+                "rates fitted on few calls are mostly noise)"
+            )
         by_tool: dict[str, list[CallRecord]] = {}
         for record in records:
             by_tool.setdefault(record.tool, []).append(record)
@@ -215,9 +265,12 @@ class NoiseProfile(BaseModel):
             description = f"fitted on {len(records)} calls" + (
                 f" to {', '.join(servers)}" if servers else ""
             )
+        provenance, outage_rate = _provenance(records)
         return cls(
             name=name,
             description=description,
+            outage_rate=outage_rate,
+            provenance=provenance,
             timeout_seconds=max(timeout_seconds, MIN_LOG_SECONDS),
             default=_fit_tool(records),
             tools={
@@ -283,6 +336,37 @@ class NoiseProfile(BaseModel):
 def profile_names() -> list[str]:
     """Names of the profiles shipped with nexgym."""
     return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+
+
+def _provenance(records: list[CallRecord]) -> tuple[Provenance, float | None]:
+    """The log's provenance, and its outage rate (None without episode ids)."""
+    episodes: dict[str, list[CallRecord]] = {}
+    for record in records:
+        if record.episode is not None:
+            episodes.setdefault(record.episode, []).append(record)
+    outages = sum(_has_outage(calls) for calls in episodes.values())
+    provenance = Provenance(
+        calls=len(records),
+        servers=dict(sorted(Counter(r.server for r in records).items())),
+        policies=dict(sorted(Counter(r.policy for r in records).items())),
+        episodes=len(episodes),
+        outage_episodes=outages,
+    )
+    return provenance, (outages / len(episodes) if episodes else None)
+
+
+def _has_outage(calls: list[CallRecord]) -> bool:
+    """Whether one server left ``OUTAGE_RUN`` calls in a row unanswered in this episode.
+
+    Only unanswered calls count (timeouts, a server that died): an error answer may be
+    the agent's own mistake (bad arguments), not the server's absence.
+    """
+    runs: dict[str, int] = {}
+    for call in sorted(calls, key=lambda r: r.timestamp):
+        runs[call.server] = runs.get(call.server, 0) + 1 if call.timed_out else 0
+        if runs[call.server] >= OUTAGE_RUN:
+            return True
+    return False
 
 
 def _fit_tool(records: list[CallRecord]) -> ToolNoise:

@@ -48,6 +48,8 @@ class CallRecord(BaseModel):
         error: the error text when ``ok`` is False.
         result_bytes: size of the result text in bytes (0 when there is none).
         timestamp: Unix time the call started.
+        policy: what made the call (``oracle``, ``oracle@0.3``, ``random``, ...), if known.
+        episode: an id of the episode the call belongs to (for the outage rate), if known.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -61,6 +63,8 @@ class CallRecord(BaseModel):
     error: str | None = None
     result_bytes: int = Field(default=0, ge=0)
     timestamp: float = Field(default_factory=time.time)
+    policy: str = ""
+    episode: str | None = None
 
     @property
     def outcome(self) -> str:

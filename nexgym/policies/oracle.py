@@ -16,7 +16,7 @@ from typing import Any
 from nexgym.envs.domains.base import Plan
 from nexgym.policies.aggregator import aggregator_call
 from nexgym.policies.random import random_call
-from nexgym.runtime.menus import siblings
+from nexgym.runtime.menus import delegation, siblings
 from nexgym.tools import ToolCall, render_result
 
 __all__ = ["OraclePolicy", "plan_progress", "report"]
@@ -97,7 +97,7 @@ class OraclePolicy:
                         if not any(h in reach for h in spec.holders(later.name)):
                             break
                         segment.append(later)
-                    return ToolCall(child, {"task": _describe(segment)})
+                    return delegation(spec, child, _describe(segment))
             note = _handoff(runtime, role, step, done, len(plan))
             if note is not None:
                 return note

@@ -29,6 +29,7 @@ from nexgym.runtime.backends import InProcessBackend, ToolBackend
 from nexgym.runtime.callstack import CallStack
 from nexgym.runtime.execution import Middleware, run_call
 from nexgym.runtime.frames import (
+    AGENT,
     DELEGATE,
     FINISH,
     MESSAGE,
@@ -63,7 +64,7 @@ MAX_RESULT_CHARS = 8_000
 MAX_ECHO_CHARS = 2_000
 _NO_CAP = 10**9  # the rounds limit of a topology that has none
 #: The built-in tool that validates the arguments of each non-domain menu entry kind.
-_BUILT_IN = {"subagent": DELEGATE, "finish": FINISH, "message": MESSAGE}
+_BUILT_IN = {"subagent": DELEGATE, "agent_tool": AGENT, "finish": FINISH, "message": MESSAGE}
 #: The one argument of the built-in tools that take one.
 _SOLE = {"subagent": "task", "finish": "answer"}
 #: Argument values no tool can change (a call's own dict is not the tool's: it gets **kwargs).
@@ -308,7 +309,10 @@ class Runtime(CallStack):
         entry = None
         if isinstance(parsed, ToolCall):
             entry = self._menus[frame.agent.name].entries.get(parsed.name)
-        if entry is None or entry.kind != "subagent" or entry.target != source:
+        target = entry.target if entry is not None else None
+        if entry is not None and entry.kind == "agent_tool" and isinstance(parsed, ToolCall):
+            target = parsed.arguments.get("sub_agent_name")
+        if entry is None or entry.kind not in ("subagent", "agent_tool") or target != source:
             self.accepted.append(source)
 
     def _dispatch(self, frame: Frame, call: ToolCall, text: Any) -> ActOutcome:
@@ -338,6 +342,14 @@ class Runtime(CallStack):
                 return self._invalid(
                     frame, text, f"'to' must be one of {peers}, got {arguments['to']!r}"
                 )
+            if kind == "agent_tool" and arguments["sub_agent_name"] not in frame.agent.sub_agents:
+                children = ", ".join(frame.agent.sub_agents)
+                return self._invalid(
+                    frame,
+                    text,
+                    f"'sub_agent_name' must be one of {children}, "
+                    f"got {arguments['sub_agent_name']!r}",
+                )
         call_id = f"call_{self._next_call}"
         self._next_call += 1
         # encoded when the history is read, unless a domain tool could change a container
@@ -356,6 +368,9 @@ class Runtime(CallStack):
             return _MESSAGED
         if kind == "subagent":
             return self._delegate(frame, entry.target, call_id, arguments["task"])
+        if kind == "agent_tool":
+            child, task = arguments["sub_agent_name"], arguments["message"]
+            return self._delegate(frame, child, call_id, task)
         result = self._run_tool(role, ToolCall(entry.target, arguments), frame.span.id)
         text_out = result.render()
         if len(text_out) > MAX_RESULT_CHARS:

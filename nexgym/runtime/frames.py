@@ -16,6 +16,7 @@ from nexgym.spec import AgentSpec
 from nexgym.tools import Tool, ToolCall
 
 __all__ = [
+    "AGENT",
     "DELEGATE",
     "FINISH",
     "MESSAGE",
@@ -52,6 +53,16 @@ def _delegate(_: Any, task: str) -> str:
     return task
 
 
+def _agent(_: Any, sub_agent_name: str, message: str) -> str:
+    """Hand a sub-task to one of your sub-agents; its final answer comes back as the result.
+
+    Args:
+        sub_agent_name: the sub-agent to call.
+        message: what the sub-agent should do, with every detail it needs.
+    """
+    return message
+
+
 def _message(_: Any, to: str, text: str) -> str:
     """Send a note to a fellow worker; they see it the next time they act.
 
@@ -64,6 +75,8 @@ def _message(_: Any, to: str, text: str) -> str:
 
 FINISH = Tool(_finish, name="finish")
 DELEGATE = Tool(_delegate, name="delegate")
+#: NexAU's one delegation tool (the ``agent_tool`` call form of a spec).
+AGENT = Tool(_agent, name="Agent")
 MESSAGE = Tool(_message, name="message")
 
 
@@ -152,6 +165,6 @@ class ActOutcome:
 class MenuEntry:
     """One name a role may call: a domain tool, a sub-agent, ``message`` or ``finish``."""
 
-    kind: Literal["tool", "subagent", "message", "finish"]
-    target: str  # the real tool or agent name
+    kind: Literal["tool", "subagent", "agent_tool", "message", "finish"]
+    target: str  # the real tool or agent name ("" for the Agent tool: the call names it)
     schema: dict[str, Any] = field(default_factory=dict)

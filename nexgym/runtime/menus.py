@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from nexgym.envs.domains.base import Domain
-from nexgym.runtime.frames import DELEGATE, FINISH, MESSAGE, MenuEntry
+from nexgym.runtime.frames import AGENT, DELEGATE, FINISH, MESSAGE, MenuEntry
 from nexgym.runtime.prompts import example_call, system_prompt
-from nexgym.spec import HierarchySpec
-from nexgym.tools import function_schema
+from nexgym.spec import AGENT_TOOL, HierarchySpec
+from nexgym.tools import ToolCall, function_schema
 
-__all__ = ["RoleMenu", "build_menus", "siblings"]
+__all__ = ["RoleMenu", "agent_tool_schema", "build_menus", "delegation", "siblings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,22 @@ def siblings(spec: HierarchySpec) -> dict[str, tuple[str, ...]]:
             others = tuple(c for c in agent.sub_agents if c != child)
             out[child] = tuple(dict.fromkeys(out.get(child, ()) + others))
     return out
+
+
+def delegation(spec: HierarchySpec, child: str, task: str) -> ToolCall:
+    """The call that hands ``task`` to sub-agent ``child`` in the spec's call form."""
+    if spec.subagent_call == "agent_tool":
+        return ToolCall(AGENT_TOOL, {"sub_agent_name": child, "message": task})
+    return ToolCall(child, {"task": task})
+
+
+def agent_tool_schema(spec: HierarchySpec, children: tuple[str, ...]) -> dict[str, Any]:
+    """The schema of the ``Agent`` tool of a role whose sub-agents are ``children``."""
+    params = json.loads(json.dumps(AGENT.parameters))
+    params["properties"]["sub_agent_name"]["enum"] = list(children)
+    listing = "; ".join(f"{c} ({spec.agent(c).summary().rstrip('.')})" for c in children)
+    description = f"{AGENT.description} Your sub-agents: {listing}."
+    return function_schema(AGENT_TOOL, description, params)
 
 
 def build_menus(
@@ -61,9 +78,13 @@ def build_menus(
             shown = renames.get(name, name)
             desc = descriptions.get(name, tool.description)
             entries[shown] = MenuEntry("tool", name, function_schema(shown, desc, tool.parameters))
-        for child in agent.sub_agents:
-            schema = function_schema(child, spec.agent(child).summary(), DELEGATE.parameters)
-            entries[child] = MenuEntry("subagent", child, schema)
+        if spec.subagent_call == "agent_tool" and agent.sub_agents:
+            schema = agent_tool_schema(spec, agent.sub_agents)
+            entries[AGENT_TOOL] = MenuEntry("agent_tool", "", schema)
+        else:
+            for child in agent.sub_agents:
+                schema = function_schema(child, spec.agent(child).summary(), DELEGATE.parameters)
+                entries[child] = MenuEntry("subagent", child, schema)
         if peers.get(agent.name):
             params = json.loads(json.dumps(MESSAGE.parameters))
             params["properties"]["to"]["enum"] = list(peers[agent.name])
@@ -72,7 +93,12 @@ def build_menus(
         entries["finish"] = MenuEntry("finish", "finish", FINISH.schema())
         schemas = [e.schema for e in entries.values()]
         prompt = system_prompt(
-            agent.name, agent.role, domain.description, schemas, bool(agent.sub_agents)
+            agent.name,
+            agent.role,
+            domain.description,
+            schemas,
+            bool(agent.sub_agents),
+            agent_tool=spec.subagent_call == "agent_tool",
         )
         menus[agent.name] = RoleMenu(entries, prompt, example_call(schemas[0]))
     return menus

@@ -21,15 +21,28 @@ def system_prompt(
     domain_description: str,
     schemas: list[dict[str, Any]],
     has_subagents: bool,
+    *,
+    agent_tool: bool = False,
 ) -> str:
-    """The first text an agent sees: who it is, its tools as JSON schemas, the call format."""
+    """The first text an agent sees: who it is, its tools as JSON schemas, the call format.
+
+    ``agent_tool`` says the sub-agents are called through the one ``Agent`` tool
+    (NexAU's form) rather than each under its own name.
+    """
     tools = "\n".join(json.dumps(s) for s in schemas)
-    subagents = (
-        'Agents listed among your tools are called the same way, with a "task" argument '
-        "that says what they should do; their final answer comes back as the result.\n"
-        if has_subagents
-        else ""
-    )
+    if not has_subagents:
+        subagents = ""
+    elif agent_tool:
+        subagents = (
+            'Your sub-agents are called through the Agent tool, with "sub_agent_name" and a '
+            '"message" that says what they should do; their final answer comes back as the '
+            "result.\n"
+        )
+    else:
+        subagents = (
+            'Agents listed among your tools are called the same way, with a "task" argument '
+            "that says what they should do; their final answer comes back as the result.\n"
+        )
     return (
         f"You are {agent_name}, an agent working on {domain_description}.\n{role.strip()}\n\n"
         f"# Tools\nYou may call these tools, given as JSON schemas:\n<tools>\n{tools}\n</tools>\n\n"

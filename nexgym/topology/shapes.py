@@ -248,7 +248,12 @@ def prepare_spec(
     A spec written with a peer topology that is not a team of peers (a root holding no
     tools over peers that hold the same tools and no sub-agents), for example a tree
     labelled ``decentralized``, is re-shaped too: the DSL field alone selects the topology.
+    A spec with ``mcp_servers`` gets its servers' tools first (:mod:`nexgym.mcpdomain`).
     """
+    if spec.mcp_servers:
+        from nexgym.mcpdomain import bind_servers
+
+        spec = bind_servers(spec)
     if isinstance(topology_params, TopologyParams):
         topology_params = topology_params.model_dump(exclude_none=True)
     extra = dict(topology_params or {})

@@ -26,9 +26,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core contracts", ("nexgym.error", "nexgym.tools")),
     ("domains", ("nexgym.envs",)),
     # the topology registry names runtimes as strings: it imports nothing above the spec
-    ("spec", ("nexgym.spec", "nexgym.topology.registry")),
+    ("spec", ("nexgym.spec", "nexgym.serverspec", "nexgym.topology.registry")),
     ("runtime", ("nexgym.runtime",)),
-    ("topologies and MCP bridge", ("nexgym.topology", "nexgym.mcp")),
+    # a spec's own MCP servers become a domain when the spec is prepared for a view
+    ("topologies and MCP bridge", ("nexgym.topology", "nexgym.mcp", "nexgym.mcpdomain")),
     (
         "views",
         (

@@ -85,7 +85,7 @@ def test_min_calls_leaves_rare_tools_to_the_default(tmp_path):
         {"tool": "rare", "argument_bytes": 1, "latency": 0.5, "ok": True},
         {"tool": "rare", "argument_bytes": 1, "latency": 0.7, "ok": False, "error": "x"},
     ]
-    profile = NoiseProfile.fit(records, min_calls=5)
+    profile = NoiseProfile.fit(records, min_calls=5, min_records=2)
     assert profile.tools == {} and profile.default.error_rate == 0.5
 
 
