@@ -16,6 +16,7 @@ import numpy as np
 from gymnasium import spaces
 
 from nexgym.error import ConfigError
+from nexgym.spaces import UnicodeText
 
 __all__ = ["decode_value", "encode_value", "jsonable", "space_from_json", "space_to_json"]
 
@@ -28,6 +29,12 @@ def space_to_json(space: spaces.Space[Any]) -> dict[str, Any]:
     Raises:
         ConfigError: a space of another kind (it cannot be served).
     """
+    if isinstance(space, UnicodeText):  # every scalar value: no charset to send
+        return {
+            "type": "UnicodeText",
+            "min_length": space.min_length,
+            "max_length": space.max_length,
+        }
     if isinstance(space, spaces.Text):
         return {
             "type": "Text",
@@ -62,6 +69,8 @@ def space_to_json(space: spaces.Space[Any]) -> dict[str, Any]:
 def space_from_json(data: dict[str, Any]) -> spaces.Space[Any]:
     """The space :func:`space_to_json` described."""
     kind = data.get("type")
+    if kind == "UnicodeText":
+        return UnicodeText(data["max_length"], min_length=data["min_length"])
     if kind == "Text":
         return spaces.Text(
             max_length=data["max_length"], min_length=data["min_length"], charset=data["charset"]

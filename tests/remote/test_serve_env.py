@@ -151,7 +151,7 @@ def test_websocket_session(server: str) -> None:
 
         early = ask({"op": "reset"})
         assert early["ok"] is False and "expected {'op': 'open'} first" in early["error"]["message"]
-        assert ask({"op": "open"})["action_space"]["type"] == "Text"
+        assert ask({"op": "open"})["action_space"]["type"] == "UnicodeText"
         assert health(server)["sessions"] == 1
         assert ask({"op": "reset", "seed": 0})["observation"] == want_obs
         step = ask({"op": "step", "action": "not a call"})
