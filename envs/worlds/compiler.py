@@ -132,7 +132,7 @@ class WorldDomain(Domain):
                         target = str(f.entity)
                         if target not in ids_of:
                             ids_of[target] = {r["id"] for r in world.records(target)}
-                        if row[f.name] not in ids_of[target]:
+                        if row[f.name] is not None and row[f.name] not in ids_of[target]:
                             problems.append(f"{row['id']}.{f.name} refers to missing {row[f.name]}")
         return problems
 

@@ -76,16 +76,36 @@ def _pick(rng: np.random.Generator, rows: list[dict[str, Any]], touched: set[str
     return row
 
 
-def _plans(finders: _Finders, row: dict[str, Any], acts: list[Plan]) -> tuple[Plan, ...]:
-    """Plan k: the k-th way to find the record, the k-th way to act, a confirmation."""
-    ways = finders.ways(row) or [()]
-    n = max(len(ways), len(acts))
-    plans = []
-    for k in range(min(n, 2)):
-        find = ways[min(k, len(ways) - 1)]
-        act = acts[min(k, len(acts) - 1)]
-        plans.append(find + act + (finders.confirm(row["id"]) if k == 0 else ()))
-    return tuple(plans)
+def _plans(finders: _Finders, rows: list[dict[str, Any]], acts: list[Plan]) -> tuple[Plan, ...]:
+    """The first way to find the records, act and confirm; and a tool-disjoint second plan.
+
+    The second plan finds the records another way and acts through another tool of the
+    same effect; it is offered only when the world has both, so that blocking any one
+    tool of the first plan leaves the goal solvable.
+    """
+    ways = [finders.ways(row) or [()] for row in rows]
+    first = (
+        *(call for w in ways for call in w[0]),
+        *acts[0],
+        *(call for row in rows for call in finders.confirm(row["id"])),
+    )
+    if len(acts) < 2 or any(len(w) < 2 for w in ways):
+        return (first,)
+    second = (*(call for w in ways for call in w[1]), *acts[1])
+    if {c.name for c in first} & {c.name for c in second}:
+        return (first,)
+    return (first, second)
+
+
+def _alternatives(spec: WorldSpec, tool: ToolSpec, field: str | None = None) -> list[ToolSpec]:
+    """Other tools with the same effect as ``tool`` (on ``field``, for an update)."""
+    out = []
+    for t in spec.tools:
+        if t is tool or t.entity != tool.entity:
+            continue
+        if (tool.op == "update" and t.op == "update" and field in t.fields) or (tool.op in ("transfer", "note") and t.op == tool.op and t.field == tool.field):
+            out.append(t)
+    return out
 
 
 def _record_check(entity: str, record: str, field: str, value: Any) -> Callable[..., bool]:
@@ -138,7 +158,7 @@ def _transition(spec: WorldSpec, tool: ToolSpec) -> GoalMaker:
         return Goal(
             text,
             _record_check(entity.name, row["id"], status.name, tool.to),
-            _plans(finders, row, acts),
+            _plans(finders, [row], acts),
         )
 
     return make
@@ -150,19 +170,20 @@ def _update(spec: WorldSpec, tool: ToolSpec) -> GoalMaker:
 
     def make(rng: np.random.Generator, world: WorldState, touched: set[str]) -> Goal:
         field = entity.field(tool.fields[int(rng.integers(0, len(tool.fields)))])
-        if field.type == "status":
-            raise NoGoal  # status changes are the transition goals'
         rows = world.records(entity.name)
         row = _pick(rng, rows, touched)
         value = _new_value(rng, spec, entity, field.name, row, world)
         key = id_parameter(entity.name)
-        acts: list[Plan] = [(ToolCall(tool.name, {key: row["id"], field.name: value}),)]
+        acts: list[Plan] = [
+            (ToolCall(t.name, {key: row["id"], field.name: value}),)
+            for t in [tool, *_alternatives(spec, tool, field.name)[:1]]
+        ]
         shown = f"{value:.2f}" if isinstance(value, float) else str(value)
         text = f"Change the {field.name.replace('_', ' ')} of {finders.describe(row)} to {shown}."
         return Goal(
             text,
             _record_check(entity.name, row["id"], field.name, value),
-            _plans(finders, row, acts),
+            _plans(finders, [row], acts),
         )
 
     return make
@@ -185,7 +206,7 @@ def _new_value(
         if not targets:
             raise NoGoal
         return targets[int(rng.integers(0, len(targets)))]
-    if field.type in ("enum",):
+    if field.type in ("enum", "status"):
         options = [v for v in field.values if v != row[name]]
         if not options:
             raise NoGoal
@@ -219,17 +240,11 @@ def _transfer(spec: WorldSpec, tool: ToolSpec) -> GoalMaker:
         if field.type == "money":
             amount = float(amount)
         key = id_parameter(entity.name)
-        act = (
-            ToolCall(
-                tool.name,
-                {f"from_{key}": source["id"], f"to_{key}": target["id"], "amount": amount},
-            ),
-        )
-        ways_a, ways_b = finders.ways(source) or [()], finders.ways(target) or [()]
-        plans = tuple(
-            ways_a[min(k, len(ways_a) - 1)] + ways_b[min(k, len(ways_b) - 1)] + act
-            for k in range(min(2, max(len(ways_a), 1)))
-        )
+        moved = {f"from_{key}": source["id"], f"to_{key}": target["id"], "amount": amount}
+        acts: list[Plan] = [
+            (ToolCall(t.name, moved),) for t in [tool, *_alternatives(spec, tool)[:1]]
+        ]
+        plans = _plans(finders, [source, target], acts)
         text = (
             f"Move {amount:g} {field.name.replace('_', ' ')} from {finders.describe(source)} "
             f"to {finders.describe(target)}."
@@ -303,9 +318,10 @@ def _note(spec: WorldSpec, tool: ToolSpec) -> GoalMaker:
         from nexgym.envs.worlds.store import PHRASES
 
         text_value = PHRASES[int(rng.integers(0, len(PHRASES)))]
-        act: Plan = (
-            ToolCall(tool.name, {id_parameter(entity.name): row["id"], "text": text_value}),
-        )
+        noted = {id_parameter(entity.name): row["id"], "text": text_value}
+        acts: list[Plan] = [
+            (ToolCall(t.name, noted),) for t in [tool, *_alternatives(spec, tool)[:1]]
+        ]
 
         def check(w: WorldState, answer: str | None) -> bool:
             notes = w.rows(
@@ -314,7 +330,7 @@ def _note(spec: WorldSpec, tool: ToolSpec) -> GoalMaker:
             return any(text_value.lower() in n["text"].lower() for n in notes)
 
         text = f"Add the note {text_value!r} to {finders.describe(row)}."
-        return Goal(text, check, _plans(finders, row, [act]))
+        return Goal(text, check, _plans(finders, [row], acts))
 
     return make
 

@@ -267,6 +267,8 @@ class _Builder:
             return EPOCH.isoformat()
         if field.type == "time":
             return "09:00"
+        if field.type == "ref":
+            return None  # not set yet (a new book has no borrower)
         return ""
 
     def update(self) -> Tool:

@@ -59,7 +59,7 @@ def test_transition_with_unknown_status() -> None:
 def test_transfer_that_can_never_succeed() -> None:
     data = vet()
     data["entities"][2]["fields"][1]["max"] = 0
-    assert "tools[9]: can never succeed" in problems(data)
+    assert "tools[10]: can never succeed" in problems(data)
 
 
 def test_unknown_entity_and_field() -> None:
@@ -85,7 +85,7 @@ def test_not_a_mapping() -> None:
 def test_a_transfer_needs_two_records() -> None:
     data = vet()
     data["entities"][2]["counts"] = [1, 1, 1]
-    assert "tools[9]: a transfer needs two records of 'medicine'" in problems(data)
+    assert "tools[10]: a transfer needs two records of 'medicine'" in problems(data)
 
 
 def test_a_tool_no_world_can_use_is_rejected_at_verification() -> None:
@@ -102,5 +102,5 @@ def test_a_tool_no_world_can_use_is_rejected_at_verification() -> None:
         }
     )
     spec = WorldSpec.from_dict(data)  # valid as declared ...
-    with pytest.raises(WorldSpecError, match=r"tools\[12\] \(move_ward\): can never succeed"):
+    with pytest.raises(WorldSpecError, match=r"tools\[14\] \(move_ward\): can never succeed"):
         verify_world(compile_world(spec))  # ... but no world lets it act
