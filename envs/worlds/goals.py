@@ -103,7 +103,9 @@ def _alternatives(spec: WorldSpec, tool: ToolSpec, field: str | None = None) -> 
     for t in spec.tools:
         if t is tool or t.entity != tool.entity:
             continue
-        if (tool.op == "update" and t.op == "update" and field in t.fields) or (tool.op in ("transfer", "note") and t.op == tool.op and t.field == tool.field):
+        same_update = tool.op == "update" and t.op == "update" and field in t.fields
+        same_move = tool.op in ("transfer", "note") and t.op == tool.op and t.field == tool.field
+        if same_update or same_move:
             out.append(t)
     return out
 
