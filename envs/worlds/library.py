@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = [
     "build_world_domain",
     "cache_dir",
+    "hand_written",
+    "is_world",
     "packaged_world_names",
     "packaged_world_path",
     "resolve_class",
@@ -40,6 +42,21 @@ def _packaged() -> dict[str, Path]:
         for path in sorted((_ROOT / folder).glob("*.yaml")):
             out.setdefault(path.stem, path)
     return out
+
+
+def is_world(target: object) -> bool:
+    """Whether a :data:`~nexgym.envs.domains.DOMAINS` entry is a compiled world."""
+    if isinstance(target, str):
+        return target.startswith("nexgym.envs.worlds.")
+    return getattr(target, "world_spec", None) is not None
+
+
+def hand_written(name: str, target: object) -> bool:
+    """Whether a registered domain is hand-written: built in, third party, or ``specs/``."""
+    if not is_world(target):
+        return True
+    path = _packaged().get(name)
+    return path is not None and path.parent.name == "specs"
 
 
 def packaged_world_names() -> list[str]:
