@@ -342,11 +342,14 @@ def choose_or_induce(outline: Outline, source: str, heads: set[str], notes: list
         chosen, error = None, e
     # the persona ("for a nonprofit") is whom the team works for, not what it works on
     persona = set(outline.persona)
-    words = [w for w in source.split() if w.strip(".,;:!?").lower() not in persona]
+    # outline.text is the description translated word by word when it looked foreign
+    words = [w for w in outline.text.split() if w.strip(".,;:!?").lower() not in persona]
     # role titles and their modifiers ("billing specialist") are never work objects
     titles = heads | {w for r in outline.roles for w in r.modifiers}
     induced = induce_world(" ".join(words), sorted(titles), team=outline.team)
-    if induced is None or (chosen is not None and not induced.acting):
+    # a text read word by word from another language keeps words no lexicon knows: they
+    # are not objects, so a matching domain stands
+    if induced is None or (chosen is not None and (not induced.acting or outline.translated)):
         if chosen is None:
             assert error is not None
             raise error

@@ -91,6 +91,7 @@ ROLE_HEADS = word_set(
     recruiter trainer coach cleaner janitor ranger farmer gardener florist tailor
     barber stylist photographer designer journalist translator interpreter broker
     realtor landlord principal registrar dispatcher warden sommelier host hostess
+    guard courier
     """
 )
 

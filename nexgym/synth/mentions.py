@@ -173,6 +173,8 @@ def _head_after(
                 continue
             if not mods and not allow_bare:
                 return None
+            if j + 1 < len(tokens) and tokens[j + 1] in TEAM_NOUNS:
+                return None  # "a courier service", "a nurse station": the team, not a role
             return head, plural, tuple(mods), j + 1
         # "a team lead", "an office manager": a team noun right before a role noun
         team_word = (
