@@ -75,7 +75,11 @@ def make_env(spec_or_text: Any, **kwargs: Any) -> gym.Env:
     ):
         spec = load_spec(spec_or_text)
     else:
+        from nexgym.synth.check import oracle_check
+
         spec = synthesize(str(spec_or_text), seed=int(kwargs.pop("seed", 0)))
+        # executable by construction: a fresh spec is handed out only once solved
+        oracle_check(spec, **kwargs)
     env_spec = gym.envs.registration.EnvSpec(
         id=f"{NAMESPACE}/{spec.name}-v0",
         entry_point="nexgym.env:NexEnv",

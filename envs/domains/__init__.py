@@ -96,3 +96,10 @@ def list_domains() -> list[str]:
 
 for _name, _target in _BUILT_IN.items():
     register_domain(_name, _target)
+
+# Packaged world specs (envs/worlds/): registered from their file names alone, compiled
+# by nexgym.envs.worlds.served at first use.
+from nexgym.envs.worlds.library import packaged_world_names  # noqa: E402
+
+for _name in packaged_world_names():
+    register_domain(_name, f"nexgym.envs.worlds.served:{_name}")

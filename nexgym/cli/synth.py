@@ -43,6 +43,12 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--out", help="catalog folder (default: the package's envs/catalog)")
     parser.add_argument("--domains", nargs="+", help="catalog domains (default: in-process)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for --catalog")
+    parser.add_argument(
+        "--worlds", type=int, help="with --catalog: induce this many worlds and staff each"
+    )
+    parser.add_argument(
+        "--per-world", type=int, default=5, help="with --worlds: hierarchies per world (5)"
+    )
     parser.add_argument("--plot", metavar="PATH", help="with --report: write the PNG here")
     parser.add_argument("--markdown", metavar="PATH", help="with --report: write Markdown here")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -88,6 +94,8 @@ def _one(args: argparse.Namespace) -> int:
 def _catalog(args: argparse.Namespace) -> int:
     from nexgym.synth.catalog import build_catalog, summary
 
+    if args.worlds:
+        return _world_catalog(args)
     build = build_catalog(
         args.count, seed=args.seed, domains=args.domains, out=args.out, jobs=args.jobs
     )
@@ -101,6 +109,26 @@ def _catalog(args: argparse.Namespace) -> int:
     )
     for domain, n in facts["domains"].items():
         print(f"  {domain:<18} {n}")
+    return 0
+
+
+def _world_catalog(args: argparse.Namespace) -> int:
+    from nexgym.synth.worlds import build_world_catalog
+
+    build = build_world_catalog(args.worlds, envs_per_world=args.per_world, seed=args.seed)
+    facts = {
+        "worlds": len(build.worlds),
+        "entries": len(build.written),
+        "rejected": len(build.rejected),
+        "seconds": round(build.seconds, 1),
+    }
+    if args.json:
+        print(json.dumps(facts, indent=2))
+        return 0
+    print(
+        f"wrote {facts['entries']} entries over {facts['worlds']} induced worlds in "
+        f"{facts['seconds']} s ({facts['rejected']} hierarchies rejected)"
+    )
     return 0
 
 

@@ -82,6 +82,10 @@ def _env_float(name: str, default: float) -> float:
 def domain_reference(domain: Domain) -> str:
     """How ``python -m nexgym.mcp.server`` finds the domain: its name or ``module:Class``."""
     cls = type(domain)
+    # a compiled world names the place any process can rebuild it from
+    served = getattr(cls, "server_reference", None)
+    if served:
+        return str(served)
     if domain.name in DOMAINS and domain_class(domain.name) is cls:
         return domain.name
     return f"{cls.__module__}:{cls.__qualname__}"

@@ -122,16 +122,19 @@ EXTERNAL_DOMAINS = frozenset({"gitrepo", "webresearch", "clock"})
 def catalog_domains(*, include_external: bool = False) -> list[str]:
     """The registered domains the catalog is built over.
 
-    Every in-process, deterministic domain of the registry (read at call time, so new
-    domains join the catalog when it is rebuilt); domains with real clocks or
-    third-party servers only with ``include_external``.
+    Every in-process, deterministic hand-written domain of the registry (read at call
+    time, so new domains join the catalog when it is rebuilt); domains with real clocks
+    or third-party servers only with ``include_external``.
     """
     from nexgym.envs.domains import DOMAINS, domain_class
+    from nexgym.envs.worlds.library import is_world
 
+    # compiled worlds enter the catalog from their own specs (see nexgym.synth.worlds)
+    names = [d for d in DOMAINS if not is_world(DOMAINS[d])]
     if include_external:
-        return sorted(DOMAINS)
+        return sorted(names)
     return sorted(
-        d for d in DOMAINS if d not in EXTERNAL_DOMAINS and not domain_class(d).nondeterministic
+        d for d in names if d not in EXTERNAL_DOMAINS and not domain_class(d).nondeterministic
     )
 
 

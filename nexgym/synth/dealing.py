@@ -47,9 +47,39 @@ def deal_tools(index: DomainIndex, root: Node, scope: list[str], *, peers: bool)
                 n.tools.append(tool)
     held = {t for n in nodes for t in n.tools}
     leftover = [t for t in scope if t not in held]
-    if not leftover:
-        return []
-    return _place_leftovers(index, root, nodes, leftover, relative)
+    notes = _place_leftovers(index, root, nodes, leftover, relative) if leftover else []
+    return notes + _respect_forbidden(nodes)
+
+
+def _respect_forbidden(nodes: list[Node]) -> list[str]:
+    """Take from each agent the tools the text forbids it; another agent keeps them."""
+    notes = []
+    for n in nodes:
+        banned = [t for t in n.tools if t in n.forbidden]
+        if not banned:
+            continue
+        n.tools = [t for t in n.tools if t not in n.forbidden]
+        for tool in banned:
+            if any(tool in other.tools for other in nodes):
+                continue
+            # a sibling doing work, else the parent, else any agent allowed the tool
+            family = [*(n.parent.children if n.parent else []), n.parent, *nodes]
+            heir = next(
+                (
+                    m
+                    for m in family
+                    if m is not None
+                    and m is not n
+                    and tool not in m.forbidden
+                    and (m.tools or m is n.parent)
+                ),
+                None,
+            )
+            if heir is None:
+                notes.append(f"only {' '.join(n.title)} could use {tool}, which it may not")
+                continue
+            heir.tools.append(tool)
+    return notes
 
 
 def duty_problems(index: DomainIndex, root: Node) -> list[str]:

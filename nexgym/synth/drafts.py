@@ -51,6 +51,8 @@ class RoleDraft:
     takes_rest: bool = False
     group: int | None = None
     filled: int = 0
+    #: phrases of work this role must not do ("the reader never changes files")
+    forbidden: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
     def is_group(self) -> bool:

@@ -64,7 +64,7 @@ GENERIC = word_set(
     remainder whatever lot lots bit role roles someone somebody setup hierarchy
     system desk office workflow pipeline process level levels layer layers depth
     deep answer answers result results report reports final final decide decides
-    carefully quickly well good small big large simple busy new old first second
+    staff carefully quickly well good small big large simple busy new old first second
     third last next whole entire kept keep keeps best win wins majority meant
     """
 )
@@ -85,6 +85,13 @@ ROLE_HEADS = word_set(
     summarizer organizer organiser treasurer banker teller auditor analyst agent
     courier porter tester debugger programmer coder sysadmin triage responder
     greeter receptionist advisor adviser consultant counselor dba captain foreman
+    vet veterinarian pharmacist nurse doctor physician surgeon dentist therapist
+    teacher tutor professor chef baker waiter waitress bartender barista driver
+    pilot mechanic electrician plumber carpenter lawyer attorney paralegal partner
+    recruiter trainer coach cleaner janitor ranger farmer gardener florist tailor
+    barber stylist photographer designer journalist translator interpreter broker
+    realtor landlord principal registrar dispatcher warden sommelier host hostess
+    guard courier
     """
 )
 

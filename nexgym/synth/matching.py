@@ -384,7 +384,12 @@ def _catalog_index(registry: tuple[tuple[str, object], ...]) -> CatalogIndex:
 
 
 def catalog_index() -> CatalogIndex:
-    """The index of every registered domain (rebuilt when the registry changes)."""
-    from nexgym.envs.domains import DOMAINS
+    """The index of the domains a description is matched against (rebuilt on change).
 
-    return _catalog_index(tuple(sorted(DOMAINS.items())))
+    Those are the hand-written domains and worlds; worlds induced from other texts or
+    generated for the catalog are left out, so that one synthesis never steers the next.
+    """
+    from nexgym.envs.domains import DOMAINS
+    from nexgym.envs.worlds.library import hand_written
+
+    return _catalog_index(tuple(sorted(i for i in DOMAINS.items() if hand_written(*i))))

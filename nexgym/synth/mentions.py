@@ -173,8 +173,14 @@ def _head_after(
                 continue
             if not mods and not allow_bare:
                 return None
+            if j + 1 < len(tokens) and tokens[j + 1] in TEAM_NOUNS:
+                return None  # "a courier service", "a nurse station": the team, not a role
             return head, plural, tuple(mods), j + 1
-        if not is_modifier(tokens[j]):
+        # "a team lead", "an office manager": a team noun right before a role noun
+        team_word = (
+            tokens[j] in TEAM_NOUNS and j + 1 < len(tokens) and head_of(tokens[j + 1]) is not None
+        )
+        if not is_modifier(tokens[j]) and not team_word:
             return None
         mods.append(tokens[j])
         j += 1

@@ -13,9 +13,12 @@ every agent gets a name and a role prompt::
     >>> spec.topology, spec.root
     ('centralized', 'planner')
 
-Parts it cannot match raise :class:`~nexgym.synth.errors.SynthesisError` naming the
-part and listing what exists. What it had to guess is kept in
-``spec.metadata["notes"]``. Every tool of the domain that the description does not
+When no registered domain fits the work the description names, a world is induced
+from its nouns and verbs, compiled and registered (:mod:`nexgym.synth.induce`). Parts
+it cannot place are warnings in ``spec.metadata["notes"]`` (with what exists) on a
+best-effort spec; only a text with no work and no roles in it raises
+:class:`~nexgym.synth.errors.SynthesisError`. A negation after a role ("the reader
+never changes files") binds that role only. Every tool of the domain that the description does not
 rule out ("never deletes files") is held by some agent, so the oracle can solve the
 domain's tasks through the hierarchy.
 """
@@ -30,7 +33,6 @@ import numpy as np
 from nexgym.error import ConfigError
 from nexgym.spec import HierarchySpec
 from nexgym.synth.assign import (
-    choose_domain,
     duty_segments,
     duty_stems,
     explicit_tool_names,
@@ -39,6 +41,7 @@ from nexgym.synth.assign import (
 )
 from nexgym.synth.dealing import deal_tools, duty_problems
 from nexgym.synth.errors import SynthesisError
+from nexgym.synth.induce import choose_or_induce
 from nexgym.synth.lexicon import COLLECTIVE_HEADS, word_set
 from nexgym.synth.matching import DomainIndex, domain_index, stem
 from nexgym.synth.outline import Duty, Outline, read_outline
@@ -75,7 +78,7 @@ def synthesize(
         A validated spec; ``metadata`` records the source text, the seed and notes.
 
     Raises:
-        SynthesisError: a part of the description matches no domain or tool.
+        SynthesisError: the description names no work and no roles, or is empty.
         ConfigError: ``text`` is not a string or ``seed`` not an integer.
     """
     if not isinstance(text, str):
@@ -98,12 +101,14 @@ def synthesize(
     rng = np.random.default_rng(int(seed))
     outline = read_outline(source)
     heads = {r.head for r in outline.roles}
-    chosen = domain or choose_domain(outline.content, text=source, exclude=heads)
+    induced_notes: list[str] = []
+    chosen = domain or choose_or_induce(outline, source, heads, induced_notes)
     index = domain_index(chosen)
     problems = unknown_tool_problems([n for n in explicit_tool_names(source) if "_" in n], index)
-    if problems:
-        raise SynthesisError(problems, text=source)
     builder = _Builder(outline, index, rng)
+    # words nothing can place are warnings on a best-effort spec, not the end of it
+    builder.notes.extend(induced_notes)
+    builder.notes.extend(f"ignored: {p}" for p in problems)
     root, topology = builder.build()
     spec_name = name or outline.name or env_name(outline.team, chosen, root, topology)
     return _to_spec(
@@ -187,11 +192,17 @@ class _Builder:
             named = duty_stems(role.modifiers)
             if named or head_stems(role.head):
                 segments.append((head_stems(role.head), named))
+        forbidden = [
+            t
+            for words in role.forbidden
+            for t in self.index.matched_tools(duty_stems(words), ratio=0.75)
+        ]
         if not role.is_group:
             return [
                 Node(
                     title,
                     role.head,
+                    forbidden=forbidden,
                     segments=segments,
                     duties=duties,
                     keeps=keeps,
@@ -212,6 +223,7 @@ class _Builder:
                 role.head,
                 segments=[(list(v), list(o)) for v, o in segments],
                 anonymous=True,
+                forbidden=list(forbidden),
                 duties=list(duties),
                 keeps=keeps,
                 exclusive=role.exclusive,
@@ -242,8 +254,7 @@ class _Builder:
         scope = self.scope()
         tops = self.nodes_from_roles()
         problems = [p for top in tops for p in duty_problems(self.index, top)]
-        if problems:
-            raise SynthesisError(problems, text=self.outline.text)
+        self.notes.extend(f"ignored: {p}" for p in problems)
         if not tops:
             topology = vote or self._structure_vote()
             root = build_tree(self.index, scope, topology, outline.depth, self.rng)

@@ -56,6 +56,8 @@ class OutlineReader:
         self.mode_role: int | None = None
         self.pending: list[str] = []
         self.excluding = False
+        #: the role a negation is about ("the reader never ..."); None: nobody may
+        self.excluding_role: int | None = None
         self.rest = False
         self.only = False
         self.elaborating: int | None = None
@@ -99,9 +101,12 @@ class OutlineReader:
             self.rest = self.only = self.excluding = False
             return
         if self.excluding:
-            if words:
+            if words and self.excluding_role is not None:
+                self.roles[self.excluding_role].forbidden.append(words)
+            elif words:
                 self.exclusions.append(words)
             self.excluding = False
+            self.excluding_role = None
             return
         role = to if to is not None else self.target()
         if role is None:
@@ -318,9 +323,13 @@ class OutlineReader:
             if token in ("no", "nobody") or token in EXCLUSION_CUES:
                 self.flush()
                 self.excluding = True
+                # "the reader never ...": that role; "nobody ...", "without ...": everyone
+                self.excluding_role = self.target() if token == "never" else None
                 return 1
             self.flush()
             self.excluding = True
+            # "the reader never changes files": that role only, not the whole team
+            self.excluding_role = self.target()
             return 2 if (token, nxt) in _NEGATIONS else 1
         if token == "no" and nxt == "one":
             self.flush()

@@ -54,6 +54,25 @@ class CatalogStats:
     within_overlap: list[float] = field(default_factory=list)
     across_overlap: list[float] = field(default_factory=list)
     distinct_tool_sets: dict[str, int] = field(default_factory=dict)
+    #: compiled worlds (domains from a world spec) -> (entities, operations)
+    worlds: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def entities_per_world(self) -> Counter[int]:
+        """Compiled worlds per number of entities."""
+        return Counter(e for e, _ in self.worlds.values())
+
+    @property
+    def operations_per_world(self) -> Counter[int]:
+        """Compiled worlds per number of operations (tools)."""
+        return Counter(o for _, o in self.worlds.values())
+
+    def by_domain_kind(self) -> Counter[str]:
+        """Hierarchies per hand-written domain, the compiled worlds' pooled as one bar."""
+        out: Counter[str] = Counter()
+        for domain, n in self.domains.items():
+            out["(compiled worlds)" if domain in self.worlds else domain] += n
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready)."""
@@ -71,6 +90,10 @@ class CatalogStats:
             "within_overlap_mean": mean(self.within_overlap),
             "across_overlap_mean": mean(self.across_overlap),
             "distinct_tool_sets": dict(sorted(self.distinct_tool_sets.items())),
+            "worlds": len(self.domains),
+            "compiled_worlds": len(self.worlds),
+            "entities_per_world": dict(sorted(self.entities_per_world.items())),
+            "operations_per_world": dict(sorted(self.operations_per_world.items())),
         }
 
 
@@ -104,6 +127,13 @@ def catalog_stats(specs: Iterable[HierarchySpec], *, max_pairs: int = 20_000) ->
             stats.within_overlap.append(sum(_jaccard(x, y) for x, y in pairs) / len(pairs))
         if held:
             splits.setdefault(spec.domain, []).append(held)
+    from nexgym.envs.domains import DOMAINS, domain_class
+    from nexgym.envs.worlds.library import is_world
+
+    for domain in stats.domains:
+        if domain in DOMAINS and is_world(DOMAINS[domain]):
+            world = domain_class(domain).world_spec
+            stats.worlds[domain] = (len(world.entities), len(world.tools))
     for domain, items in sorted(splits.items()):
         stats.distinct_tool_sets[domain] = len({s for split in items for s in split})
         index_pairs = list(itertools.combinations(range(len(items)), 2))
@@ -145,7 +175,24 @@ def render_markdown(stats: CatalogStats, *, plot: str | None = None) -> str:
     ]
     if plot:
         lines += [f"![catalog diversity]({plot})", ""]
-    lines += ["## By domain", "", *_table("domain", stats.domains, total), ""]
+    hand = len(stats.domains) - len(stats.worlds)
+    lines += [
+        "## Worlds",
+        "",
+        f"{len(stats.domains)} distinct worlds: {hand} hand-written domains and "
+        f"{len(stats.worlds)} compiled from world specs (entities, relations and operations "
+        "declared in YAML, most induced from a description).",
+        "",
+        "| entities per compiled world | worlds |",
+        "| --- | ---: |",
+        *(f"| {k} | {v} |" for k, v in sorted(stats.entities_per_world.items())),
+        "",
+        "| operations per compiled world | worlds |",
+        "| --- | ---: |",
+        *(f"| {k} | {v} |" for k, v in sorted(stats.operations_per_world.items())),
+        "",
+    ]
+    lines += ["## By domain", "", *_table("domain", stats.by_domain_kind(), total), ""]
     lines += ["## By topology", "", *_table("topology", stats.topologies, total), ""]
     lines += ["## By depth (levels)", "", *_table("depth", stats.depths, total), ""]
     lines += ["## Agents per hierarchy", "", *_table("agents", stats.agents, total), ""]
@@ -187,9 +234,11 @@ def plot_stats(stats: CatalogStats, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    fig, axes = plt.subplots(2, 4, figsize=(20, 8.5))
     panels: list[tuple[str, Counter[Any]]] = [
-        ("hierarchies per domain", stats.domains),
+        ("hierarchies per domain", stats.by_domain_kind()),
+        ("compiled worlds per number of entities", stats.entities_per_world),
+        ("compiled worlds per number of operations", stats.operations_per_world),
         ("hierarchies per topology", stats.topologies),
         ("hierarchies per depth (levels)", stats.depths),
         ("hierarchies per number of agents", stats.agents),
@@ -201,7 +250,7 @@ def plot_stats(stats: CatalogStats, path: str | Path) -> Path:
         ax.set_title(title)
         if len(keys) > 4:
             ax.tick_params(axis="x", labelrotation=45 if len(keys) < 8 else 60)
-    ax = axes.flat[5]
+    ax = axes.flat[7]
     bins = [i / 10 for i in range(11)]
     for values, label, alpha in (
         (stats.within_overlap, "within a hierarchy", 0.7),

@@ -286,11 +286,14 @@ def iter_specs(*, seed: int = 0, domains: Sequence[str] | None = None) -> Iterat
 
     Args:
         seed: the stream's seed; sample ``i`` uses the seed ``(seed, i)``.
-        domains: the domains to cycle through (default: every registered domain).
+        domains: the domains to cycle through (default: every registered domain but the
+            compiled worlds, whose descriptions come from their own specs).
     """
     from nexgym.envs.domains import DOMAINS
+    from nexgym.envs.worlds.library import is_world
 
-    names = sorted(domains if domains is not None else DOMAINS)
+    hand_written = [d for d in DOMAINS if not is_world(DOMAINS[d])]
+    names = sorted(domains if domains is not None else hand_written)
     if not names:
         return
     topologies = list(TOPOLOGY_WEIGHTS)

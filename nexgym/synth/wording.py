@@ -64,6 +64,8 @@ class Node:
     tools: list[str] = field(default_factory=list)
     name: str = ""
     unmatched: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: tools the description says this agent must not use
+    forbidden: list[str] = field(default_factory=list)
 
     @property
     def stems(self) -> list[str]:

@@ -29,7 +29,9 @@ from nexgym.policies import OraclePolicy
 from nexgym.policies.random import random_call
 from nexgym.tools import ToolCall
 
-ENV_IDS = nexgym.list_envs()
+# every hand-written entry and a fixed, seeded sample of the 1,000+ world-catalog
+# entries (built alike; `nexgym synth --catalog --worlds` checks them all)
+ENV_IDS = nexgym.registry.representative_envs()
 #: Examples over the whole catalog (each plays up to MAX_ACTIONS actions).
 TOTAL_EXAMPLES = 600
 MAX_ACTIONS = 12

@@ -57,7 +57,7 @@ def episode(env, seed: int, task_seed: int) -> tuple[list, float]:
 def sample_env_ids(k: int) -> list[str]:
     """A fixed sample of deterministic catalog envs, one per domain where possible."""
     by_domain: dict[str, str] = {}
-    for env_id in nexgym.list_envs():
+    for env_id in nexgym.registry.representative_envs():
         domain = load_catalog_spec(env_id).domain
         if domain not in NONDETERMINISTIC_DOMAINS and domain not in {"gitrepo", "webresearch"}:
             by_domain.setdefault(domain, env_id)

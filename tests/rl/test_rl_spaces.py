@@ -20,7 +20,9 @@ from nexgym.error import ConfigError
 pytest.importorskip("stable_baselines3")
 from stable_baselines3.common.env_checker import check_env
 
-ENV_IDS = nexgym.list_envs()
+# every hand-written entry and a fixed, seeded sample of the 1,000+ world-catalog
+# entries (built alike; `nexgym synth --catalog --worlds` checks them all)
+ENV_IDS = nexgym.registry.representative_envs()
 SMALL_DIM = 32
 
 

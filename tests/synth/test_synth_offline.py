@@ -206,18 +206,21 @@ def test_nonsense_lists_the_domains() -> None:
     assert "files" in str(info.value) and "travel" in str(info.value)
 
 
-def test_unknown_tool_name_says_what_exists() -> None:
-    with pytest.raises(SynthesisError, match="teleport_item") as info:
-        synthesize("an inventory clerk who calls teleport_item on products")
-    assert "adjust_stock" in str(info.value)  # the tools that exist are listed
+def test_unknown_tool_name_is_a_warning_that_says_what_exists() -> None:
+    spec = synthesize("an inventory clerk who calls teleport_item on products")
+    assert spec.domain == "inventory"
+    notes = " ".join(spec.metadata["notes"])
+    assert "teleport_item" in notes and "adjust_stock" in notes  # the tools that exist
 
 
-def test_work_no_tool_does_is_named() -> None:
-    with pytest.raises(SynthesisError, match="'trains'") as info:
-        synthesize(
-            "a travel desk where a planner hands flights to one specialist and trains to another"
-        )
-    assert "search_flights" in str(info.value)
+def test_work_no_tool_does_is_a_warning_on_a_best_effort_spec() -> None:
+    spec = synthesize(
+        "a travel desk where a planner hands flights to one specialist and trains to another"
+    )
+    assert spec.domain == "travel"
+    notes = " ".join(spec.metadata["notes"])
+    assert "'trains'" in notes and "search_flights" in notes
+    assert "search_flights" in spec.agent("flight_specialist").tools
 
 
 def test_contradictory_text_gives_a_valid_spec_with_a_note() -> None:

@@ -89,7 +89,7 @@ def _catalog_sample() -> list[str]:
 
     # one env per domain keeps this quick as the catalog grows
     by_domain: dict[str, str] = {}
-    for env_id in nexgym.list_envs():
+    for env_id in nexgym.registry.representative_envs():
         by_domain.setdefault(load_catalog_spec(env_id).domain, env_id)
     return sorted(by_domain.values())
 

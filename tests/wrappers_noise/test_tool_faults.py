@@ -120,9 +120,14 @@ def test_bad_rates_raise():
 
 
 def _in_memory_domains() -> list[str]:
-    from nexgym.envs.domains import domain_class, list_domains
+    from nexgym.envs.domains import DOMAINS, domain_class, list_domains
+    from nexgym.envs.worlds.library import hand_written
 
-    return [d for d in list_domains() if not hasattr(domain_class(d), "tool_server")]
+    return [
+        d
+        for d in list_domains()
+        if hand_written(d, DOMAINS[d]) and not hasattr(domain_class(d), "tool_server")
+    ]
 
 
 def _solo_spec(domain: str) -> dict:
