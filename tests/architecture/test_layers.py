@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "nexgym.spaces",
             "nexgym.session",
             "nexgym.remote.client",
+            "nexgym.remote.codec",
             "nexgym.teammates",
         ),
     ),
