@@ -6,16 +6,11 @@ module is imported then), so ``import nexgym`` stays fast however large the cata
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gymnasium as gym
 
-from nexgym.error import UnknownNameError
-
-if TYPE_CHECKING:
-    from nexgym.spec import HierarchySpec
+from nexgym.catalog import NAMESPACE, catalog_paths, env_id, load_catalog_spec
 
 __all__ = [
     "NAMESPACE",
@@ -27,52 +22,8 @@ __all__ = [
     "representative_envs",
 ]
 
-NAMESPACE = "nex"
 #: Episode step limit applied by ``gym.make`` through ``TimeLimit``.
 MAX_EPISODE_STEPS = 200
-
-
-def _catalog_dir() -> Path:
-    import nexgym.envs as envs_package
-
-    return Path(str(envs_package.__file__)).resolve().parent / "catalog"
-
-
-@cache
-def catalog_paths() -> dict[str, Path]:
-    """Env name -> YAML path for every catalog entry."""
-    root = _catalog_dir()
-    out: dict[str, Path] = {}
-    for path in sorted(root.glob("*/*.yaml"), key=str):  # str keys: Path comparisons are slow
-        if path.stem in out:
-            raise ValueError(
-                f"two catalog specs are named {path.stem!r}: {out[path.stem]} and {path}"
-            )
-        out[path.stem] = path
-    return out
-
-
-def env_id(name: str) -> str:
-    """The Gymnasium id of a catalog entry."""
-    return f"{NAMESPACE}/{name}-v0"
-
-
-@cache
-def _load(path: Path, mtime: float) -> HierarchySpec:
-    # imported here: the spec module (pydantic, YAML) is half of ``import nexgym``'s time
-    from nexgym.spec import load_spec
-
-    return load_spec(path)
-
-
-def load_catalog_spec(name_or_id: str) -> HierarchySpec:
-    """The spec of a catalog entry, by name (``FileOps``) or id (``nex/FileOps-v0``)."""
-    name = name_or_id.removeprefix(f"{NAMESPACE}/").removesuffix("-v0")
-    paths = catalog_paths()
-    if name not in paths:
-        raise UnknownNameError("env", env_id(name), [env_id(n) for n in paths])
-    path = paths[name]
-    return _load(path, path.stat().st_mtime)
 
 
 def make_from_catalog(name: str, *, remote: str | None = None, **kwargs: Any) -> gym.Env:

@@ -8,6 +8,7 @@ source goes through one reader, :func:`resolve_spec`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from nexgym.catalog import load_catalog_spec
 from nexgym.envs.domains import get_domain
 from nexgym.envs.domains.base import Domain
 from nexgym.error import ConfigError
@@ -23,7 +25,14 @@ from nexgym.runtime.backends import make_backend
 from nexgym.spec import HierarchySpec, load_spec
 from nexgym.topology import build_runtime, prepare_spec
 
-__all__ = ["TASK_SEEDS", "Session", "build_session", "choose_task_seed", "resolve_spec"]
+__all__ = [
+    "TASK_SEEDS",
+    "Session",
+    "build_session",
+    "choose_task_seed",
+    "resolve_spec",
+    "task_stream",
+]
 
 #: Task seeds a reset without a seed draws from.
 TASK_SEEDS = 2**31 - 1
@@ -37,11 +46,20 @@ def resolve_spec(source: SpecSource) -> HierarchySpec:
     A spec object, a dict, YAML text or a YAML path go to :func:`~nexgym.spec.load_spec`;
     a one-line string that is not a YAML path is looked up in the catalog.
     """
-    from nexgym.registry import load_catalog_spec
-
     if isinstance(source, str) and "\n" not in source and not source.endswith((".yaml", ".yml")):
         return load_catalog_spec(source)
     return load_spec(source)
+
+
+def task_stream(spec: HierarchySpec) -> int:
+    """Where a hierarchy's own stream of tasks starts among its domain's task seeds.
+
+    A stable hash of the spec's name and description: two hierarchies over one domain
+    (or one world) play different tasks for the same ``reset(seed=k)``, and one
+    hierarchy plays the same tasks in every process and view.
+    """
+    digest = hashlib.sha256(f"{spec.name}\n{spec.description}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % TASK_SEEDS
 
 
 def choose_task_seed(
@@ -49,18 +67,23 @@ def choose_task_seed(
     seed: int | None,
     task_seeds: Sequence[int] | None,
     rng: Callable[[], np.random.Generator],
+    stream: int = 0,
 ) -> int:
-    """The task seed of an episode.
+    """The domain task seed of an episode.
 
-    ``options["task_seed"]`` if given; else, on a seeded reset, the seed itself
-    (``task_seeds[seed % len(task_seeds)]`` with a split); else one drawn from ``rng()``.
-    ``reset(seed=k)`` thus plays task ``k`` in every view (Gymnasium and PettingZoo); a
-    vector env's ``reset(seed=k)`` plays tasks ``k``, ``k + 1``, ...
+    ``options["task_seed"]`` if given (a domain task seed, as it is); else, on a seeded
+    reset, the ``seed``-th task of the env: ``task_seeds[seed % len(task_seeds)]`` with
+    a split, else the ``seed``-th of the hierarchy's own stream (``stream + seed``, see
+    :func:`task_stream`); else one drawn from ``rng()``. ``reset(seed=k)`` thus plays
+    the same task in every view (Gymnasium and PettingZoo); a vector env's
+    ``reset(seed=k)`` plays the env's tasks ``k``, ``k + 1``, ...
     """
     if options and "task_seed" in options:
         return int(options["task_seed"])
     if seed is not None:
-        return int(task_seeds[seed % len(task_seeds)]) if task_seeds else seed % TASK_SEEDS
+        if task_seeds:
+            return int(task_seeds[seed % len(task_seeds)])
+        return (stream + seed) % TASK_SEEDS
     if task_seeds is not None:
         return int(task_seeds[int(rng().integers(len(task_seeds)))])
     return int(rng().integers(TASK_SEEDS))
@@ -76,6 +99,7 @@ class Session:
         domain: the domain instance.
         runtime: the runtime, on its tool backend.
         task_seeds: the seeds tasks are drawn from (None: any).
+        task_stream: where the hierarchy's own tasks start (:func:`task_stream`).
     """
 
     written: HierarchySpec
@@ -83,6 +107,7 @@ class Session:
     domain: Domain
     runtime: Runtime
     task_seeds: list[int] | None
+    task_stream: int
 
 
 def build_session(
@@ -131,4 +156,4 @@ def build_session(
         invalid_penalty=invalid_penalty,
         max_turns=max_turns,
     )
-    return Session(written, hierarchy, domain, runtime, seeds)
+    return Session(written, hierarchy, domain, runtime, seeds, task_stream(written))

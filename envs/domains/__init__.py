@@ -99,7 +99,7 @@ for _name, _target in _BUILT_IN.items():
 
 # Packaged world specs (envs/worlds/): registered from their file names alone, compiled
 # by nexgym.envs.worlds.served at first use.
-from nexgym.envs.worlds.library import packaged_world_names  # noqa: E402
+from nexgym.envs.worlds.packaged import packaged_world_names  # noqa: E402
 
 for _name in packaged_world_names():
     register_domain(_name, f"nexgym.envs.worlds.served:{_name}")

@@ -14,12 +14,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from nexgym.envs.worlds.spec import EntitySpec, FieldSpec, ToolSpec, WorldSpec
 
-__all__ = ["world_problems"]
+__all__ = ["NUMERIC", "POOLS", "world_problems"]
 
 #: Names a field may not take: the id column and SQL words the tables rely on.
 RESERVED_FIELDS = frozenset({"id", "rowid", "oid", "key", "query", "limit", "amount", "text"})
 #: Names of the tables the compiler adds itself.
 RESERVED_ENTITIES = frozenset({"notes", "sqlite_master"})
+
+#: Name pools a text field may draw its values from.
+POOLS = ("person", "pet", "company", "item", "place", "title", "code", "phrase")
+#: Field types that hold amounts (money, stock): constraints and transfers apply.
+NUMERIC = ("money", "quantity")
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
@@ -92,7 +97,6 @@ def _entity_problems(path: str, entity: EntitySpec, entities: list[str]) -> Iter
 
 
 def _field_problems(path: str, field: FieldSpec, entities: list[str]) -> Iterator[str]:
-    from nexgym.envs.worlds.spec import NUMERIC, POOLS
 
     if field.name in RESERVED_FIELDS:
         yield f"{path}.name: {field.name!r} is reserved; choose another name"
@@ -164,7 +168,6 @@ def _constraint_problems(
     low: float | None,
     high: float | None,
 ) -> Iterator[str]:
-    from nexgym.envs.worlds.spec import NUMERIC
 
     names = [e.name for e in spec.entities]
     if entity_name not in names:
@@ -196,7 +199,6 @@ def _constraint_problems(
 
 
 def _tool_problems(path: str, spec: WorldSpec, tool: ToolSpec, entity: EntitySpec) -> Iterator[str]:
-    from nexgym.envs.worlds.spec import NUMERIC
 
     fields = [f.name for f in entity.fields]
     listed = {"create": tool.fields, "update": tool.fields, "list": tool.filters}

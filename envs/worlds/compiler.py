@@ -20,9 +20,10 @@ from typing import Any, ClassVar
 import numpy as np
 from nexgym.envs.domains.base import Domain, Goal, Task, compose_task
 from nexgym.envs.domains.taskgen import bounded_calls
+from nexgym.envs.worlds.checks import NUMERIC
 from nexgym.envs.worlds.goals import GoalMaker, NoGoal, goal_makers
 from nexgym.envs.worlds.operations import build_tool, id_parameter
-from nexgym.envs.worlds.spec import NUMERIC, WorldSpec
+from nexgym.envs.worlds.spec import WorldSpec
 from nexgym.envs.worlds.store import WorldState, build_world, schema_script
 
 from nexgym.error import ConfigError

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 from nexgym.envs.domains.base import Goal, Plan, answer_has
+from nexgym.envs.worlds.checks import NUMERIC
 from nexgym.envs.worlds.operations import id_parameter
-from nexgym.envs.worlds.spec import NUMERIC, EntitySpec, ToolSpec, WorldSpec
+from nexgym.envs.worlds.spec import EntitySpec, ToolSpec, WorldSpec
 from nexgym.envs.worlds.store import WorldState, _names, record_id
 
 from nexgym.tools import ToolCall

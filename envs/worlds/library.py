@@ -12,15 +12,22 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from nexgym.envs.worlds.packaged import (
+    SPEC_FOLDERS,
+    _packaged,
+    packaged_world_names,
+    packaged_world_path,
+)
 
 if TYPE_CHECKING:
     from nexgym.envs.worlds.compiler import WorldDomain
     from nexgym.envs.worlds.spec import WorldSpec
 
 __all__ = [
+    "SPEC_FOLDERS",
     "build_world_domain",
     "cache_dir",
     "hand_written",
@@ -30,18 +37,6 @@ __all__ = [
     "resolve_class",
     "verify_world",
 ]
-
-_ROOT = Path(__file__).resolve().parent
-SPEC_FOLDERS = ("specs", "generated")
-
-
-@cache
-def _packaged() -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for folder in SPEC_FOLDERS:
-        for path in sorted((_ROOT / folder).glob("*.yaml")):
-            out.setdefault(path.stem, path)
-    return out
 
 
 def is_world(target: object) -> bool:
@@ -57,16 +52,6 @@ def hand_written(name: str, target: object) -> bool:
         return True
     path = _packaged().get(name)
     return path is not None and path.parent.name == "specs"
-
-
-def packaged_world_names() -> list[str]:
-    """Names of every packaged world spec (from file names only)."""
-    return list(_packaged())
-
-
-def packaged_world_path(name: str) -> Path:
-    """The YAML file of a packaged world (KeyError if there is none)."""
-    return _packaged()[name]
 
 
 def cache_dir() -> Path:

@@ -46,8 +46,6 @@ Operation = Literal[
     "lookup", "list", "search", "create", "update", "transition", "transfer", "note"
 ]
 #: Word pools a ``name`` or ``text`` field draws its values from.
-POOLS = ("person", "pet", "company", "item", "place", "title", "code", "phrase")
-NUMERIC = ("money", "quantity")
 _IDENT = r"^[a-z][a-z0-9_]{0,39}$"
 _IDENT_RE = re.compile(_IDENT)
 

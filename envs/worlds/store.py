@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from nexgym.envs.domains.names import CITIES, COMPANIES, FIRST_NAMES, LAST_NAMES
 from nexgym.envs.domains.sqlworld import SqlWorld, quote_identifier
-from nexgym.envs.worlds.spec import NUMERIC, EntitySpec, FieldSpec, WorldSpec
+from nexgym.envs.worlds.checks import NUMERIC
+from nexgym.envs.worlds.spec import EntitySpec, FieldSpec, WorldSpec
 
 __all__ = [
     "WorldState",

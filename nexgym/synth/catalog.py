@@ -265,7 +265,7 @@ def _with_metadata(spec: HierarchySpec, sample: SampledSpec) -> HierarchySpec:
 
 
 def _default_dir() -> Path:
-    from nexgym.registry import _catalog_dir
+    from nexgym.catalog import _catalog_dir
 
     return _catalog_dir()
 

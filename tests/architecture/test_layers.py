@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "nexgym.pz",
             "nexgym.vector",
             "nexgym.registry",
+            "nexgym.catalog",
             "nexgym.spaces",
             "nexgym.session",
             "nexgym.remote.client",

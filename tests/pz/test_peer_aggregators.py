@@ -153,7 +153,7 @@ def test_a_wrong_instruction_to_the_peers_gives_a_wrong_world(topology: str) -> 
     for told, solved in ((SET_POOL_99, False), (SET_POOL_43, True)):
         messages = {"peer_0": f"Please:\n1. call {told}", "peer_1": f"call {told}"}
         script = ask_then(env, messages, combine)
-        env.reset(seed=0)
+        env.reset(options={"task_seed": 0})  # the files task that sets pool_size to 43
         for action in script:
             *_, terminated, _, info = env.step(action)
         assert terminated and info["success"] is solved
