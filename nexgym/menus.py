@@ -15,7 +15,7 @@ from nexgym.prompts import example_call, system_prompt
 from nexgym.spec import HierarchySpec
 from nexgym.tools import function_schema
 
-__all__ = ["RoleMenu", "build_menus", "siblings"]
+__all__ = ["RoleMenu", "build_menus", "capability_text", "siblings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,33 @@ def siblings(spec: HierarchySpec) -> dict[str, tuple[str, ...]]:
             others = tuple(c for c in agent.sub_agents if c != child)
             out[child] = tuple(dict.fromkeys(out.get(child, ()) + others))
     return out
+
+
+def capability_text(spec: HierarchySpec, domain: Domain, renames: dict[str, str], name: str) -> str:
+    """What a caller reads about sub-agent ``name``: its summary and what it can do.
+
+    The tools it holds, and for a lead the tools its subtree holds, each with its
+    required arguments (``read_file(path)``), so that a caller knows whom to ask for
+    what and which values to give.
+    """
+    agent = spec.agent(name)
+
+    def listed(tools: list[str]) -> str:
+        out = []
+        for tool in dict.fromkeys(tools):
+            required = domain.tool(tool).parameters.get("required", [])
+            out.append(f"{renames.get(tool, tool)}({', '.join(required)})")
+        return ", ".join(out)
+
+    parts = [agent.summary().rstrip(".") + "."]
+    if agent.tools:
+        parts.append(f"Its tools: {listed(list(agent.tools))}.")
+    team = [t for child in agent.sub_agents for _, a in spec.walk(child) for t in a.tools]
+    team = [t for t in team if t not in agent.tools]
+    if team:
+        parts.append(f"Through its sub-agents it can also use: {listed(team)}.")
+    parts.append("Name the calls and the values in the task message; it reports the results.")
+    return " ".join(parts)
 
 
 def build_menus(
@@ -62,7 +89,8 @@ def build_menus(
             desc = descriptions.get(name, tool.description)
             entries[shown] = MenuEntry("tool", name, function_schema(shown, desc, tool.parameters))
         for child in agent.sub_agents:
-            schema = function_schema(child, spec.agent(child).summary(), DELEGATE.parameters)
+            text = capability_text(spec, domain, renames, child)
+            schema = function_schema(child, text, DELEGATE.parameters)
             entries[child] = MenuEntry("subagent", child, schema)
         if peers.get(agent.name):
             params = json.loads(json.dumps(MESSAGE.parameters))

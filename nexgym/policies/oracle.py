@@ -11,10 +11,14 @@ well-formed call instead: the erring teammate of coordination experiments.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from nexgym.envs.domains.base import Plan
 from nexgym.menus import siblings
+from nexgym.policies.instructions import phrase_request
+from nexgym.policies.lookup import LookupFinder, schema_defaults
+from nexgym.policies.observed import role_seen, unseen_values
 from nexgym.policies.random import random_call
 from nexgym.tools import ToolCall, render_result
 
@@ -44,6 +48,7 @@ class OraclePolicy:
         self.env = env
         self.error_rate = error_rate
         self.plan_index = plan
+        self._lookups = LookupFinder()
 
     def __call__(self, observation: Any, info: dict[str, Any]) -> str:
         """Return the next action as canonical text."""
@@ -89,12 +94,7 @@ class OraclePolicy:
             for child in agent.sub_agents:
                 reach = spec.subtree(child)
                 if any(h in reach for h in spec.holders(step.name)):
-                    segment = []
-                    for later in plan[done:]:
-                        if not any(h in reach for h in spec.holders(later.name)):
-                            break
-                        segment.append(later)
-                    return ToolCall(child, {"task": _describe(segment)})
+                    return self._delegation(runtime, role, child, plan[done:])
             note = _handoff(runtime, role, step, done, len(plan))
             if note is not None:
                 return note
@@ -102,6 +102,81 @@ class OraclePolicy:
             answer = runtime.task.answer
             return ToolCall("finish", {"answer": answer if answer is not None else "Done."})
         return ToolCall("finish", {"answer": report(runtime.history(role))})
+
+    def _delegation(self, runtime: Any, role: str, child: str, steps: Plan) -> ToolCall:
+        """Ask ``child`` for the next steps, stating only values ``role`` has seen.
+
+        The leading steps whose values are all seen go in one message; when the first
+        step needs a value not seen yet, a sub-agent (or ``role`` itself) first looks it up.
+        """
+        spec, domain = runtime.spec, runtime.domain
+        history = runtime.history(role)
+        seen = role_seen(history)
+        reach = spec.subtree(child)
+        segment: list[ToolCall] = []
+        for step in steps:
+            if not any(h in reach for h in spec.holders(step.name)):
+                break
+            defaults = schema_defaults(domain.tool(step.name).parameters)
+            if unseen_values(step.arguments, seen, defaults):
+                break
+            segment.append(step)
+        if segment:
+            return ToolCall(child, {"task": phrase_request(self._shown(runtime, segment))})
+        step = steps[0]
+        agent = spec.agent(role)
+        callable_tools = list(agent.tools) + [
+            t for c in agent.sub_agents for _, member in spec.walk(c) for t in member.tools
+        ]
+        asked = _asked(history)
+
+        def was_asked(call: ToolCall) -> bool:
+            shown = self._shown(runtime, [call])[0]
+            return phrase_request([shown]) in asked or shown.key() in asked
+
+        lookup = self._lookups.find(runtime, step, seen, callable_tools, was_asked)
+        if lookup is None:  # nothing shows the value: say it (the leak check reports it)
+            return ToolCall(child, {"task": phrase_request(self._shown(runtime, [step]))})
+        if lookup.name in agent.tools:
+            shown = self._shown(runtime, [lookup])[0]
+            return ToolCall(shown.name, lookup.arguments)
+        for other in agent.sub_agents:
+            if any(h in spec.subtree(other) for h in spec.holders(lookup.name)):
+                child = other
+                break
+        return ToolCall(child, {"task": phrase_request(self._shown(runtime, [lookup]))})
+
+    @staticmethod
+    def _shown(runtime: Any, steps: list[ToolCall]) -> list[ToolCall]:
+        """Steps under their shown names, arguments left at their defaults omitted."""
+        out = []
+        for step in steps:
+            defaults = schema_defaults(runtime.domain.tool(step.name).parameters)
+            arguments = {
+                k: v for k, v in step.arguments.items() if not (k in defaults and defaults[k] == v)
+            }
+            out.append(ToolCall(runtime.renames.get(step.name, step.name), arguments))
+        return out
+
+
+def _asked(history: list[dict[str, Any]]) -> set[str]:
+    """What ``history`` already asked for: delegation messages and own calls' keys."""
+    asked: set[str] = set()
+    for message in history:
+        if message.get("role") != "assistant":
+            continue
+        for call in message.get("tool_calls") or ():
+            fn = call.get("function", {})
+            arguments = fn.get("arguments", "{}")
+            try:
+                parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
+            except json.JSONDecodeError:
+                continue
+            if isinstance(parsed, dict) and set(parsed) == {"task"}:
+                asked.add(str(parsed["task"]))
+            elif isinstance(parsed, dict):
+                asked.add(ToolCall(fn.get("name", ""), parsed).key())
+    return asked
 
 
 def _canonical(domain: Any, call: ToolCall) -> ToolCall:
@@ -126,11 +201,6 @@ def _handoff(runtime: Any, role: str, step: ToolCall, done: int, total: int) -> 
             text = f"{done} of {total} steps are done. Yours is next: {step.describe()}."
             return ToolCall("message", {"to": peer, "text": text})
     return None
-
-
-def _describe(steps: list[ToolCall]) -> str:
-    parts = [f"{i}. call {s.describe()}" for i, s in enumerate(steps, 1)]
-    return "Please do the following, in order:\n" + "\n".join(parts) + "\nThen report the results."
 
 
 REPORT_CHARS = 1200
