@@ -56,7 +56,7 @@ def test_told_99_it_sets_99() -> None:
     assert "pool_size = 99" in obs and "replaced 1 occurrence" in obs
     world = env.unwrapped.runtime.backend.world(0)
     assert "pool_size = 99" in world.files[wrong["path"]]
-    _, reward, terminated, _, info = env.step(ToolCall("finish", {"answer": "Done."}).to_text())
+    _, _, terminated, _, info = env.step(ToolCall("finish", {"answer": "Done."}).to_text())
     assert terminated and not info["success"]
 
 
@@ -150,7 +150,7 @@ def test_a_wrong_instruction_is_carried_out(domain: str) -> None:
     if not found:
         pytest.skip(f"the {domain} tasks of tree envs ask for no change (questions only)")
     env_id, seed, target = found[0]
-    right_env, right, right_info = _play(env_id, seed, target, corrupt=False)
+    _, right, right_info = _play(env_id, seed, target, corrupt=False)
     assert right.sent is not None and right_info["success"]
     wrong_env, wrong, wrong_info = _play(env_id, seed, target, corrupt=True)
     assert wrong.sent is not None and wrong.sent != right.sent
