@@ -98,6 +98,9 @@ class SeenText:
             return [t for t in facts if t and not self._has_fact(t)]
         if words and not any(c.isdigit() for c in text) and all(map(self._has_word, words)):
             return []  # worded from seen words, with no number or id of its own
+        head, slash, tail = normal.rpartition("/")
+        if slash and head and tail and head in self.text and tail in self.text:
+            return []  # a seen file name under a seen folder ('/archive/' + 'a.log')
         pieces = [p for p in re.split(r"[:;,]", text) if p.strip()]
         if len(pieces) > 1 and all(self.has(p) for p in pieces):
             return []  # seen facts joined (a git revision 'v0.1:config/app.ini')
