@@ -122,9 +122,10 @@ class InstructionReader:
         text = request_text(message or "")
         if len(text) > MAX_READ_CHARS:
             text, out.cut = text[:MAX_READ_CHARS], True
-        if self._mention is None:
+        mentions = list(self._mention.finditer(text)) if self._mention is not None else []
+        if not mentions:
+            self._read_plain(text, out)
             return out
-        mentions = list(self._mention.finditer(text))
         cursor = 0  # a name inside an earlier call's arguments is a value, not a request
         for index, match in enumerate(mentions):
             if match.start() < cursor:
@@ -138,6 +139,50 @@ class InstructionReader:
             segment = text[match.end() : end]
             cursor = match.end() + self._read_call(name, segment, text[match.end() :], out)
         return out
+
+    # -- a request that names no tool ---------------------------------------------------
+
+    def _read_plain(self, text: str, out: Instruction) -> None:
+        """Read a request in plain words ("please read /etc/app/db.conf").
+
+        The tool is the one whose name's verb the text uses, with the most of its name
+        words; its values are the text's ``key=value`` pairs, then its paths, emails,
+        ids and quoted strings, by the kind each argument's name asks for. Nothing is
+        guessed: a tie between tools, or a required value the text does not give
+        exactly, is left to the caller (a problem, or an empty instruction).
+        """
+        words = {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower())}
+        scored = []
+        for name in self.tools:
+            parts = [p.rstrip("s") for p in name.lower().split("_") if p]
+            if parts and parts[0] in words:
+                scored.append((sum(p in words for p in parts), name))
+        if not scored:
+            return
+        scored.sort(reverse=True)
+        if len(scored) > 1 and scored[0][0] == scored[1][0]:
+            return  # two tools fit as well: ask rather than guess
+        name = scored[0][1]
+        params = self.tools[name]
+        props: dict[str, Any] = params.get("properties", {})
+        given, conflicts = _pair_arguments(text, props)
+        arguments = {k: v for k, v in given.items() if k not in conflicts}
+        paths = list(dict.fromkeys(_PATH.findall(text)))
+        for key in params.get("required", []):
+            if key in arguments:
+                continue
+            kind = _kind_of(key)
+            if kind == "path" and paths:
+                arguments[key] = paths.pop(0)  # in the order the text gives them
+            elif kind in _BY_KIND:
+                found = list(dict.fromkeys(_BY_KIND[kind].findall(text)))
+                if len(found) == 1:
+                    arguments[key] = found[0]
+        for key in props:  # a path left over goes to an optional path argument
+            if paths and key not in arguments and _kind_of(key) == "path":
+                arguments[key] = paths.pop(0)
+        rebuilt = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+        self._read_call(name, "", f"({rebuilt})", out)
 
     # -- one call --------------------------------------------------------------------
 
@@ -261,6 +306,26 @@ def _value_at(text: str, pos: int) -> Any:
     token = match.group(0)
     # a sentence's full stop is not part of the value (but a version's dot is)
     return token[:-1] if token.endswith(".") and len(token) > 1 else token
+
+
+_PATH = re.compile(r"(?<![\w/])/[\w.-]+(?:/[\w.-]+)*")
+_BY_KIND = {
+    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "id": re.compile(r"(?<![\w-])(?=[\w-]*\d)[A-Za-z]*-?\d[\w-]*"),
+    "quoted": re.compile(r"'([^'\n]+)'|\"([^\"\n]+)\""),
+}
+
+
+def _kind_of(key: str) -> str:
+    """The kind of value an argument takes, from its name."""
+    key = key.lower()
+    if any(w in key for w in ("path", "source", "destination", "file", "dir", "folder")):
+        return "path"
+    if any(w in key for w in ("email", "person", "attendee")):
+        return "email"
+    if key == "id" or key.endswith("_id"):
+        return "id"
+    return "quoted"
 
 
 class _Bad:

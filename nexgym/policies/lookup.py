@@ -82,7 +82,9 @@ class LookupFinder:
         wanted = unseen_values(step.arguments, seen, schema_defaults(_params(domain, step.name)))
         if not wanted:
             return None
-        readers = [t for t in dict.fromkeys(tools) if not domain.tool(t).mutates]
+        # a tool whose service was reported down shows nothing (the caller saw the error)
+        down = {r.call.name for r in runtime.tool_log if r.meta.get("fault") == "unavailable"}
+        readers = [t for t in dict.fromkeys(tools) if not domain.tool(t).mutates and t not in down]
         if not readers:
             return None
         world = self.replica(runtime)

@@ -1,12 +1,20 @@
-"""The oracle: plays any role of a hierarchy by following the task's oracle plan.
+"""The oracle: plays the root of a hierarchy by following the task's oracle plan.
 
-It reads the runtime (privileged), finds the next plan step that has not yet
-succeeded, and either calls the tool (if its role holds it), delegates to the
-sub-agent whose subtree holds it (with a task message describing the steps), or
-finishes (when the step belongs to someone above it, or the plan is done). Because
-progress is read from the tool calls that actually succeeded, failed calls are
-retried and teammates' work counts. With ``error_rate`` it sometimes makes a random
-well-formed call instead: the erring teammate of coordination experiments.
+As the root (or a peer of a peer team) it reads the runtime (privileged), finds the
+next plan step that has not yet succeeded, and either calls the tool (if its role holds
+it), delegates to the sub-agent whose subtree holds it, or finishes when the plan is
+done. Its messages state only what it has observed (:mod:`nexgym.policies.observed`):
+when a step needs a value it has not seen, it first has a sub-agent look it up
+(:mod:`nexgym.policies.lookup`), then asks for the step with the value it saw, in the
+form :func:`~nexgym.policies.instructions.phrase_request` writes. Because progress is
+read from the tool calls that actually succeeded, failed calls are retried and
+teammates' work counts.
+
+As a sub-agent of a tree (``control="all"``) it does what its message asks, exactly as
+:class:`~nexgym.policies.teammate.InstructedTeammate` does: the plan is the root's
+business, and a team of oracles then shows sub-agents that follow their instructions.
+With ``error_rate`` it sometimes makes a random well-formed call instead: the erring
+teammate of coordination experiments.
 """
 
 from __future__ import annotations
@@ -20,9 +28,14 @@ from nexgym.policies.instructions import phrase_request
 from nexgym.policies.lookup import LookupFinder, schema_defaults
 from nexgym.policies.observed import role_seen, unseen_values
 from nexgym.policies.random import random_call
+from nexgym.policies.teammate import InstructedTeammate
 from nexgym.tools import ToolCall, render_result
 
 __all__ = ["OraclePolicy", "plan_progress", "report"]
+
+
+#: Topologies whose members each work on the whole task (the plan is theirs to follow).
+PEER_TOPOLOGIES = frozenset({"independent", "decentralized"})
 
 
 def plan_progress(plan: Plan, succeeded: list[ToolCall]) -> int:
@@ -49,6 +62,7 @@ class OraclePolicy:
         self.error_rate = error_rate
         self.plan_index = plan
         self._lookups = LookupFinder()
+        self._instructed = InstructedTeammate(env)
 
     def __call__(self, observation: Any, info: dict[str, Any]) -> str:
         """Return the next action as canonical text."""
@@ -64,6 +78,8 @@ class OraclePolicy:
                 observation = observation.get("text", "")
             text = observation if isinstance(observation, str) else ""
             return random_call(base.np_random, runtime.tool_schemas(role), text)
+        if role != runtime.spec.root and runtime.spec.topology not in PEER_TOPOLOGIES:
+            return self._instructed.call(observation, info)
         return self.plan_call(runtime, role)
 
     def choose_plan(self, runtime: Any) -> Plan:

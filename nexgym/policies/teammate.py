@@ -60,7 +60,7 @@ class InstructedTeammate:
     def __init__(self, env: Any, *, error_rate: float = 0.0) -> None:
         self.env = env
         self.error_rate = error_rate
-        self._readers: dict[tuple[str, tuple[str, ...]], tuple[InstructionReader, dict]] = {}
+        self._readers: dict[tuple[Any, ...], tuple[InstructionReader, dict]] = {}
 
     def __call__(self, observation: Any, info: dict[str, Any]) -> str:
         """Return the next action as canonical text."""
@@ -90,7 +90,8 @@ class InstructedTeammate:
     def reader(self, runtime: Any, role: str) -> tuple[InstructionReader, dict[str, str | None]]:
         """The role's reader and its routes (shown tool name -> sub-agent, None for its own)."""
         schemas = runtime.tool_schemas(role)
-        key = (role, tuple(s["function"]["name"] for s in schemas))
+        # shown names change at a reset under schema drift (a sub-agent's too)
+        key = (role, tuple(sorted(runtime.renames.items())))
         cached = self._readers.get(key)
         if cached is not None:
             return cached

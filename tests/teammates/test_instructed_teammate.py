@@ -37,8 +37,15 @@ def test_default_teammates_are_instructed() -> None:
     env = gym.make("nex/FileOps-v0")
     team = env.unwrapped.teammates
     assert team and all(isinstance(p, InstructedTeammate) for p in team.values())
-    custom = gym.make("nex/FileOps-v0", teammates={"editor": OraclePolicy})
-    assert custom.unwrapped.teammates["editor"] is OraclePolicy
+
+    def custom(observation: Any, info: dict[str, Any]) -> str:
+        return ToolCall("finish", {"answer": f"custom {info['role']}"}).to_text()
+
+    env = gym.make("nex/FileOps-v0", teammates={"editor": custom})
+    env.reset(seed=0)
+    obs, _ = _send(env, "editor", "anything")
+    assert "custom editor" in obs
+    assert isinstance(env.unwrapped.teammates["reader"], InstructedTeammate)
 
 
 def test_told_99_it_sets_99() -> None:

@@ -102,3 +102,22 @@ def test_tool_names_inside_values_are_values() -> None:
     reader = _reader(get_domain("files"))
     read = reader.read("Please call search_files(text='def read_file(') and report.")
     assert read.calls == [ToolCall("search_files", {"text": "def read_file("})]
+
+
+def test_plain_requests_name_a_tool_by_its_verb_and_values_by_kind() -> None:
+    files = _reader(get_domain("files"))
+    assert files.read("Please read /etc/app/db.conf").calls == [
+        ToolCall("read_file", {"path": "/etc/app/db.conf"})
+    ]
+    assert files.read("Move /var/log/a.log to /archive/a.log").calls == [
+        ToolCall("move_file", {"source": "/var/log/a.log", "destination": "/archive/a.log"})
+    ]
+    # "set pool_size to 99" names no tool of the files domain: asked, not guessed
+    assert files.read("set pool_size to 99 in /etc/app/db.conf").empty
+    support = _reader(get_domain("support"))
+    assert support.read("get the order ORD-26439").calls == [
+        ToolCall("get_order", {"order_id": "ORD-26439"})
+    ]
+    # two orders named: which one is not guessed
+    unclear = support.read("get the order ORD-1 or ORD-2")
+    assert not unclear.calls and "no value given for order_id" in unclear.problems[0].text()
