@@ -9,7 +9,9 @@ states only what it has observed) and by the controls of
 would score well; they must score about 0.
 
 The routing controls run on every catalog env whose root has sub-agents; ``finish-at-once``
-and ``random`` run on every env.
+and ``random`` run on every env. Rows are split into trees (single, centralized, hybrid
+and free trees) and peer teams (independent, decentralized), whose coordination lives in
+:mod:`nexgym.coordination`.
 
     python benchmarks/teammate_ablation.py            # every env x 20 seeds
     python benchmarks/teammate_ablation.py --quick    # one env in six x 3 seeds
@@ -27,12 +29,15 @@ from pathlib import Path
 
 import nexgym
 from nexgym.policies.ablations import has_sub_agents, success_rate
+from nexgym.registry import load_catalog_spec
 
 HERE = Path(__file__).resolve().parent
 #: Controls that only make sense with sub-agents to route to.
 ROUTING = ("relay-task", "task-blind-sweep", "empty-routing", "nonsense-routing", "random-routing")
 EVERY_ENV = ("oracle", "finish-at-once", "random")
 GOAL_MEAN, GOAL_MAX = 0.05, 0.20
+#: Teams whose members each get the whole task (their rows are shown apart).
+PEERS = frozenset({"independent", "decentralized"})
 
 
 def main() -> None:
@@ -58,6 +63,11 @@ def main() -> None:
     write(args.results, per_env, len(seeds), args.quick, elapsed)
 
 
+def _kind(env_id: str) -> str:
+    """``"peers"`` for independent and decentralized teams, else ``"trees"``."""
+    return "peers" if load_catalog_spec(env_id).topology in PEERS else "trees"
+
+
 def _row(rates: dict[str, float]) -> str:
     if not rates:
         return "no envs"
@@ -80,16 +90,28 @@ def write(
         f"Python {platform.python_version()}). Goal: oracle 1.00; every control at most "
         f"{GOAL_MEAN} mean success and no env above {GOAL_MAX}.",
         "",
-        "| root policy | envs | mean success | max env success | envs above 0.20 |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| root policy | teams | envs | mean success | max env success | envs above 0.20 |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
+    kinds = {e: _kind(e) for rates in per_env.values() for e in rates}
     for policy, rates in per_env.items():
-        mean = sum(rates.values()) / len(rates) if rates else 0.0
-        top = max(rates.values(), default=0.0)
-        over = sum(1 for r in rates.values() if r > GOAL_MAX)
-        lines.append(f"| {policy} | {len(rates)} | {mean:.3f} | {top:.2f} | {over} |")
+        for kind in ("trees", "peers"):
+            group = [r for e, r in rates.items() if kinds[e] == kind]
+            if not group:
+                continue
+            mean = sum(group) / len(group)
+            over = sum(1 for r in group if r > GOAL_MAX)
+            lines.append(
+                f"| {policy} | {kind} | {len(group)} | {mean:.3f} | {max(group):.2f} | {over} |"
+            )
     (out / "teammate_ablation.md").write_text("\n".join(lines) + "\n")
-    payload = {"seeds": seeds, "quick": quick, "seconds": round(elapsed, 1), "success": per_env}
+    payload = {
+        "seeds": seeds,
+        "quick": quick,
+        "seconds": round(elapsed, 1),
+        "teams": kinds,
+        "success": per_env,
+    }
     (out / "teammate_ablation.json").write_text(json.dumps(payload, indent=1, sort_keys=True))
     print("\n".join(lines))
 

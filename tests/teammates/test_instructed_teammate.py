@@ -130,32 +130,44 @@ def _play(env_id: str, seed: int, target: str, corrupt: bool) -> tuple[Any, _One
     return env, root, info
 
 
-def _last_delegated_change(env_id: str, seed: int) -> str | None:
+def _last_delegated_step(env_id: str, seed: int, *, change: bool) -> str | None:
+    """The last plan step a sub-agent makes (a change, or any step)."""
     env = gym.make(env_id)
     env.reset(seed=seed)
     runtime = env.unwrapped.runtime
     plan = OraclePolicy(env).choose_plan(runtime)
     root_tools = runtime.spec.agent(runtime.spec.root).tools
-    changes = [
-        s.name for s in plan if runtime.domain.tool(s.name).mutates and s.name not in root_tools
+    steps = [
+        s.name
+        for s in plan
+        if s.name not in root_tools and (runtime.domain.tool(s.name).mutates or not change)
     ]
-    return changes[-1] if changes else None
+    return steps[-1] if steps else None
 
 
 @pytest.mark.parametrize("domain", list_domains())
 def test_a_wrong_instruction_is_carried_out(domain: str) -> None:
     """Told a wrong value, the teammate uses it; the world ends off the goal.
 
-    The same request with the right value, from the same point, solves the task.
+    The same request with the right value, from the same point, solves the task. In a
+    domain whose tasks are questions only, the wrong look-up is what gets made.
     """
     found = [
         (env_id, seed, target)
         for env_id in _tree_envs(domain)[:3]
         for seed in range(3)
-        if (target := _last_delegated_change(env_id, seed)) is not None
+        if (target := _last_delegated_step(env_id, seed, change=True)) is not None
     ]
-    if not found:
-        pytest.skip(f"the {domain} tasks of tree envs ask for no change (questions only)")
+    if not found:  # questions only: the wrong look-up is made and its result reported
+        env_id = _tree_envs(domain)[0]
+        target = _last_delegated_step(env_id, 0, change=False)
+        assert target is not None
+        env, root, _ = _play(env_id, 0, target, corrupt=True)
+        runtime = env.unwrapped.runtime
+        assert root.sent is not None
+        told = ToolCall(target, runtime.domain.tool(target).validate(root.sent.arguments))
+        assert told in [r.call for r in runtime.tool_log]
+        return
     env_id, seed, target = found[0]
     _, right, right_info = _play(env_id, seed, target, corrupt=False)
     assert right.sent is not None and right_info["success"]
