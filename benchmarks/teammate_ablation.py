@@ -36,6 +36,11 @@ HERE = Path(__file__).resolve().parent
 ROUTING = ("relay-task", "task-blind-sweep", "empty-routing", "nonsense-routing", "random-routing")
 EVERY_ENV = ("oracle", "finish-at-once", "random")
 GOAL_MEAN, GOAL_MAX = 0.05, 0.20
+READING = """Reading: a control's success is what a root collects without doing the job.
+In trees every role but the root is an instructed teammate, so only requests that name
+the calls and their values get work done. In peer teams the oracle row shows whether the
+team's root briefs its peers in a form they can act on: below 1.00, some peers were sent
+text they could not act on (the whole task, for instance), and asked back for details."""
 #: Teams whose members each get the whole task (their rows are shown apart).
 PEERS = frozenset({"independent", "decentralized"})
 
@@ -104,6 +109,7 @@ def write(
             lines.append(
                 f"| {policy} | {kind} | {len(group)} | {mean:.3f} | {max(group):.2f} | {over} |"
             )
+    lines += ["", READING]
     (out / "teammate_ablation.md").write_text("\n".join(lines) + "\n")
     payload = {
         "seeds": seeds,

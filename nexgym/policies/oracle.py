@@ -110,7 +110,7 @@ class OraclePolicy:
             for child in agent.sub_agents:
                 reach = spec.subtree(child)
                 if any(h in reach for h in spec.holders(step.name)):
-                    return self._delegation(runtime, role, child, plan[done:])
+                    return self.delegation(runtime, role, child, plan[done:])
             note = _handoff(runtime, role, step, done, len(plan))
             if note is not None:
                 return note
@@ -119,11 +119,19 @@ class OraclePolicy:
             return ToolCall("finish", {"answer": answer if answer is not None else "Done."})
         return ToolCall("finish", {"answer": report(runtime.history(role))})
 
-    def _delegation(self, runtime: Any, role: str, child: str, steps: Plan) -> ToolCall:
+    def delegation(self, runtime: Any, role: str, child: str, steps: Plan) -> ToolCall:
         """Ask ``child`` for the next steps, stating only values ``role`` has seen.
 
         The leading steps whose values are all seen go in one message; when the first
         step needs a value not seen yet, a sub-agent (or ``role`` itself) first looks it up.
+        Public so that other scripted roots (a peer team's aggregator) can brief their
+        members the same way.
+
+        Args:
+            runtime: the episode's runtime.
+            role: the asking role.
+            child: the sub-agent whose subtree holds ``steps[0]``.
+            steps: the plan's remaining steps, the next one first.
         """
         spec, domain = runtime.spec, runtime.domain
         history = runtime.history(role)
