@@ -41,6 +41,21 @@ class LookupFinder:
         self._world: Any = None
         self._applied = 0
 
+    def world(self, runtime: Any) -> Any:
+        """A world to try read calls on: the live one in process, else a replica.
+
+        Read-only tools leave a world as it was, so in process they run on the episode's
+        own world (no copy); behind a server (``backend="mcp"``) the world is not here,
+        and a replica stands in (None when it cannot be built).
+        """
+        live = getattr(runtime.backend, "world", None)
+        if callable(live):
+            return live(0)
+        try:
+            return self.replica(runtime)
+        except Exception:  # no replica, no look-ups: the oracle then states the value
+            return None
+
     def replica(self, runtime: Any) -> Any:
         """World 0 as it is now: the task's initial world with the succeeded changes replayed."""
         task = runtime.task
@@ -87,7 +102,9 @@ class LookupFinder:
         readers = [t for t in dict.fromkeys(tools) if not domain.tool(t).mutates and t not in down]
         if not readers:
             return None
-        world = self.replica(runtime)
+        world = self.world(runtime)
+        if world is None:
+            return None
         best: tuple[int, ToolCall] | None = None
         for candidate in self._candidates(runtime, world, readers, seen):
             if asked(candidate):
