@@ -60,7 +60,6 @@ def capability_text(spec: HierarchySpec, domain: Domain, renames: dict[str, str]
     team = [t for t in team if t not in agent.tools]
     if team:
         parts.append(f"Through its sub-agents it can also use: {listed(team)}.")
-    parts.append("Name the calls and the values in the task message; it reports the results.")
     return " ".join(parts)
 
 

@@ -26,7 +26,8 @@ def system_prompt(
     tools = "\n".join(json.dumps(s) for s in schemas)
     subagents = (
         'Agents listed among your tools are called the same way, with a "task" argument '
-        "that says what they should do; their final answer comes back as the result.\n"
+        "that names the calls they should make and their values (they do only what it "
+        "says); their report comes back as the result.\n"
         if has_subagents
         else ""
     )

@@ -13,7 +13,8 @@ line of domain code. It understands:
   (bare tokens end at a comma, a semicolon or white space);
 * names of tools it does not hold (``outside``), so it can say what it can do instead.
 
-Values are coerced to the schema's types (``"43"`` to ``43`` for an integer). A key given
+Values are coerced to the schema's types (``"43"`` to ``43`` for an integer) and optional
+arguments not given take their schema defaults (the call as it will run). A key given
 twice with different values is a conflict; a required argument not given is missing. The
 reader never guesses a value: a request it cannot complete is reported back, not done.
 It is deterministic (no randomness at all); the teammate's error rate lives in
@@ -220,6 +221,9 @@ class InstructionReader:
         if missing:
             out.problems.append(Problem(name, "no value given for " + ", ".join(missing)))
             return used
+        for key, prop in props.items():  # the call as it will run: defaults written out
+            if key not in arguments and "default" in prop:
+                arguments[key] = prop["default"]
         out.calls.append(ToolCall(name, arguments))
         return used
 

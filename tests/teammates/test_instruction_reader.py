@@ -26,6 +26,7 @@ def _without_defaults(domain: Any, call: ToolCall) -> ToolCall:
 
 
 def _steps(domain: Any) -> list[ToolCall]:
+    """Plan steps as the oracle asks for them (arguments at their defaults left out)."""
     steps: dict[str, ToolCall] = {}
     for seed in range(3):
         task = domain.generate_task(seed, max(domain.difficulties))
@@ -33,6 +34,11 @@ def _steps(domain: Any) -> list[ToolCall]:
             for step in plan:
                 steps.setdefault(step.key(), _without_defaults(domain, step))
     return list(steps.values())
+
+
+def _as_run(domain: Any, call: ToolCall) -> ToolCall:
+    """``call`` as the runtime runs it (validated, defaults filled in)."""
+    return ToolCall(call.name, domain.tool(call.name).validate(call.arguments))
 
 
 @pytest.mark.parametrize("name", DOMAINS)
@@ -43,9 +49,9 @@ def test_oracle_phrasing_reads_back_on_every_domain(name: str) -> None:
     assert steps
     for step in steps:
         read = reader.read(phrase_request([step]))
-        assert read.calls == [step], (step, read)
+        assert read.calls == [_as_run(domain, step)], (step, read)
     read = reader.read("# Task\n" + phrase_request(steps[:4]))
-    assert read.calls == steps[:4] and not read.problems
+    assert read.calls == [_as_run(domain, s) for s in steps[:4]] and not read.problems
 
 
 @pytest.mark.parametrize("name", DOMAINS)
@@ -59,7 +65,7 @@ def test_key_value_prose_reads_on_every_domain(name: str) -> None:
             f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in step.arguments.items()
         )
         read = reader.read(f"Use {step.name} with {pairs}. Thanks!")
-        assert read.calls == [step], (pairs, read)
+        assert read.calls == [_as_run(domain, step)], (pairs, read)
 
 
 def test_colon_pairs_numbers_and_paths() -> None:
@@ -101,7 +107,7 @@ def test_long_message_is_cut_and_said() -> None:
 def test_tool_names_inside_values_are_values() -> None:
     reader = _reader(get_domain("files"))
     read = reader.read("Please call search_files(text='def read_file(') and report.")
-    assert read.calls == [ToolCall("search_files", {"text": "def read_file("})]
+    assert read.calls == [ToolCall("search_files", {"text": "def read_file(", "path": "/"})]
 
 
 def test_plain_requests_name_a_tool_by_its_verb_and_values_by_kind() -> None:
