@@ -35,8 +35,9 @@ class NexEnv(gym.Env[str, str]):
     The env runs a hierarchy of LLM agents (a root agent, its sub-agents, their tools)
     on a freshly generated task. The policy plays the roles it controls: the root by
     default, or every role in turn with ``control="all"`` (one model plays the whole
-    hierarchy). Roles it does not control are played by teammates: scripted oracles
-    with a configurable error rate.
+    hierarchy). Roles it does not control are played by teammates:
+    :class:`~nexgym.policies.teammate.InstructedTeammate` by default, which does what
+    its message asks (and only that) and reports back; it never reads the task.
 
     ## Action Space
     ``UnicodeText`` (any text JSON can carry): one tool call, e.g.
@@ -69,8 +70,9 @@ class NexEnv(gym.Env[str, str]):
     * ``backend_options``: for ``"mcp"``, ``timeout`` (seconds per call), ``start_timeout``,
       ``call_log`` (path of an append-only JSONL log of every call), ``max_result_bytes``.
     * ``max_turns``: overrides every agent's per-invocation turn limit.
-    * ``teammate_error_rate``: probability that an oracle teammate makes a random call.
-    * ``teammates``: ``{role: policy}`` to replace the oracle for some roles.
+    * ``teammate_error_rate``: probability that a default teammate makes a random call.
+    * ``teammates``: ``{role: policy}`` to replace the default teammate for some roles
+      (e.g. an :class:`~nexgym.policies.HFPolicy`).
     * ``task_seeds``: draw tasks only from these seeds (e.g. a training split);
       ``reset(seed=k)`` plays the split's ``k % len(task_seeds)``-th (without a split,
       the ``k``-th task of the hierarchy's own stream: two envs over one domain differ).
@@ -162,11 +164,11 @@ class NexEnv(gym.Env[str, str]):
         self.return_history = return_history
         self.observation_space = text_space(MAX_OBSERVATION_CHARS)
         self.action_space = text_space(MAX_ACTION_CHARS)
-        from nexgym.policies.oracle import OraclePolicy
+        from nexgym.policies.teammate import InstructedTeammate
 
-        oracle = OraclePolicy(self, error_rate=teammate_error_rate)
+        default = InstructedTeammate(self, error_rate=teammate_error_rate)
         self.teammates: dict[str, Policy] = {
-            name: (teammates or {}).get(name, oracle)
+            name: (teammates or {}).get(name, default)
             for name in self.hierarchy.agent_names
             if name not in self.controlled
         }

@@ -69,7 +69,9 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
     * the domain's ``admissible_calls`` of the role's tools on the current world (with
       the MCP backend the world lives in the server, and the task's initial world
       stands in for it);
-    * one delegation per sub-agent, forwarding the role's own assignment;
+    * one delegation per sub-agent, forwarding the role's own assignment, and one per
+      admissible call of the sub-agent's subtree, asking for that call (teammates do
+      what they are asked);
     * ``finish`` with "Done." and, for the role that answers the task, with short
       answers the latest tool results show (:func:`answer_candidates`: JSON values,
       list lengths, numbers, times, URLs, paths, names); a sub-agent instead reports
@@ -221,6 +223,8 @@ def admissible_actions(
     combine = getattr(runtime, "combination_calls", None)
     delegations += combine(role) if combine is not None else []
     finishes = _finish_calls(runtime, role, observation, max_answers)
+    share = (max_actions - len(delegations) - len(finishes)) // (len(agent.sub_agents) + 1)
+    delegations += _requests(runtime, role, agent.sub_agents, share)
     room = max_actions - len(delegations) - len(finishes)
     if room < 1:  # keep at least one domain call; drop answers first
         finishes = finishes[: max(1, len(finishes) + room - 1)]
@@ -231,6 +235,24 @@ def admissible_actions(
         unique.setdefault(call.to_text(), call)
     # Sorted by text: an index must not reveal which call an oracle plan uses.
     return [unique[text] for text in sorted(unique)][:max_actions]
+
+
+def _requests(runtime: Any, role: str, children: tuple[str, ...], share: int) -> list[ToolCall]:
+    """Delegations that ask each sub-agent for one admissible call of its subtree's tools.
+
+    Teammates do what they are asked (:class:`~nexgym.policies.InstructedTeammate`), so a
+    delegation is offered per call a sub-agent's team could make, phrased as the oracle
+    phrases its requests.
+    """
+    from nexgym.policies.instructions import phrase_request
+
+    spec = runtime.spec
+    out: list[ToolCall] = []
+    for child in children:
+        tools = list(dict.fromkeys(t for _, member in spec.walk(child) for t in member.tools))
+        for call in _domain_calls(runtime, role, tools, share):
+            out.append(ToolCall(child, {"task": phrase_request([call])}))
+    return out
 
 
 def _domain_calls(runtime: Any, role: str, tool_names: list[str], room: int) -> list[ToolCall]:

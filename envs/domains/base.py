@@ -20,7 +20,16 @@ import numpy as np
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.tools import Tool, ToolCall
 
-__all__ = ["Domain", "Goal", "Plan", "Task", "Verdict", "answer_has", "compose_task"]
+__all__ = [
+    "Domain",
+    "Goal",
+    "Plan",
+    "Task",
+    "Verdict",
+    "answer_has",
+    "answer_limit",
+    "compose_task",
+]
 
 Plan = tuple[ToolCall, ...]
 
@@ -91,7 +100,14 @@ class Task:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def verify(self, world: Any, answer: str | None) -> Verdict:
-        """Check every goal against the end state and the final answer."""
+        """Check every goal against the end state and the final answer.
+
+        An answer longer than :func:`answer_limit` allows is a dump (every report that
+        came back, relayed), not an answer: the question goals see no answer then, so
+        that relaying whatever came back cannot match an expected value by chance.
+        """
+        if answer is not None and self.answer is not None and len(answer) > answer_limit(self):
+            answer = None
         checks = []
         for goal in self.goals:
             try:
@@ -104,6 +120,15 @@ class Task:
     def tools_used(self) -> set[str]:
         """Names of every tool some oracle plan uses."""
         return {call.name for plan in self.plans for call in plan}
+
+
+#: Characters a final answer may have beyond twice the expected answer's length.
+ANSWER_SLACK = 300
+
+
+def answer_limit(task: Task) -> int:
+    """The longest final answer ``task``'s verifier reads (see :meth:`Task.verify`)."""
+    return ANSWER_SLACK + 2 * len(task.answer or "")
 
 
 def compose_task(

@@ -266,8 +266,8 @@ def _difference(rng: np.random.Generator, world: ClockWorld, facts: dict[str, An
         return answer_has(answer, _offset_text(_offset_hours(zone_a, zone_b)))
 
     return Goal(
-        f"How many hours is {city_b} ({zone_b}) ahead of {city_a} ({zone_a}) right now? "
-        f"Answer like '+5.5h' or '-3.0h'.",
+        f"How many hours is {city_b} ({zone_b}) ahead of {city_a} ({zone_a}) right now "
+        f"(comparing the two clocks at 12:00 today will do)? Answer like '+5.5h' or '-3.0h'.",
         check,
         (
             (call("convert_time", source_timezone=zone_a, time="12:00", target_timezone=zone_b),),

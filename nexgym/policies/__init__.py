@@ -9,8 +9,9 @@ from typing import Any
 
 from nexgym.policies.oracle import OraclePolicy
 from nexgym.policies.random import RandomPolicy
+from nexgym.policies.teammate import InstructedTeammate
 
-__all__ = ["HFPolicy", "OraclePolicy", "RandomPolicy", "make_policy"]
+__all__ = ["HFPolicy", "InstructedTeammate", "OraclePolicy", "RandomPolicy", "make_policy"]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,11 +25,14 @@ def __getattr__(name: str) -> Any:
 def make_policy(name: str, env: Any, **kwargs: Any) -> Any:
     """Build a policy by name for ``env``.
 
-    Names: ``"oracle"``, ``"random"``, ``"robust-oracle"``, or ``"hf:DIR"`` for
+    Names: ``"oracle"``, ``"random"``, ``"robust-oracle"``, the root ablations of
+    :mod:`nexgym.policies.ablations` (``"finish-at-once"``, ``"task-blind-sweep"``, ...),
+    or ``"hf:DIR"`` for
     :class:`HFPolicy` on the local checkpoint folder ``DIR`` (loaded once per process
     and shared by the envs that use it; needs ``nexgym[llm]``).
     """
     from nexgym.error import UnknownNameError
+    from nexgym.policies.ablations import ABLATIONS
     from nexgym.policies.robust import RobustOraclePolicy
 
     if name.startswith("hf:"):
@@ -40,6 +44,7 @@ def make_policy(name: str, env: Any, **kwargs: Any) -> Any:
         "oracle": OraclePolicy,
         "random": RandomPolicy,
         "robust-oracle": RobustOraclePolicy,
+        **ABLATIONS,
     }
     if name not in factories:
         raise UnknownNameError("policy", name, [*factories, "hf:DIR"])

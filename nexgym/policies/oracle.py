@@ -1,25 +1,42 @@
-"""The oracle: plays any role of a hierarchy by following the task's oracle plan.
+"""The oracle: plays the root of a hierarchy by following the task's oracle plan.
 
-It reads the runtime (privileged), finds the next plan step that has not yet
-succeeded, and either calls the tool (if its role holds it), delegates to the
-sub-agent whose subtree holds it (with a task message describing the steps), or
-finishes (when the step belongs to someone above it, or the plan is done). Because
-progress is read from the tool calls that actually succeeded, failed calls are
-retried and teammates' work counts. With ``error_rate`` it sometimes makes a random
-well-formed call instead: the erring teammate of coordination experiments.
+As the root (or a peer of a peer team) it reads the runtime (privileged), finds the
+next plan step that has not yet succeeded, and either calls the tool (if its role holds
+it), delegates to the sub-agent whose subtree holds it, or finishes when the plan is
+done. Its messages state only what it has observed (:mod:`nexgym.policies.observed`):
+when a step needs a value it has not seen, it first has a sub-agent look it up
+(:mod:`nexgym.policies.lookup`), then asks for the step with the value it saw, in the
+form :func:`~nexgym.policies.instructions.phrase_request` writes. Because progress is
+read from the tool calls that actually succeeded, failed calls are retried and
+teammates' work counts.
+
+As a sub-agent of a tree (``control="all"``) it does what its message asks, exactly as
+:class:`~nexgym.policies.teammate.InstructedTeammate` does: the plan is the root's
+business, and a team of oracles then shows sub-agents that follow their instructions.
+With ``error_rate`` it sometimes makes a random well-formed call instead: the erring
+teammate of coordination experiments.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from nexgym.envs.domains.base import Plan
 from nexgym.policies.aggregator import aggregator_call
+from nexgym.policies.instructions import phrase_request
+from nexgym.policies.lookup import LookupFinder, schema_defaults
+from nexgym.policies.observed import role_seen, unseen_values
 from nexgym.policies.random import random_call
+from nexgym.policies.teammate import InstructedTeammate
 from nexgym.runtime.menus import delegation, siblings
 from nexgym.tools import ToolCall, render_result
 
 __all__ = ["OraclePolicy", "plan_progress", "report"]
+
+
+#: Topologies whose members each work on the whole task (the plan is theirs to follow).
+PEER_TOPOLOGIES = frozenset({"independent", "decentralized"})
 
 
 def plan_progress(plan: Plan, succeeded: list[ToolCall]) -> int:
@@ -45,6 +62,8 @@ class OraclePolicy:
         self.env = env
         self.error_rate = error_rate
         self.plan_index = plan
+        self._lookups = LookupFinder()
+        self._instructed = InstructedTeammate(env)
 
     def __call__(self, observation: Any, info: dict[str, Any]) -> str:
         """Return the next action as canonical text."""
@@ -60,6 +79,8 @@ class OraclePolicy:
                 observation = observation.get("text", "")
             text = observation if isinstance(observation, str) else ""
             return random_call(base.np_random, runtime.tool_schemas(role), text)
+        if role != runtime.spec.root and runtime.spec.topology not in PEER_TOPOLOGIES:
+            return self._instructed.call(observation, info)
         return self.plan_call(runtime, role)
 
     def choose_plan(self, runtime: Any) -> Plan:
@@ -92,12 +113,7 @@ class OraclePolicy:
             for child in agent.sub_agents:
                 reach = spec.subtree(child)
                 if any(h in reach for h in spec.holders(step.name)):
-                    segment = []
-                    for later in plan[done:]:
-                        if not any(h in reach for h in spec.holders(later.name)):
-                            break
-                        segment.append(later)
-                    return delegation(spec, child, _describe(segment))
+                    return self.delegation(runtime, role, child, plan[done:])
             note = _handoff(runtime, role, step, done, len(plan))
             if note is not None:
                 return note
@@ -105,6 +121,91 @@ class OraclePolicy:
             answer = runtime.task.answer
             return ToolCall("finish", {"answer": answer if answer is not None else "Done."})
         return ToolCall("finish", {"answer": report(runtime.history(role))})
+
+    def delegation(self, runtime: Any, role: str, child: str, steps: Plan) -> ToolCall:
+        """Ask ``child`` for the next steps, stating only values ``role`` has seen.
+
+        The leading steps whose values are all seen go in one message; when the first
+        step needs a value not seen yet, a sub-agent (or ``role`` itself) first looks it up.
+        Public so that other scripted roots (a peer team's aggregator) can brief their
+        members the same way.
+
+        Args:
+            runtime: the episode's runtime.
+            role: the asking role.
+            child: the sub-agent whose subtree holds ``steps[0]``.
+            steps: the plan's remaining steps, the next one first.
+        """
+        spec, domain = runtime.spec, runtime.domain
+        history = runtime.history(role)
+        seen = role_seen(history)
+        reach = spec.subtree(child)
+        segment: list[ToolCall] = []
+        for step in steps:
+            if not any(h in reach for h in spec.holders(step.name)):
+                break
+            defaults = schema_defaults(domain.tool(step.name).parameters)
+            if unseen_values(step.arguments, seen, defaults):
+                break
+            segment.append(step)
+        if segment:
+            return delegation(spec, child, phrase_request(self._shown(runtime, segment)))
+        step = steps[0]
+        agent = spec.agent(role)
+        callable_tools = list(agent.tools) + [
+            t for c in agent.sub_agents for _, member in spec.walk(c) for t in member.tools
+        ]
+        asked = _asked(history)
+
+        def was_asked(call: ToolCall) -> bool:
+            shown = self._shown(runtime, [call])[0]
+            return phrase_request([shown]) in asked or shown.key() in asked
+
+        lookup = self._lookups.find(runtime, step, seen, callable_tools, was_asked)
+        if lookup is None:  # nothing shows the value: say it (the leak check reports it)
+            return delegation(spec, child, phrase_request(self._shown(runtime, [step])))
+        if lookup.name in agent.tools:
+            shown = self._shown(runtime, [lookup])[0]
+            return ToolCall(shown.name, lookup.arguments)
+        for other in agent.sub_agents:
+            if any(h in spec.subtree(other) for h in spec.holders(lookup.name)):
+                child = other
+                break
+        return delegation(spec, child, phrase_request(self._shown(runtime, [lookup])))
+
+    @staticmethod
+    def _shown(runtime: Any, steps: list[ToolCall]) -> list[ToolCall]:
+        """Steps under their shown names, arguments left at their defaults omitted."""
+        out = []
+        for step in steps:
+            defaults = schema_defaults(runtime.domain.tool(step.name).parameters)
+            arguments = {
+                k: v for k, v in step.arguments.items() if not (k in defaults and defaults[k] == v)
+            }
+            out.append(ToolCall(runtime.renames.get(step.name, step.name), arguments))
+        return out
+
+
+def _asked(history: list[dict[str, Any]]) -> set[str]:
+    """What ``history`` already asked for: delegation messages and own calls' keys."""
+    asked: set[str] = set()
+    for message in history:
+        if message.get("role") != "assistant":
+            continue
+        for call in message.get("tool_calls") or ():
+            fn = call.get("function", {})
+            arguments = fn.get("arguments", "{}")
+            try:
+                parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
+            except json.JSONDecodeError:
+                continue
+            if isinstance(parsed, dict) and set(parsed) == {"task"}:
+                asked.add(str(parsed["task"]))
+            elif isinstance(parsed, dict) and set(parsed) == {"sub_agent_name", "message"}:
+                asked.add(str(parsed["message"]))  # NexAU's Agent tool
+            elif isinstance(parsed, dict):
+                asked.add(ToolCall(fn.get("name", ""), parsed).key())
+    return asked
 
 
 def _canonical(domain: Any, call: ToolCall) -> ToolCall:
@@ -129,11 +230,6 @@ def _handoff(runtime: Any, role: str, step: ToolCall, done: int, total: int) -> 
             text = f"{done} of {total} steps are done. Yours is next: {step.describe()}."
             return ToolCall("message", {"to": peer, "text": text})
     return None
-
-
-def _describe(steps: list[ToolCall]) -> str:
-    parts = [f"{i}. call {s.describe()}" for i, s in enumerate(steps, 1)]
-    return "Please do the following, in order:\n" + "\n".join(parts) + "\nThen report the results."
 
 
 REPORT_CHARS = 1200

@@ -31,9 +31,11 @@ class RobustOraclePolicy(OraclePolicy):
     Args:
         env: the env it plays.
         plan: index of the preferred oracle plan (default: the first one usable).
-        teammates: also play the env's oracle teammates (the roles the policy does not
-            control), so that sub-agents route around outages too. Teammates with an
-            error rate, and teammates given by the user, are left alone.
+        teammates: also play the env's :class:`OraclePolicy` teammates (the roles the
+            policy does not control, where a user gave an oracle), so that they route
+            around outages too. The default teammates need nothing: they do what the
+            root asks, and the root asks for the route around. Teammates with an error
+            rate, and other teammates given by the user, are left alone.
     """
 
     def __init__(self, env: Any, *, plan: int | None = None, teammates: bool = True) -> None:

@@ -16,7 +16,14 @@ from nexgym.runtime.prompts import example_call, system_prompt
 from nexgym.spec import AGENT_TOOL, HierarchySpec
 from nexgym.tools import ToolCall, function_schema
 
-__all__ = ["RoleMenu", "agent_tool_schema", "build_menus", "delegation", "siblings"]
+__all__ = [
+    "RoleMenu",
+    "agent_tool_schema",
+    "build_menus",
+    "capability_text",
+    "delegation",
+    "siblings",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,32 @@ def agent_tool_schema(spec: HierarchySpec, children: tuple[str, ...]) -> dict[st
     return function_schema(AGENT_TOOL, description, params)
 
 
+def capability_text(spec: HierarchySpec, domain: Domain, renames: dict[str, str], name: str) -> str:
+    """What a caller reads about sub-agent ``name``: its summary and what it can do.
+
+    The tools it holds, and for a lead the tools its subtree holds, each with its
+    required arguments (``read_file(path)``), so that a caller knows whom to ask for
+    what and which values to give.
+    """
+    agent = spec.agent(name)
+
+    def listed(tools: list[str]) -> str:
+        out = []
+        for tool in dict.fromkeys(tools):
+            required = domain.tool(tool).parameters.get("required", [])
+            out.append(f"{renames.get(tool, tool)}({', '.join(required)})")
+        return ", ".join(out)
+
+    parts = [agent.summary().rstrip(".") + "."]
+    if agent.tools:
+        parts.append(f"Its tools: {listed(list(agent.tools))}.")
+    team = [t for child in agent.sub_agents for _, a in spec.walk(child) for t in a.tools]
+    team = [t for t in team if t not in agent.tools]
+    if team:
+        parts.append(f"Through its sub-agents it can also use: {listed(team)}.")
+    return " ".join(parts)
+
+
 def build_menus(
     spec: HierarchySpec,
     domain: Domain,
@@ -83,7 +116,8 @@ def build_menus(
             entries[AGENT_TOOL] = MenuEntry("agent_tool", "", schema)
         else:
             for child in agent.sub_agents:
-                schema = function_schema(child, spec.agent(child).summary(), DELEGATE.parameters)
+                text = capability_text(spec, domain, renames, child)
+                schema = function_schema(child, text, DELEGATE.parameters)
                 entries[child] = MenuEntry("subagent", child, schema)
         if peers.get(agent.name):
             params = json.loads(json.dumps(MESSAGE.parameters))

@@ -35,13 +35,14 @@ def system_prompt(
     elif agent_tool:
         subagents = (
             'Your sub-agents are called through the Agent tool, with "sub_agent_name" and a '
-            '"message" that says what they should do; their final answer comes back as the '
-            "result.\n"
+            '"message" that names the calls they should make and their values (they do only '
+            "what it says); their report comes back as the result.\n"
         )
     else:
         subagents = (
             'Agents listed among your tools are called the same way, with a "task" argument '
-            "that says what they should do; their final answer comes back as the result.\n"
+            "that names the calls they should make and their values (they do only what it "
+            "says); their report comes back as the result.\n"
         )
     return (
         f"You are {agent_name}, an agent working on {domain_description}.\n{role.strip()}\n\n"

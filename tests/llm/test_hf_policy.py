@@ -284,3 +284,21 @@ def test_rollout_cli_plays_a_local_checkpoint(tiny_dir, tmp_path, capsys):
     records = list(read_records(out / TRAJECTORIES_FILE))
     assert sorted(r.policy for r in records) == ["hf:" + str(tiny_dir)] * 2 + ["oracle"] * 2
     assert f"hf:{tiny_dir}" in capsys.readouterr().out
+
+
+def test_an_hf_teammate_plays_a_sub_agent_under_the_oracle_root(tiny_dir):
+    """``teammates={role: HFPolicy}``: the model plays the editor, the default teammate the
+    reader; the episode runs to its end without raising."""
+    env = gym.make("nex/FileOps-v0")
+    editor = HFPolicy(env, str(tiny_dir), max_new_tokens=8)
+    env.unwrapped.teammates["editor"] = editor
+    root = OraclePolicy(env)
+    obs, info = env.reset(seed=0)
+    for _ in range(60):
+        obs, _reward, terminated, truncated, info = env.step(root(obs, info))
+        if terminated or truncated:
+            break
+    assert terminated or truncated
+    acted = {span.role for span in env.unwrapped.runtime.trace.spans}
+    assert "editor" in acted and "reader" in acted
+    env.close()

@@ -141,7 +141,7 @@ def test_train_sft_cli_runs_and_the_result_plays(trajectory_dir, tiny_dir, tmp_p
             "--batch-size",
             "2",
             "--max-length",
-            "512",
+            "1024",  # the root's prompt lists what each sub-agent's tools are
             "--device",
             "cpu",
         ]
