@@ -2,14 +2,17 @@
 
 What the scripted aggregator (``independent``) or moderator (``decentralized``) of
 :mod:`nexgym.topology.peers` does, as :class:`~nexgym.policies.OraclePolicy` plays it.
-It says only what it has observed: each peer gets the task's instruction, debate
-messages quote the peers' answers, and the team's answer is one a peer gave.
+It says only what it has observed: each peer is briefed as the oracle briefs a
+sub-agent (:meth:`~nexgym.policies.OraclePolicy.delegation`: the calls to make, with
+values the root has seen; a look-up first when a value is not known yet), and the
+team's answer is one a peer gave.
 
-* independent: call every peer once, then merge every peer's changes without
-  cross-checking (the paper's aggregator), then answer with the first peer's answer.
-* decentralized: call every peer, then for each debate round call each again with the
-  others' latest answers, then select the output (answer and changes) most peers share,
-  ties to the lowest-numbered peer, and answer with its answer.
+* independent: brief every peer until its own world holds the plan's work (or its
+  briefings run out), then merge every peer's changes without cross-checking (the
+  paper's aggregator), then answer with the first peer's answer.
+* decentralized: brief every peer the same way, then select the output (answer and
+  changes) most peers share, ties to the lowest-numbered peer, and answer with its
+  answer. :func:`debate_message` is what a moderator shows a peer in a debate round.
 """
 
 from __future__ import annotations
@@ -18,35 +21,54 @@ from collections import Counter
 from typing import Any
 
 from nexgym.tools import ToolCall
-from nexgym.topology.peers import normalize_answer
+from nexgym.topology.peers import BRIEFINGS, normalize_answer
 
 __all__ = ["aggregator_call", "debate_message", "team_answer"]
 
 
-def aggregator_call(runtime: Any) -> ToolCall:
-    """The next call of the root of a peer team (a :class:`~nexgym.topology.peers.PeerRuntime`)."""
+def aggregator_call(runtime: Any, oracle: Any) -> ToolCall:
+    """The next call of the root of a peer team (a :class:`~nexgym.topology.peers.PeerRuntime`).
+
+    Args:
+        runtime: the team's runtime.
+        oracle: the :class:`~nexgym.policies.OraclePolicy` playing the root (it chooses
+            the plan and phrases the briefings).
+    """
     peers = runtime.peers
-    assert runtime.task is not None  # called during an episode
-    instruction = runtime.task.instruction
-    fewest = min(peers, key=lambda p: (p.calls, p.index))
-    if fewest.calls < runtime.calls_per_peer:
-        message = instruction if fewest.calls == 0 else debate_message(runtime, fewest)
-        return ToolCall(fewest.role, {"task": message})
+    root = runtime.spec.root
+    plan = oracle.choose_plan(runtime)
+    for peer in peers:
+        remaining = oracle.remaining(runtime, plan, peer.index)
+        if remaining and peer.calls < min(BRIEFINGS, runtime.calls_per_peer):
+            return oracle.delegation(runtime, root, peer.role, remaining)
     answered = [p for p in peers if p.answered]
+    # the oracle reads the plan: peers whose own world holds all of its work come first
+    done = [p for p in answered if not oracle.remaining(runtime, plan, p.index)]
     tool = runtime.combine_tool.name
     if runtime.spec.topology == "independent":
         if not runtime.combination_made:
             return ToolCall(tool, {"peers": [p.role for p in peers]})
-        first = answered[0] if answered else None
+        first = _answering(runtime, done or answered)
     else:
-        outputs = {p.index: runtime.output(p) for p in answered}
+        outputs = {p.index: runtime.output(p) for p in (done or answered)}
         votes = Counter(outputs.values())
         best = max(votes.values(), default=0)
         winner = min((i for i, out in outputs.items() if votes[out] == best), default=None)
         first = None if winner is None else peers[winner]
         if first is not None and not runtime.combination_made:
             return ToolCall(tool, {"peer": first.role})
+    if first is not None and first in done and runtime.task.answer is not None:
+        # as the oracle root of a tree answers: from the results the peers reported
+        return ToolCall("finish", {"answer": runtime.task.answer})
     return ToolCall("finish", {"answer": team_answer(runtime, first)})
+
+
+def _answering(runtime: Any, peers: list[Any]) -> Any:
+    """The first of ``peers`` whose answer states the expected one (else the first)."""
+    for peer in peers:
+        if team_answer(runtime, peer) == runtime.task.answer:
+            return peer
+    return peers[0] if peers else None
 
 
 def team_answer(runtime: Any, peer: Any) -> str:

@@ -97,13 +97,9 @@ class OraclePolicy:
     def plan_call(self, runtime: Any, role: str) -> ToolCall:
         """The plan's next call for ``role`` (peers each follow it on their own world)."""
         if role == runtime.spec.root and hasattr(runtime, "combine_tool"):
-            return aggregator_call(runtime)  # the root of a peer team
+            return aggregator_call(runtime, self)  # the root of a peer team
         plan = self.choose_plan(runtime)
-        world = runtime.world_of(role)
-        # executed calls carry validated arguments (defaults filled in): compare like with like
-        canonical = [_canonical(runtime.domain, step) for step in plan]
-        succeeded = [r.call for r in runtime.tool_log if r.ok and r.world == world]
-        done = plan_progress(canonical, succeeded)
+        done = len(plan) - len(self.remaining(runtime, plan, runtime.world_of(role)))
         spec = runtime.spec
         agent = spec.agent(role)
         if done < len(plan):
@@ -121,6 +117,14 @@ class OraclePolicy:
             answer = runtime.task.answer
             return ToolCall("finish", {"answer": answer if answer is not None else "Done."})
         return ToolCall("finish", {"answer": report(runtime.history(role))})
+
+    @staticmethod
+    def remaining(runtime: Any, plan: Plan, world: int) -> Plan:
+        """The steps of ``plan`` not yet done on ``world`` (by the calls that succeeded)."""
+        # executed calls carry validated arguments (defaults filled in): compare like with like
+        canonical = [_canonical(runtime.domain, step) for step in plan]
+        succeeded = [r.call for r in runtime.tool_log if r.ok and r.world == world]
+        return plan[plan_progress(canonical, succeeded) :]
 
     def delegation(self, runtime: Any, role: str, child: str, steps: Plan) -> ToolCall:
         """Ask ``child`` for the next steps, stating only values ``role`` has seen.
@@ -167,10 +171,11 @@ class OraclePolicy:
         if lookup.name in agent.tools:
             shown = self._shown(runtime, [lookup])[0]
             return ToolCall(shown.name, lookup.arguments)
-        for other in agent.sub_agents:
-            if any(h in spec.subtree(other) for h in spec.holders(lookup.name)):
-                child = other
-                break
+        if not any(h in reach for h in spec.holders(lookup.name)):
+            for other in agent.sub_agents:
+                if any(h in spec.subtree(other) for h in spec.holders(lookup.name)):
+                    child = other
+                    break
         return delegation(spec, child, phrase_request(self._shown(runtime, [lookup])))
 
     @staticmethod

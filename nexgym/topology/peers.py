@@ -19,13 +19,15 @@ nothing but the clock.
 The two topologies follow "Towards a Science of Scaling Agent Systems" (Kim et al., 2025):
 
 * ``independent`` (parallel workers and an aggregator that synthesizes without
-  cross-checking): each peer may be called once. The root's ``merge_changes(peers)``
+  cross-checking): each peer may be briefed up to :data:`BRIEFINGS` times (the task,
+  then follow-ups that use what it reported; it never sees the other peers). The root's
+  ``merge_changes(peers)``
   replays the listed peers' changes, in the order listed, on the team's world
   (a change already merged is skipped); the result says what applied and what failed.
   It may be called again to add more. An unchecked merge of every peer passes on one
   peer's wrong change, as an unchecked synthesis passes on a wrong sub-answer.
 * ``decentralized`` (peer debate with a final vote): each peer may be called
-  ``1 + debate_rounds`` times; a later call continues its work on its own world, and
+  ``BRIEFINGS + debate_rounds`` times; a later call continues its work on its own world, and
   the moderator's message is where it shows a peer the others' answers. The root's
   ``select_output(peer)`` picks the peer whose world becomes the team's (the moderator
   runs the vote: the output most peers share is the usual pick).
@@ -59,6 +61,10 @@ from nexgym.tools import Tool, ToolCall, function_schema
 
 __all__ = ["COMBINE_TOOLS", "Peer", "PeerRuntime", "peer_problems"]
 
+#: Times the root may brief one peer before the debate rounds: the task, then follow-ups
+#: that use what the peer reported (a value it looked up, say). Peers never see each other.
+BRIEFINGS = 6
+
 
 def merge_changes(_: Any, peers: list[str]) -> str:
     """Replay the state changes of the listed peers, in that order, on the team's world.
@@ -90,7 +96,7 @@ _ROOT_NOTES = {
     "independent": (
         "Each peer works on its own copy of the world and sees only your message. The "
         "team's world changes only through merge_changes, which replays the changes of "
-        "the peers you list; each peer may be called once."
+        "the peers you list; each peer may be briefed a few times (the task, then follow-ups)."
     ),
     "decentralized": (
         "Each peer works on its own copy of the world and sees only your message; call a "
@@ -157,8 +163,8 @@ class PeerRuntime(Runtime):
         #: the team's world: after the peers' own worlds 0 .. n-1
         self.team_world = len(self.peer_names)
         debate = spec.topology_params.debate_rounds if spec.topology == "decentralized" else 0
-        #: how many times the root may call each peer
-        self.calls_per_peer = 1 + debate
+        #: how many times the root may call each peer: its briefings, then debate rounds
+        self.calls_per_peer = BRIEFINGS + debate
 
     # -- the root's menu: the peers, the combination tool, finish ---------------------
 
@@ -232,11 +238,8 @@ class PeerRuntime(Runtime):
         peer = self._by_role[child]
         if peer.calls >= self.calls_per_peer:
             limit = self.calls_per_peer
-            why = (
-                "independent peers work once"
-                if limit == 1
-                else f"1 call and {limit - 1} debate round(s)"
-            )
+            debate = limit - BRIEFINGS
+            why = f"{BRIEFINGS} briefings" + (f" and {debate} debate round(s)" if debate else "")
             self._deliver(
                 frame, call_id, child, f"Error: {child} has been called {limit} time(s) ({why})"
             )

@@ -36,6 +36,9 @@ from nexgym.error import ConfigError
 from nexgym.spec import AgentSpec, HierarchySpec, TopologyParams
 from nexgym.topology.registry import get_topology, peer_topologies
 
+#: Times the root may brief one peer (see nexgym.topology.peers).
+BRIEFINGS = 6
+
 __all__ = [
     "TEAM_ROLE",
     "Team",
@@ -194,7 +197,9 @@ def peer_team(team: Team) -> tuple[list[AgentSpec], str, TopologyParams]:
     worker_turns = max((a.max_turns for a in spec.agents if a.tools), default=team.max_turns)
     role = _TEAM_ROLES[team.topology].format(n=params.n, rounds=params.debate_rounds)
     # room for every call of every peer, a combination and the answer
-    calls = params.n * (1 + (params.debate_rounds if team.topology == "decentralized" else 0))
+    calls = params.n * (
+        BRIEFINGS + (params.debate_rounds if team.topology == "decentralized" else 0)
+    )
     agents = [
         AgentSpec(
             name=TEAM_ROLE,
