@@ -8,7 +8,6 @@ source goes through one reader, :func:`resolve_spec`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,6 @@ __all__ = [
     "build_session",
     "choose_task_seed",
     "resolve_spec",
-    "task_stream",
 ]
 
 #: Task seeds a reset without a seed draws from.
@@ -51,39 +49,25 @@ def resolve_spec(source: SpecSource) -> HierarchySpec:
     return load_spec(source)
 
 
-def task_stream(spec: HierarchySpec) -> int:
-    """Where a hierarchy's own stream of tasks starts among its domain's task seeds.
-
-    A stable hash of the spec's name and description: two hierarchies over one domain
-    (or one world) play different tasks for the same ``reset(seed=k)``, and one
-    hierarchy plays the same tasks in every process and view.
-    """
-    digest = hashlib.sha256(f"{spec.name}\n{spec.description}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % TASK_SEEDS
-
-
 def choose_task_seed(
     options: dict[str, Any] | None,
     seed: int | None,
     task_seeds: Sequence[int] | None,
     rng: Callable[[], np.random.Generator],
-    stream: int = 0,
 ) -> int:
-    """The domain task seed of an episode.
+    """The task seed of an episode.
 
-    ``options["task_seed"]`` if given (a domain task seed, as it is); else, on a seeded
-    reset, the ``seed``-th task of the env: ``task_seeds[seed % len(task_seeds)]`` with
-    a split, else the ``seed``-th of the hierarchy's own stream (``stream + seed``, see
-    :func:`task_stream`); else one drawn from ``rng()``. ``reset(seed=k)`` thus plays
-    the same task in every view (Gymnasium and PettingZoo); a vector env's
-    ``reset(seed=k)`` plays the env's tasks ``k``, ``k + 1``, ...
+    ``options["task_seed"]`` if given; else, on a seeded reset, the seed itself
+    (``task_seeds[seed % len(task_seeds)]`` with a split); else one drawn from ``rng()``.
+    ``reset(seed=k)`` thus plays task ``k`` in every view (Gymnasium and PettingZoo); a
+    vector env's ``reset(seed=k)`` plays tasks ``k``, ``k + 1``, ...
     """
     if options and "task_seed" in options:
         return int(options["task_seed"])
     if seed is not None:
         if task_seeds:
             return int(task_seeds[seed % len(task_seeds)])
-        return (stream + seed) % TASK_SEEDS
+        return seed % TASK_SEEDS
     if task_seeds is not None:
         return int(task_seeds[int(rng().integers(len(task_seeds)))])
     return int(rng().integers(TASK_SEEDS))
@@ -99,7 +83,6 @@ class Session:
         domain: the domain instance.
         runtime: the runtime, on its tool backend.
         task_seeds: the seeds tasks are drawn from (None: any).
-        task_stream: where the hierarchy's own tasks start (:func:`task_stream`).
     """
 
     written: HierarchySpec
@@ -107,7 +90,6 @@ class Session:
     domain: Domain
     runtime: Runtime
     task_seeds: list[int] | None
-    task_stream: int
 
 
 def build_session(
@@ -156,4 +138,4 @@ def build_session(
         invalid_penalty=invalid_penalty,
         max_turns=max_turns,
     )
-    return Session(written, hierarchy, domain, runtime, seeds, task_stream(written))
+    return Session(written, hierarchy, domain, runtime, seeds)
