@@ -23,6 +23,7 @@ COMMANDS = {
     "serve-mcp": "serve_mcp",
     "bench": "bench",
     "train": "train",
+    "models": "models",
 }
 
 

@@ -102,19 +102,17 @@ def _assistant_call(action: str, index: int) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=4)
 def load_checkpoint(path: str | Path) -> tuple[Any, Any]:
-    """The model and tokenizer saved in the local folder ``path`` (loaded once per process).
+    """The model and tokenizer of a local checkpoint folder (loaded once per process).
 
-    Nothing is downloaded: ``path`` must hold ``config.json`` (``save_pretrained``).
+    ``path`` is a folder holding ``config.json`` (``save_pretrained``) or the name of a
+    known model (``"smollm2"``), prepared into the cache on first use
+    (:func:`~nexgym.training.checkpoints.prepare_model`). Nothing is downloaded; a missing
+    or corrupt folder raises :class:`~nexgym.error.ConfigError` saying how to rebuild it.
     """
-    transformers = require("transformers", "llm", "HFPolicy")
-    folder = Path(path)
-    if not (folder / "config.json").is_file():
-        raise ConfigError(
-            f"expected a local checkpoint folder with config.json, got {str(path)!r}; "
-            "save one with model.save_pretrained(DIR) (nothing is downloaded)"
-        )
-    model = transformers.AutoModelForCausalLM.from_pretrained(folder)
-    return model, transformers.AutoTokenizer.from_pretrained(folder)
+    require("transformers", "llm", "HFPolicy")
+    from nexgym.training.checkpoints import load_pretrained
+
+    return load_pretrained(path)
 
 
 class HFPolicy:
