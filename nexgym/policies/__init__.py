@@ -1,6 +1,7 @@
 """Policies: ``policy(observation, info) -> action``, each built for the env it plays.
 
-``HFPolicy`` (transformers) is imported lazily so that ``import nexgym`` stays light.
+``HFPolicy`` (transformers) and ``OpenAIChatPolicy`` (httpx) are imported lazily so that
+``import nexgym`` stays light.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 from nexgym.policies.oracle import OraclePolicy
 from nexgym.policies.random import RandomPolicy
 
-__all__ = ["HFPolicy", "OraclePolicy", "RandomPolicy", "make_policy"]
+__all__ = ["HFPolicy", "OpenAIChatPolicy", "OraclePolicy", "RandomPolicy", "make_policy"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,6 +19,10 @@ def __getattr__(name: str) -> Any:
         from nexgym.policies.hf import HFPolicy
 
         return HFPolicy
+    if name == "OpenAIChatPolicy":
+        from nexgym.policies.openai_chat import OpenAIChatPolicy
+
+        return OpenAIChatPolicy
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from nexgym.error import ConfigError, require
 from nexgym.parsing import InvalidAction, parse_action
 
-__all__ = ["HFPolicy", "RunningChat", "load_checkpoint"]
+__all__ = ["HFPolicy", "RunningChat", "load_checkpoint", "sampling_seed"]
 
 _TOOL_OPEN, _TOOL_CLOSE = "<tool_response>\n", "\n</tool_response>"
 _INVALID = "Invalid action:"
@@ -216,7 +216,7 @@ class HFPolicy:
                 fit_messages(self.tokenizer, messages, _as_list(tools), self.max_prompt_tokens)
             )
         self.last_prompts = prompts
-        seed = self._draw_seed() if self.temperature > 0 else None
+        seed = sampling_seed(self.env) if self.temperature > 0 else None
         generated = generate_batch(
             self.model,
             self.tokenizer,
@@ -254,16 +254,16 @@ class HFPolicy:
         """Forget the running chats (they also restart by themselves on a new task)."""
         self.chat.clear()
 
-    def _draw_seed(self) -> int:
-        """A sampling seed from the env's ``np_random`` (a vector env's first sub-env's)."""
-        env = self.env
-        subs = getattr(env, "envs", None)
-        if subs:
-            env = subs[0]
-        rng = getattr(env, "unwrapped", env).np_random
-        if isinstance(rng, tuple | list):
-            rng = rng[0]
-        return int(rng.integers(2**31 - 1))
+
+def sampling_seed(env: Any) -> int:
+    """A sampling seed drawn from the env's ``np_random`` (a vector env's first sub-env's)."""
+    subs = getattr(env, "envs", None)
+    if subs:
+        env = subs[0]
+    rng = getattr(env, "unwrapped", env).np_random
+    if isinstance(rng, tuple | list):
+        rng = rng[0]
+    return int(rng.integers(2**31 - 1))
 
 
 def _as_list(tools: Any) -> list[dict[str, Any]] | None:
