@@ -130,9 +130,10 @@ class HFPolicy:
         device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"``, ``"cuda"``...
         max_prompt_tokens: longest prompt; older turns are dropped beyond it (default: the
             model's context length minus ``max_new_tokens``).
-        tools_in_template: pass ``info["tools"]`` to the chat template. The env's system
-            prompt already lists the tools; templates that add their own tools block
-            (Qwen, Hermes) then show them twice, which ``False`` avoids.
+        tools_in_template: pass ``info["tools"]`` to the chat template when the system
+            prompt does not list them already (the env's own prompt does, so templates
+            that add a tools block, Qwen's or Hermes', never show them twice; see
+            :func:`~nexgym.training.generation.adapt_chat`).
 
     The chat comes from ``info["history"]`` when the env was made with
     ``return_history=True``, otherwise from the observations the policy has seen

@@ -168,8 +168,9 @@ def test_train_sft_turn_layout(tiny_examples, tiny_dir, tmp_path):
     turns = sum(m["role"] == "assistant" for e in tiny_examples[:3] for m in e["messages"])
     assert len(rows) == turns
     for row in rows:
-        assert row["completion"][0]["role"] == "assistant"
-        assert row["prompt"][0]["role"] == "system"  # trimming keeps the system prompt
+        assert row["prompt"].startswith("<|im_start|>system\n")  # trimming keeps it
+        assert row["prompt"].endswith("<|im_start|>assistant\n")
+        assert row["completion"].endswith("<|im_end|>")
 
 
 def test_train_tiny_cli_builds_a_loadable_checkpoint(trajectory_dir, tmp_path):
