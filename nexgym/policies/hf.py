@@ -134,6 +134,9 @@ class HFPolicy:
             prompt does not list them already (the env's own prompt does, so templates
             that add a tools block, Qwen's or Hermes', never show them twice; see
             :func:`~nexgym.training.generation.adapt_chat`).
+        engine: ``"transformers"`` (``generate``), ``"vllm"`` (needs vLLM, a GPU and a
+            checkpoint folder as ``model``), or ``"auto"``: vLLM when it is installed, CUDA
+            is present and ``model`` is a folder, else transformers.
 
     The chat comes from ``info["history"]`` when the env was made with
     ``return_history=True``, otherwise from the observations the policy has seen
@@ -160,6 +163,7 @@ class HFPolicy:
         device: str = "auto",
         max_prompt_tokens: int | None = None,
         tools_in_template: bool = True,
+        engine: str = "auto",
     ) -> None:
         transformers = require("transformers", "llm", "HFPolicy")
         from nexgym.training.generation import resolve_device
@@ -170,8 +174,21 @@ class HFPolicy:
             raise ConfigError(
                 f"expected temperature >= 0 and 0 < top_p <= 1, got {temperature} and {top_p}"
             )
+        if engine not in ("auto", "transformers", "vllm"):
+            raise ConfigError(f"expected engine 'auto', 'transformers' or 'vllm', got {engine!r}")
         self.env = env
         self.device = resolve_device(device)
+        self.vllm: Any = None
+        if isinstance(model, str | Path) and engine != "transformers":
+            from nexgym.training.checkpoints import resolve_checkpoint
+            from nexgym.training.vllm_engine import VLLMEngine, vllm_available
+
+            if engine == "vllm" or vllm_available():
+                self.vllm = VLLMEngine(resolve_checkpoint(model))
+        elif engine == "vllm":
+            raise ConfigError(
+                "expected a checkpoint folder as model for engine='vllm', got a model"
+            )
         if isinstance(model, str | Path):
             model, own_tokenizer = load_checkpoint(model)
             tokenizer = own_tokenizer if tokenizer is None else tokenizer
@@ -218,15 +235,16 @@ class HFPolicy:
             )
         self.last_prompts = prompts
         seed = sampling_seed(self.env) if self.temperature > 0 else None
-        generated = generate_batch(
-            self.model,
-            self.tokenizer,
-            prompts,
+        sampling: dict[str, Any] = dict(
             max_new_tokens=self.max_new_tokens,
             temperature=self.temperature,
             top_p=self.top_p,
             seed=seed,
         )
+        if self.vllm is not None:
+            generated = self.vllm.generate(prompts, **sampling)
+        else:
+            generated = generate_batch(self.model, self.tokenizer, prompts, **sampling)
         actions = []
         for index, (prompt, ids, info) in enumerate(zip(prompts, generated, rows, strict=True)):
             if not prompt:

@@ -284,3 +284,23 @@ def test_rollout_cli_plays_a_local_checkpoint(tiny_dir, tmp_path, capsys):
     records = list(read_records(out / TRAJECTORIES_FILE))
     assert sorted(r.policy for r in records) == ["hf:" + str(tiny_dir)] * 2 + ["oracle"] * 2
     assert f"hf:{tiny_dir}" in capsys.readouterr().out
+
+
+def test_generation_engine_choice(tiny_dir):
+    """vLLM is used only where installed with a GPU; asking for it elsewhere is a clear error."""
+    import importlib.util
+
+    from nexgym.error import ConfigError, MissingDependencyError
+    from nexgym.training.vllm_engine import vllm_available
+
+    env = gym.make("nex/FileSolo-v0")
+    try:
+        policy = HFPolicy(env, str(tiny_dir), max_new_tokens=4)
+        assert (policy.vllm is not None) == vllm_available()
+        with pytest.raises(ConfigError, match="expected engine"):
+            HFPolicy(env, str(tiny_dir), engine="fast")
+        if importlib.util.find_spec("vllm") is None:
+            with pytest.raises(MissingDependencyError, match="vllm"):
+                HFPolicy(env, str(tiny_dir), engine="vllm")
+    finally:
+        env.close()
