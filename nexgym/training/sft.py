@@ -89,6 +89,22 @@ def turn_examples(
     return out
 
 
+def _fitting(rows: list[dict[str, Any]], tokenizer: Any, max_length: int) -> list[dict[str, Any]]:
+    """The rows whose prompt and completion fit ``max_length`` tokens.
+
+    Longer ones would be cut from the right, losing the completion that is all they teach.
+    """
+    sizes = [len(tokenizer(r["prompt"] + r["completion"])["input_ids"]) for r in rows]
+    kept = [row for row, size in zip(rows, sizes, strict=True) if size <= max_length]
+    if not kept:
+        shortest = min(sizes, default=0)
+        raise ConfigError(
+            f"expected training turns that fit max_length={max_length} tokens, got none (the "
+            f"shortest is {shortest}: system prompt, task and turn); raise --max-length"
+        )
+    return kept
+
+
 def _trim(
     tokenizer: Any, messages: Sequence[dict[str, Any]], tools: Any, budget: int
 ) -> list[dict[str, Any]]:
@@ -155,6 +171,7 @@ def train_sft(
     if layout == "turns":
         dataset_module = require("datasets", "llm", "train_sft")
         rows = turn_examples(examples, tokenizer, settings.max_length)
+        rows = _fitting(rows, tokenizer, settings.max_length)
         dataset = dataset_module.Dataset.from_list(rows)
     else:
         dataset = load_sft_dataset(data_file)

@@ -276,3 +276,22 @@ def test_bad_training_input_raises_config_errors(tmp_path, tiny_dir):
         match_env_ids("nex/NoSuchEnv*")
     with pytest.raises(ConfigError, match="roles"):
         oracle_examples("nex/FileOps-v0", episodes=1, roles="some")
+
+
+def test_train_sft_turn_layout_trains_on_rendered_text(tiny_examples, tiny_dir, tmp_path):
+    """The turns layout (any chat template) goes through SFTTrainer as prompt/completion text."""
+    import math
+
+    from nexgym.error import ConfigError
+    from nexgym.training.sft import SFTSettings, train_sft
+
+    settings = SFTSettings(max_steps=2, batch_size=2, max_length=64, layout="turns", device="cpu")
+    settings.logging_steps = 1
+    with pytest.raises(ConfigError, match="raise --max-length"):
+        train_sft(tiny_examples[:2], tiny_dir, tmp_path / "short", settings)
+    settings.max_length = 1536
+    out = train_sft(tiny_examples[:2], tiny_dir, tmp_path / "turns", settings)
+    summary = json.loads((out / "nexgym_sft.json").read_text())
+    assert summary["layout"] == "turns" and summary["steps"] == 2
+    losses = [row["loss"] for row in summary["log"] if "loss" in row]
+    assert losses and all(math.isfinite(loss) and loss > 0 for loss in losses)
