@@ -12,6 +12,7 @@ teach their last turns.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ from nexgym.error import ConfigError, require
 from nexgym.training.data import SFT_FILE, read_examples, write_examples
 
 __all__ = ["SFTSettings", "train_sft", "turn_examples"]
+
+#: The ``{% generation %}`` tag that marks assistant turns for ``assistant_only_loss``.
+_GENERATION_MARKER = re.compile(r"\{%-?\s*generation\s*-?%\}")
 
 
 @dataclass(slots=True)
@@ -166,8 +170,8 @@ def train_sft(
     data_file = write_examples(examples, out / SFT_FILE)
     layout = settings.layout
     if layout == "auto":
-        marked = "generation" in str(getattr(tokenizer, "chat_template", None) or "")
-        layout = "messages" if marked else "turns"
+        template = str(getattr(tokenizer, "chat_template", None) or "")
+        layout = "messages" if _GENERATION_MARKER.search(template) else "turns"
     if layout == "turns":
         dataset_module = require("datasets", "llm", "train_sft")
         rows = turn_examples(examples, tokenizer, settings.max_length)

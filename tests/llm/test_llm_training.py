@@ -281,6 +281,8 @@ def test_bad_training_input_raises_config_errors(tmp_path, tiny_dir):
 def test_train_sft_turn_layout_trains_on_rendered_text(tiny_examples, tiny_dir, tmp_path):
     """The turns layout (any chat template) goes through SFTTrainer as prompt/completion text."""
     import math
+    import shutil
+    from pathlib import Path
 
     from nexgym.error import ConfigError
     from nexgym.training.sft import SFTSettings, train_sft
@@ -289,8 +291,13 @@ def test_train_sft_turn_layout_trains_on_rendered_text(tiny_examples, tiny_dir, 
     settings.logging_steps = 1
     with pytest.raises(ConfigError, match="raise --max-length"):
         train_sft(tiny_examples[:2], tiny_dir, tmp_path / "short", settings)
-    settings.max_length = 1536
-    out = train_sft(tiny_examples[:2], tiny_dir, tmp_path / "turns", settings)
+    # SmolLM2's own template has no generation markers: "auto" picks the turns layout
+    smol = tmp_path / "smol"
+    shutil.copytree(tiny_dir, smol)
+    template = Path(__file__).parent / "templates" / "smollm2.jinja"
+    (smol / "chat_template.jinja").write_text(template.read_text())
+    settings.max_length, settings.layout = 1536, "auto"
+    out = train_sft(tiny_examples[:2], smol, tmp_path / "turns", settings)
     summary = json.loads((out / "nexgym_sft.json").read_text())
     assert summary["layout"] == "turns" and summary["steps"] == 2
     losses = [row["loss"] for row in summary["log"] if "loss" in row]
