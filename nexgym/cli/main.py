@@ -24,6 +24,7 @@ COMMANDS = {
     "serve-env": "serve_env",
     "bench": "bench",
     "train": "train",
+    "models": "models",
 }
 
 

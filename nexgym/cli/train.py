@@ -35,7 +35,9 @@ def add_parser(sub: Any) -> None:
         description="Fine-tune on per-agent chats from `nexgym rollout --out DIR`.",
     )
     sft.add_argument("--data", required=True, help="trajectory JSONL file or folder")
-    sft.add_argument("--model", required=True, help="local checkpoint folder to start from")
+    sft.add_argument(
+        "--model", required=True, help="checkpoint folder or known model (smollm2) to start from"
+    )
     sft.add_argument("--out", required=True, help="folder for the fine-tuned checkpoint")
     sft.add_argument("--epochs", type=float, default=1.0, help="passes over the data (default 1)")
     sft.add_argument(
@@ -46,9 +48,10 @@ def add_parser(sub: Any) -> None:
     sft.add_argument("--max-length", type=int, default=1024, help="longest sequence in tokens")
     sft.add_argument(
         "--layout",
-        choices=["messages", "turns"],
-        default="messages",
-        help="one example per chat, or one per assistant turn",
+        choices=["auto", "messages", "turns"],
+        default="auto",
+        help="one example per chat (templates with generation markers), one per assistant "
+        "turn (any template), or auto (the default: whichever the template allows)",
     )
     sft.add_argument("--roles", help="comma-separated roles to train on (default: all)")
     sft.add_argument(

@@ -1,6 +1,7 @@
 """Policies: ``policy(observation, info) -> action``, each built for the env it plays.
 
-``HFPolicy`` (transformers) is imported lazily so that ``import nexgym`` stays light.
+``HFPolicy`` (transformers) and ``OpenAIChatPolicy`` (httpx) are imported lazily so that
+``import nexgym`` stays light.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ from nexgym.policies.oracle import OraclePolicy
 from nexgym.policies.random import RandomPolicy
 from nexgym.policies.teammate import InstructedTeammate
 
-__all__ = ["HFPolicy", "InstructedTeammate", "OraclePolicy", "RandomPolicy", "make_policy"]
+__all__ = [
+    "HFPolicy",
+    "InstructedTeammate",
+    "OpenAIChatPolicy",
+    "OraclePolicy",
+    "RandomPolicy",
+    "make_policy",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -19,6 +27,10 @@ def __getattr__(name: str) -> Any:
         from nexgym.policies.hf import HFPolicy
 
         return HFPolicy
+    if name == "OpenAIChatPolicy":
+        from nexgym.policies.openai_chat import OpenAIChatPolicy
+
+        return OpenAIChatPolicy
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

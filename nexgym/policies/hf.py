@@ -18,7 +18,7 @@ from typing import Any
 from nexgym.error import ConfigError, require
 from nexgym.runtime.parsing import InvalidAction, parse_action
 
-__all__ = ["HFPolicy", "RunningChat", "load_checkpoint"]
+__all__ = ["HFPolicy", "RunningChat", "load_checkpoint", "sampling_seed"]
 
 _TOOL_OPEN, _TOOL_CLOSE = "<tool_response>\n", "\n</tool_response>"
 _INVALID = "Invalid action:"
@@ -102,19 +102,17 @@ def _assistant_call(action: str, index: int) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=4)
 def load_checkpoint(path: str | Path) -> tuple[Any, Any]:
-    """The model and tokenizer saved in the local folder ``path`` (loaded once per process).
+    """The model and tokenizer of a local checkpoint folder (loaded once per process).
 
-    Nothing is downloaded: ``path`` must hold ``config.json`` (``save_pretrained``).
+    ``path`` is a folder holding ``config.json`` (``save_pretrained``) or the name of a
+    known model (``"smollm2"``), prepared into the cache on first use
+    (:func:`~nexgym.training.checkpoints.prepare_model`). Nothing is downloaded; a missing
+    or corrupt folder raises :class:`~nexgym.error.ConfigError` saying how to rebuild it.
     """
-    transformers = require("transformers", "llm", "HFPolicy")
-    folder = Path(path)
-    if not (folder / "config.json").is_file():
-        raise ConfigError(
-            f"expected a local checkpoint folder with config.json, got {str(path)!r}; "
-            "save one with model.save_pretrained(DIR) (nothing is downloaded)"
-        )
-    model = transformers.AutoModelForCausalLM.from_pretrained(folder)
-    return model, transformers.AutoTokenizer.from_pretrained(folder)
+    require("transformers", "llm", "HFPolicy")
+    from nexgym.training.checkpoints import load_pretrained
+
+    return load_pretrained(path)
 
 
 class HFPolicy:
@@ -132,9 +130,13 @@ class HFPolicy:
         device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"``, ``"cuda"``...
         max_prompt_tokens: longest prompt; older turns are dropped beyond it (default: the
             model's context length minus ``max_new_tokens``).
-        tools_in_template: pass ``info["tools"]`` to the chat template. The env's system
-            prompt already lists the tools; templates that add their own tools block
-            (Qwen, Hermes) then show them twice, which ``False`` avoids.
+        tools_in_template: pass ``info["tools"]`` to the chat template when the system
+            prompt does not list them already (the env's own prompt does, so templates
+            that add a tools block, Qwen's or Hermes', never show them twice; see
+            :func:`~nexgym.training.generation.adapt_chat`).
+        engine: ``"transformers"`` (``generate``), ``"vllm"`` (needs vLLM, a GPU and a
+            checkpoint folder as ``model``), or ``"auto"``: vLLM when it is installed, CUDA
+            is present and ``model`` is a folder, else transformers.
 
     The chat comes from ``info["history"]`` when the env was made with
     ``return_history=True``, otherwise from the observations the policy has seen
@@ -161,6 +163,7 @@ class HFPolicy:
         device: str = "auto",
         max_prompt_tokens: int | None = None,
         tools_in_template: bool = True,
+        engine: str = "auto",
     ) -> None:
         transformers = require("transformers", "llm", "HFPolicy")
         from nexgym.training.generation import resolve_device
@@ -171,8 +174,21 @@ class HFPolicy:
             raise ConfigError(
                 f"expected temperature >= 0 and 0 < top_p <= 1, got {temperature} and {top_p}"
             )
+        if engine not in ("auto", "transformers", "vllm"):
+            raise ConfigError(f"expected engine 'auto', 'transformers' or 'vllm', got {engine!r}")
         self.env = env
         self.device = resolve_device(device)
+        self.vllm: Any = None
+        if isinstance(model, str | Path) and engine != "transformers":
+            from nexgym.training.checkpoints import resolve_checkpoint
+            from nexgym.training.vllm_engine import VLLMEngine, vllm_available
+
+            if engine == "vllm" or vllm_available():
+                self.vllm = VLLMEngine(resolve_checkpoint(model))
+        elif engine == "vllm":
+            raise ConfigError(
+                "expected a checkpoint folder as model for engine='vllm', got a model"
+            )
         if isinstance(model, str | Path):
             model, own_tokenizer = load_checkpoint(model)
             tokenizer = own_tokenizer if tokenizer is None else tokenizer
@@ -218,16 +234,17 @@ class HFPolicy:
                 fit_messages(self.tokenizer, messages, _as_list(tools), self.max_prompt_tokens)
             )
         self.last_prompts = prompts
-        seed = self._draw_seed() if self.temperature > 0 else None
-        generated = generate_batch(
-            self.model,
-            self.tokenizer,
-            prompts,
+        seed = sampling_seed(self.env) if self.temperature > 0 else None
+        sampling: dict[str, Any] = dict(
             max_new_tokens=self.max_new_tokens,
             temperature=self.temperature,
             top_p=self.top_p,
             seed=seed,
         )
+        if self.vllm is not None:
+            generated = self.vllm.generate(prompts, **sampling)
+        else:
+            generated = generate_batch(self.model, self.tokenizer, prompts, **sampling)
         actions = []
         for index, (prompt, ids, info) in enumerate(zip(prompts, generated, rows, strict=True)):
             if not prompt:
@@ -256,16 +273,16 @@ class HFPolicy:
         """Forget the running chats (they also restart by themselves on a new task)."""
         self.chat.clear()
 
-    def _draw_seed(self) -> int:
-        """A sampling seed from the env's ``np_random`` (a vector env's first sub-env's)."""
-        env = self.env
-        subs = getattr(env, "envs", None)
-        if subs:
-            env = subs[0]
-        rng = getattr(env, "unwrapped", env).np_random
-        if isinstance(rng, tuple | list):
-            rng = rng[0]
-        return int(rng.integers(2**31 - 1))
+
+def sampling_seed(env: Any) -> int:
+    """A sampling seed drawn from the env's ``np_random`` (a vector env's first sub-env's)."""
+    subs = getattr(env, "envs", None)
+    if subs:
+        env = subs[0]
+    rng = getattr(env, "unwrapped", env).np_random
+    if isinstance(rng, tuple | list):
+        rng = rng[0]
+    return int(rng.integers(2**31 - 1))
 
 
 def _as_list(tools: Any) -> list[dict[str, Any]] | None:

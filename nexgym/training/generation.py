@@ -14,6 +14,7 @@ from typing import Any
 from nexgym.error import ConfigError
 
 __all__ = [
+    "adapt_chat",
     "decode",
     "encode_chat",
     "fit_messages",
@@ -68,6 +69,73 @@ def plain_chat_text(
     return "\n\n".join(parts) + ("" if add_generation_prompt else "\n")
 
 
+def _object_arguments(call: dict[str, Any]) -> dict[str, Any]:
+    """A tool call whose arguments are a JSON object, not the OpenAI format's JSON string.
+
+    Chat templates apply ``tojson`` to the arguments (Qwen2.5, Llama 3.1): a string would
+    come out encoded twice. Arguments that are not a JSON object stay as they are.
+    """
+    fn = dict(call.get("function", call))
+    arguments = fn.get("arguments", {})
+    if isinstance(arguments, str):
+        try:
+            decoded = json.loads(arguments) if arguments.strip() else {}
+        except json.JSONDecodeError:
+            decoded = None
+        if isinstance(decoded, dict):
+            fn["arguments"] = decoded
+    return {**call, "type": "function", "function": fn}
+
+
+def adapt_chat(
+    template: str,
+    messages: Sequence[dict[str, Any]],
+    tools: Sequence[dict[str, Any]] | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+    """The messages and tools to give ``template`` so that it renders them faithfully.
+
+    * Tool-call arguments become JSON objects (no double encoding under ``tojson``).
+    * Tools already listed in the system prompt (the env's prompt has a ``<tools>``
+      block) are not passed again: templates that add their own block would show every
+      schema twice.
+    * A template that knows no tool calls (SmolLM2's, plain ChatML) gets each call as
+      the canonical ``<tool_call>`` text in the assistant's content and each tool result
+      as a user turn holding ``<tool_response>...</tool_response>``: what the env shows
+      and parses.
+    """
+    from nexgym.tools import ToolCall
+
+    system = messages[0].get("content") if messages and messages[0].get("role") == "system" else ""
+    if tools and "<tools>" in str(system or ""):
+        tools = None
+    knows_tools = "tool_calls" in template
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        message = dict(message)
+        calls = [_object_arguments(c) for c in message.get("tool_calls") or []]
+        if calls and knows_tools:
+            message["tool_calls"] = calls
+        elif calls:
+            texts = []
+            for call in calls:
+                fn = call["function"]
+                arguments = fn.get("arguments")
+                if isinstance(arguments, dict):
+                    texts.append(ToolCall(str(fn.get("name", "")), arguments).to_text())
+                else:
+                    texts.append(
+                        f'<tool_call>{{"name": {json.dumps(fn.get("name", ""))}, '
+                        f'"arguments": {arguments}}}</tool_call>'
+                    )
+            message.pop("tool_calls")
+            message["content"] = str(message.get("content") or "") + "".join(texts)
+        if message.get("role") == "tool" and not knows_tools:
+            body = str(message.get("content") or "")
+            message = {"role": "user", "content": f"<tool_response>\n{body}\n</tool_response>"}
+        out.append(message)
+    return out, list(tools) if tools else None
+
+
 def render_chat(
     tokenizer: Any,
     messages: Sequence[dict[str, Any]],
@@ -75,13 +143,16 @@ def render_chat(
     *,
     add_generation_prompt: bool = True,
 ) -> str:
-    """The prompt text: the tokenizer's chat template, or :func:`plain_chat_text` without one."""
-    if getattr(tokenizer, "chat_template", None):
+    """The prompt text: the tokenizer's chat template, or :func:`plain_chat_text` without one.
+
+    The chat goes through :func:`adapt_chat` first, so that any common template (Qwen2.5,
+    Llama 3.1, Hermes, SmolLM2, nexgym's own) shows each call and each schema once.
+    """
+    template = getattr(tokenizer, "chat_template", None)
+    if template:
+        chat, schemas = adapt_chat(str(template), messages, tools)
         text = tokenizer.apply_chat_template(
-            list(messages),
-            tools=list(tools) if tools else None,
-            tokenize=False,
-            add_generation_prompt=add_generation_prompt,
+            chat, tools=schemas, tokenize=False, add_generation_prompt=add_generation_prompt
         )
         return text if isinstance(text, str) else ""
     return plain_chat_text(messages, tools, add_generation_prompt=add_generation_prompt)

@@ -12,6 +12,7 @@ teach their last turns.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ from nexgym.error import ConfigError, require
 from nexgym.training.data import SFT_FILE, read_examples, write_examples
 
 __all__ = ["SFTSettings", "train_sft", "turn_examples"]
+
+#: The ``{% generation %}`` tag that marks assistant turns for ``assistant_only_loss``.
+_GENERATION_MARKER = re.compile(r"\{%-?\s*generation\s*-?%\}")
 
 
 @dataclass(slots=True)
@@ -34,7 +38,10 @@ class SFTSettings:
         batch_size: examples per device per step.
         grad_accumulation: micro-batches per optimizer step.
         max_length: longest training sequence in tokens.
-        layout: ``"messages"`` (one example per chat) or ``"turns"`` (one per assistant turn).
+        layout: ``"messages"`` (one example per chat, loss on the assistant turns: needs a
+            template with ``{% generation %}`` markers, as nexgym's own), ``"turns"`` (one
+            prompt/completion pair per assistant turn, any template), or ``"auto"``
+            (``"messages"`` when the template has the markers, else ``"turns"``).
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         seed: data order and dropout seed.
         logging_steps: how often the loss is logged.
@@ -46,7 +53,7 @@ class SFTSettings:
     batch_size: int = 4
     grad_accumulation: int = 1
     max_length: int = 1024
-    layout: str = "messages"
+    layout: str = "auto"
     device: str = "auto"
     seed: int = 0
     logging_steps: int = 10
@@ -55,12 +62,16 @@ class SFTSettings:
 def turn_examples(
     examples: Iterable[dict[str, Any]], tokenizer: Any, max_length: int
 ) -> list[dict[str, Any]]:
-    """One prompt/completion example per assistant turn, prompts fit into ``max_length``.
+    """One prompt/completion text pair per assistant turn, prompts fit into ``max_length``.
 
-    The completion budget is the turn's own length; the prompt keeps the system prompt and
-    the task and drops the oldest turns first, as :func:`~nexgym.training.generation.fit_messages`.
+    Both texts are rendered here with :func:`~nexgym.training.generation.render_chat`, as
+    :class:`~nexgym.policies.hf.HFPolicy` renders its prompts, so any chat template
+    (Qwen2.5, Llama 3.1, Hermes, SmolLM2...) trains on exactly what the model sees and
+    writes at inference: calls once, as JSON objects. The completion budget is the turn's
+    own length; the prompt keeps the system prompt and the task and drops the oldest
+    turns first, as :func:`~nexgym.training.generation.fit_messages`.
     """
-    from nexgym.training.generation import encode_chat
+    from nexgym.training.generation import encode_chat, render_chat
 
     out = []
     for example in examples:
@@ -74,8 +85,28 @@ def turn_examples(
             answer_tokens = len(encode_chat(tokenizer, messages[: k + 1], schemas)) - prompt_tokens
             budget = max(16, max_length - max(1, answer_tokens))
             prompt = _trim(tokenizer, messages[:k], schemas, budget)
-            out.append({"prompt": prompt, "completion": [message], "tools": tools})
+            before = render_chat(tokenizer, prompt, schemas, add_generation_prompt=True)
+            after = render_chat(tokenizer, [*prompt, message], schemas, add_generation_prompt=False)
+            if not after.startswith(before):  # a template that rewrites earlier turns
+                continue
+            out.append({"prompt": before, "completion": after[len(before) :].rstrip()})
     return out
+
+
+def _fitting(rows: list[dict[str, Any]], tokenizer: Any, max_length: int) -> list[dict[str, Any]]:
+    """The rows whose prompt and completion fit ``max_length`` tokens.
+
+    Longer ones would be cut from the right, losing the completion that is all they teach.
+    """
+    sizes = [len(tokenizer(r["prompt"] + r["completion"])["input_ids"]) for r in rows]
+    kept = [row for row, size in zip(rows, sizes, strict=True) if size <= max_length]
+    if not kept:
+        shortest = min(sizes, default=0)
+        raise ConfigError(
+            f"expected training turns that fit max_length={max_length} tokens, got none (the "
+            f"shortest is {shortest}: system prompt, task and turn); raise --max-length"
+        )
+    return kept
 
 
 def _trim(
@@ -121,12 +152,11 @@ def train_sft(
     from nexgym.training.generation import resolve_device
 
     settings = settings or SFTSettings()
-    if settings.layout not in ("messages", "turns"):
-        raise ConfigError(f"expected layout 'messages' or 'turns', got {settings.layout!r}")
-    if not (Path(model_path) / "config.json").is_file():
-        raise ConfigError(
-            f"expected a local checkpoint folder with config.json, got {str(model_path)!r}"
-        )
+    from nexgym.training.checkpoints import resolve_checkpoint
+
+    if settings.layout not in ("messages", "turns", "auto"):
+        raise ConfigError(f"expected layout 'messages', 'turns' or 'auto', got {settings.layout!r}")
+    model_path = resolve_checkpoint(model_path)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if isinstance(trajectories, str | Path):
@@ -138,9 +168,14 @@ def train_sft(
             raise ConfigError("expected at least one training example, got none")
     tokenizer = transformers.AutoTokenizer.from_pretrained(model_path)
     data_file = write_examples(examples, out / SFT_FILE)
-    if settings.layout == "turns":
+    layout = settings.layout
+    if layout == "auto":
+        template = str(getattr(tokenizer, "chat_template", None) or "")
+        layout = "messages" if _GENERATION_MARKER.search(template) else "turns"
+    if layout == "turns":
         dataset_module = require("datasets", "llm", "train_sft")
         rows = turn_examples(examples, tokenizer, settings.max_length)
+        rows = _fitting(rows, tokenizer, settings.max_length)
         dataset = dataset_module.Dataset.from_list(rows)
     else:
         dataset = load_sft_dataset(data_file)
@@ -155,8 +190,8 @@ def train_sft(
         per_device_train_batch_size=settings.batch_size,
         gradient_accumulation_steps=settings.grad_accumulation,
         max_length=settings.max_length,
-        assistant_only_loss=settings.layout == "messages",
-        completion_only_loss=True if settings.layout == "turns" else None,
+        assistant_only_loss=layout == "messages",
+        completion_only_loss=True if layout == "turns" else None,
         shuffle_dataset=True,
         use_cpu=device == "cpu",
         bf16=device.startswith("cuda") and _bf16_ok(),
@@ -179,6 +214,7 @@ def train_sft(
             {
                 "examples": len(examples),
                 "rows": len(dataset),
+                "layout": layout,
                 "steps": trainer.state.global_step,
                 "log": trainer.state.log_history,
             },

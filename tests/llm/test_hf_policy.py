@@ -302,3 +302,23 @@ def test_an_hf_teammate_plays_a_sub_agent_under_the_oracle_root(tiny_dir):
     acted = {span.role for span in env.unwrapped.runtime.trace.spans}
     assert "editor" in acted and "reader" in acted
     env.close()
+
+
+def test_generation_engine_choice(tiny_dir):
+    """vLLM is used only where installed with a GPU; asking for it elsewhere is a clear error."""
+    import importlib.util
+
+    from nexgym.error import ConfigError, MissingDependencyError
+    from nexgym.training.vllm_engine import vllm_available
+
+    env = gym.make("nex/FileSolo-v0")
+    try:
+        policy = HFPolicy(env, str(tiny_dir), max_new_tokens=4)
+        assert (policy.vllm is not None) == vllm_available()
+        with pytest.raises(ConfigError, match="expected engine"):
+            HFPolicy(env, str(tiny_dir), engine="fast")
+        if importlib.util.find_spec("vllm") is None:
+            with pytest.raises(MissingDependencyError, match="vllm"):
+                HFPolicy(env, str(tiny_dir), engine="vllm")
+    finally:
+        env.close()

@@ -168,8 +168,9 @@ def test_train_sft_turn_layout(tiny_examples, tiny_dir, tmp_path):
     turns = sum(m["role"] == "assistant" for e in tiny_examples[:3] for m in e["messages"])
     assert len(rows) == turns
     for row in rows:
-        assert row["completion"][0]["role"] == "assistant"
-        assert row["prompt"][0]["role"] == "system"  # trimming keeps the system prompt
+        assert row["prompt"].startswith("<|im_start|>system\n")  # trimming keeps it
+        assert row["prompt"].endswith("<|im_start|>assistant\n")
+        assert row["completion"].endswith("<|im_end|>")
 
 
 def test_train_tiny_cli_builds_a_loadable_checkpoint(trajectory_dir, tmp_path):
@@ -275,3 +276,29 @@ def test_bad_training_input_raises_config_errors(tmp_path, tiny_dir):
         match_env_ids("nex/NoSuchEnv*")
     with pytest.raises(ConfigError, match="roles"):
         oracle_examples("nex/FileOps-v0", episodes=1, roles="some")
+
+
+def test_train_sft_turn_layout_trains_on_rendered_text(tiny_examples, tiny_dir, tmp_path):
+    """The turns layout (any chat template) goes through SFTTrainer as prompt/completion text."""
+    import math
+    import shutil
+    from pathlib import Path
+
+    from nexgym.error import ConfigError
+    from nexgym.training.sft import SFTSettings, train_sft
+
+    settings = SFTSettings(max_steps=2, batch_size=2, max_length=64, layout="turns", device="cpu")
+    settings.logging_steps = 1
+    with pytest.raises(ConfigError, match="raise --max-length"):
+        train_sft(tiny_examples[:2], tiny_dir, tmp_path / "short", settings)
+    # SmolLM2's own template has no generation markers: "auto" picks the turns layout
+    smol = tmp_path / "smol"
+    shutil.copytree(tiny_dir, smol)
+    template = Path(__file__).parent / "templates" / "smollm2.jinja"
+    (smol / "chat_template.jinja").write_text(template.read_text())
+    settings.max_length, settings.layout = 1536, "auto"
+    out = train_sft(tiny_examples[:2], smol, tmp_path / "turns", settings)
+    summary = json.loads((out / "nexgym_sft.json").read_text())
+    assert summary["layout"] == "turns" and summary["steps"] == 2
+    losses = [row["loss"] for row in summary["log"] if "loss" in row]
+    assert losses and all(math.isfinite(loss) and loss > 0 for loss in losses)
