@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from nexgym.policies.random import random_call
+from nexgym.teammates.random_calls import random_call
 from nexgym.tools import ToolCall
 
 MEGABYTE = 1 << 20

@@ -37,7 +37,7 @@ import gymnasium as gym
 import numpy as np
 
 import nexgym  # noqa: F401  (registers the catalog)
-from nexgym.policies.random import random_call
+from nexgym.teammates.random_calls import random_call
 
 HERE = Path(__file__).resolve().parent
 

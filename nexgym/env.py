@@ -36,7 +36,7 @@ class NexEnv(gym.Env[str, str]):
     on a freshly generated task. The policy plays the roles it controls: the root by
     default, or every role in turn with ``control="all"`` (one model plays the whole
     hierarchy). Roles it does not control are played by teammates:
-    :class:`~nexgym.policies.teammate.InstructedTeammate` by default, which does what
+    :class:`~nexgym.teammates.instructed.InstructedTeammate` by default, which does what
     its message asks (and only that) and reports back; it never reads the task.
 
     ## Action Space
@@ -162,7 +162,7 @@ class NexEnv(gym.Env[str, str]):
         self.return_history = return_history
         self.observation_space = text_space(MAX_OBSERVATION_CHARS)
         self.action_space = text_space(MAX_ACTION_CHARS)
-        from nexgym.policies.teammate import InstructedTeammate
+        from nexgym.teammates.instructed import InstructedTeammate
 
         default = InstructedTeammate(self, error_rate=teammate_error_rate)
         self.teammates: dict[str, Policy] = {

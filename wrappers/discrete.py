@@ -244,7 +244,7 @@ def _requests(runtime: Any, role: str, children: tuple[str, ...], share: int) ->
     delegation is offered per call a sub-agent's team could make, phrased as the oracle
     phrases its requests.
     """
-    from nexgym.policies.instructions import phrase_request
+    from nexgym.teammates.instructions import phrase_request
 
     spec = runtime.spec
     out: list[ToolCall] = []

@@ -10,7 +10,7 @@ from typing import Any
 
 from nexgym.policies.oracle import OraclePolicy
 from nexgym.policies.random import RandomPolicy
-from nexgym.policies.teammate import InstructedTeammate
+from nexgym.teammates.instructed import InstructedTeammate
 
 __all__ = [
     "HFPolicy",

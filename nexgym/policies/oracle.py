@@ -6,12 +6,12 @@ it), delegates to the sub-agent whose subtree holds it, or finishes when the pla
 done. Its messages state only what it has observed (:mod:`nexgym.policies.observed`):
 when a step needs a value it has not seen, it first has a sub-agent look it up
 (:mod:`nexgym.policies.lookup`), then asks for the step with the value it saw, in the
-form :func:`~nexgym.policies.instructions.phrase_request` writes. Because progress is
+form :func:`~nexgym.teammates.instructions.phrase_request` writes. Because progress is
 read from the tool calls that actually succeeded, failed calls are retried and
 teammates' work counts.
 
 As a sub-agent of a tree (``control="all"``) it does what its message asks, exactly as
-:class:`~nexgym.policies.teammate.InstructedTeammate` does: the plan is the root's
+:class:`~nexgym.teammates.instructed.InstructedTeammate` does: the plan is the root's
 business, and a team of oracles then shows sub-agents that follow their instructions.
 With ``error_rate`` it sometimes makes a random well-formed call instead: the erring
 teammate of coordination experiments.
@@ -24,12 +24,12 @@ from typing import Any
 
 from nexgym.envs.domains.base import Plan
 from nexgym.policies.aggregator import aggregator_call
-from nexgym.policies.instructions import phrase_request
 from nexgym.policies.lookup import LookupFinder, schema_defaults
 from nexgym.policies.observed import role_seen, unseen_values
-from nexgym.policies.random import random_call
-from nexgym.policies.teammate import InstructedTeammate
 from nexgym.runtime.menus import delegation, siblings
+from nexgym.teammates.instructed import InstructedTeammate
+from nexgym.teammates.instructions import phrase_request
+from nexgym.teammates.random_calls import random_call
 from nexgym.tools import ToolCall, render_result
 
 __all__ = ["OraclePolicy", "plan_progress", "report"]

@@ -52,6 +52,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "nexgym.wrappers",
             "nexgym.policies",
+            # loading and running a model: what an HF policy does (training reuses it)
+            "nexgym.training.checkpoints",
+            "nexgym.training.generation",
+            "nexgym.training.vllm_engine",
             "nexgym.grounding.profile",
             "nexgym.grounding.records",
             "nexgym.grounding.trajectories",

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import nexgym
 from nexgym.policies import OraclePolicy
-from nexgym.policies.random import random_call
+from nexgym.teammates.random_calls import random_call
 from nexgym.tools import ToolCall
 
 # every hand-written entry and a fixed, seeded sample of the 1,000+ world-catalog

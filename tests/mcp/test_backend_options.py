@@ -18,7 +18,7 @@ def test_inproc_rejects_backend_options():
 
 
 def test_mcp_rejects_unknown_option():
-    with pytest.raises(ConfigError, match="expected some of timeout"):
+    with pytest.raises(ConfigError, match=r"unknown backend_options for 'mcp'.*timeout"):
         gym.make("nex/FileSolo-v0", backend="mcp", backend_options={"tmeout": 3})
 
 

@@ -144,10 +144,10 @@ def test_record_of_a_peer_team_counts_every_peer() -> None:
             {a: oracle(observations[a], infos[a]) for a in acting}
         )
     record = record_episode(env.runtime)
-    # the moderator: 4 peer calls, select_output, finish; each peer: an edit and a
-    # finish, then a finish in the debate round
-    assert record.turns == 12 == env.runtime.turns
-    assert record.messages == 8  # each peer called twice, answering each time
+    # the moderator: one briefing a peer (the edit's values are in the task), then
+    # select_output and finish; each peer: the edit and a finish
+    assert record.turns == 8 == env.runtime.turns
+    assert record.messages == 4  # each peer called once, answering once
     assert record.topology == "decentralized" and record.success
     assert episode_redundancy(record) == 1.0  # both peers made the same call
 

@@ -15,7 +15,7 @@ from nexgym.registry import load_catalog_spec
 from nexgym.spec import HierarchySpec, load_spec
 from nexgym.tools import ToolCall
 from nexgym.topology import PEER_TOPOLOGIES, apply_topology, build_runtime, prepare_spec, spec_tools
-from nexgym.topology.peers import PeerRuntime
+from nexgym.topology.peers import BRIEFINGS, PeerRuntime
 
 TOPOLOGIES = ("single", "independent", "centralized", "decentralized", "hybrid")
 FILE_OPS = load_catalog_spec("FileOps")
@@ -171,13 +171,16 @@ def test_combination_needs_peers_that_worked() -> None:
     assert "not one of your tools" in env.observe("team")["text"]  # a decentralized tool
 
 
-def test_peers_are_called_once_plus_one_call_per_debate_round() -> None:
+def test_peers_are_briefed_a_few_times_plus_one_call_per_debate_round() -> None:
     independent = nexgym.pz.env("nex/FileOps-v0", topology="independent")
     independent.reset(options={"task_seed": 0})
+    for _ in range(BRIEFINGS):
+        independent.step({"text": ask("peer_0")})
+        independent.step({"text": DONE})
     independent.step({"text": ask("peer_0")})
-    independent.step({"text": DONE})
-    independent.step({"text": ask("peer_0")})
-    assert "independent peers work once" in independent.observe("team")["text"]
+    assert (
+        f"called {BRIEFINGS} time(s) ({BRIEFINGS} briefings)" in independent.observe("team")["text"]
+    )
     env = nexgym.pz.env(
         "nex/FileOps-v0", topology="decentralized", topology_params={"debate_rounds": 1}
     )
@@ -191,8 +194,11 @@ def test_peers_are_called_once_plus_one_call_per_debate_round() -> None:
     env.step({"text": ToolCall("read_file", {"path": "/etc/app/cache.conf"}).to_text()})
     assert "pool_size = 43" in env.observe("peer_0")["text"]
     env.step({"text": DONE})
+    for _ in range(BRIEFINGS - 1):
+        env.step({"text": ask("peer_0")})
+        env.step({"text": DONE})
     env.step({"text": ask("peer_0")})
-    assert "1 call and 1 debate round(s)" in env.observe("team")["text"]
+    assert f"{BRIEFINGS} briefings and 1 debate round(s)" in env.observe("team")["text"]
 
 
 # -- hybrid and rounds ----------------------------------------------------------------

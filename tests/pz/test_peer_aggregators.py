@@ -1,11 +1,8 @@
 """Peer teams under control="root": the learner is the aggregator, and what it does decides.
 
-Peers act on the message their aggregator sent them. Where a test needs a teammate that
-provably reads that message, it uses :class:`BriefedTeammate`: it runs the calls a
-message spells out (lines ``call name(key=value, ...)``, the form of the oracle's
-delegations), solves the task (the oracle plan, on its own world) when the message
-states the task, and otherwise asks for details. The oracle teammate (the default
-today) reads the hidden plan instead, so with it only the combination step can go wrong.
+Peers act on the message their aggregator sent them: they are the default teammates
+(:class:`~nexgym.policies.InstructedTeammate`), which read only that message and
+their own tools' results.
 """
 
 from __future__ import annotations
@@ -31,35 +28,9 @@ SET_POOL_99 = ToolCall(
 SET_POOL_43 = SET_POOL_99.replace("99", "43")
 
 
-class BriefedTeammate:
-    """A peer that does what its message says (see the module docstring)."""
-
-    def __init__(self, env: Any) -> None:
-        self.env = env
-        self.oracle = OraclePolicy(env)
-
-    def __call__(self, observation: Any, info: dict[str, Any]) -> str:
-        runtime = self.env.unwrapped.runtime
-        role = info["role"]
-        history = runtime.history(role)
-        message = history[1]["content"].removeprefix("# Task\n")
-        done = sum(1 for m in history if m["role"] == "assistant")
-        calls = _CALL.findall(message)
-        if calls:
-            if done < len(calls):
-                return calls[done]  # function-call text: the runtime parses it
-            return ToolCall("finish", {"answer": f"Made the {len(calls)} call(s) asked."}).to_text()
-        if " ".join(runtime.task.instruction.split()) in " ".join(message.split()):
-            return self.oracle(observation, info)
-        return ToolCall("finish", {"answer": "What should I do? Please give details."}).to_text()
-
-
 def briefed_env(env_id: str, **kwargs: Any) -> gym.Env:
-    env = gym.make(env_id, **kwargs)
-    peers = env.unwrapped.hierarchy.agent(env.unwrapped.hierarchy.root).sub_agents
-    teammate = BriefedTeammate(env)
-    env.unwrapped.teammates.update(dict.fromkeys(peers, teammate))
-    return env
+    """The env with its default peers: instructed teammates that act on their message."""
+    return gym.make(env_id, **kwargs)
 
 
 def ask_then(env: gym.Env, messages: dict[str, str], combine: ToolCall) -> list[str]:

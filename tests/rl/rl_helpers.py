@@ -68,7 +68,7 @@ def oracle_index(env: Any, plan: int | None = None) -> int | None:
 
 def first_request(runtime: Any, delegation: Any) -> Any:
     """The first call a delegation's message asks for (validated, domain names), or None."""
-    from nexgym.policies.instructions import InstructionReader
+    from nexgym.teammates.instructions import InstructionReader
     from nexgym.tools import ToolCall
 
     domain = runtime.domain

@@ -12,7 +12,7 @@ from nexgym.envs.domains import get_domain
 
 import nexgym
 from nexgym.error import ConfigError
-from nexgym.policies.random import random_call
+from nexgym.teammates.random_calls import random_call
 from nexgym.vector import NexVectorEnv, batch_infos, make_vector
 
 ENV_ID = "nex/FileOps-v0"

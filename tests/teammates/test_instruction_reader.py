@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from nexgym.envs.domains import get_domain, list_domains
 
-from nexgym.policies.instructions import InstructionReader, phrase_request
 from nexgym.policies.lookup import schema_defaults
+from nexgym.teammates.instructions import InstructionReader, phrase_request
 from nexgym.tools import ToolCall
 
 DOMAINS = list_domains()

@@ -14,11 +14,11 @@ from nexgym.envs.domains import domain_class
 
 import nexgym
 from nexgym.policies import OraclePolicy
-from nexgym.policies.instructions import InstructionReader
 from nexgym.policies.lookup import schema_defaults
 from nexgym.policies.observed import SeenText, role_seen, unseen_values
 from nexgym.registry import load_catalog_spec
 from nexgym.runtime.parsing import parse_action
+from nexgym.teammates.instructions import InstructionReader
 
 ENV_IDS = nexgym.list_envs()
 

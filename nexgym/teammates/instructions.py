@@ -18,7 +18,7 @@ arguments not given take their schema defaults (the call as it will run). A key 
 twice with different values is a conflict; a required argument not given is missing. The
 reader never guesses a value: a request it cannot complete is reported back, not done.
 It is deterministic (no randomness at all); the teammate's error rate lives in
-:class:`~nexgym.policies.teammate.InstructedTeammate`.
+:class:`~nexgym.teammates.instructed.InstructedTeammate`.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ the caller said: told the wrong value it sets the wrong value, told nothing it a
 
 How it works, on each turn of an invocation:
 
-1. It reads the opening message with an :class:`~nexgym.policies.instructions.InstructionReader`
+1. It reads the opening message with an :class:`~nexgym.teammates.instructions.InstructionReader`
    over the tools it can have done (its own; for a lead, also its sub-agents' subtrees').
 2. Its agenda is the calls read, in order: its own tools it calls itself; a run of
    calls that a sub-agent's subtree holds becomes one delegation to that sub-agent,
-   phrased with :func:`~nexgym.policies.instructions.phrase_request`.
+   phrased with :func:`~nexgym.teammates.instructions.phrase_request`.
 3. Progress is read from its own history (a failed call is retried, up to
    :data:`MAX_ATTEMPTS` times), so the policy is stateless and replays exactly.
 4. When the agenda is done it finishes with a report: each call, what came back, what it
@@ -29,8 +29,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nexgym.policies.instructions import Instruction, InstructionReader, phrase_request
-from nexgym.policies.random import random_call
+from nexgym.teammates.instructions import Instruction, InstructionReader, phrase_request
+from nexgym.teammates.random_calls import random_call
 from nexgym.tools import ToolCall
 
 __all__ = ["InstructedTeammate", "signature"]

@@ -1,0 +1,54 @@
+"""A random well-formed call from a role's tool schemas (erring teammates, random policies)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from nexgym.tools import ToolCall
+
+__all__ = ["WORD", "random_call", "random_value"]
+
+#: A word of the context that random values are drawn from (paths, ids, names).
+WORD = re.compile(r"[/\w.-]{2,40}")
+
+
+def random_call(rng: np.random.Generator, schemas: list[dict[str, Any]], context: str) -> ToolCall:
+    """A random call of one of the tools described by ``schemas``.
+
+    String arguments are drawn from the words of ``context`` (the observation), so
+    paths and identifiers that the agent has seen do come up.
+    """
+    words = WORD.findall(context[-4000:]) or ["x"]
+    fn = schemas[int(rng.integers(len(schemas)))]["function"]
+    params = fn["parameters"]
+    required = set(params.get("required", []))
+    arguments = {}
+    for key, prop in params.get("properties", {}).items():
+        if key in required or rng.random() < 0.3:
+            arguments[key] = random_value(rng, prop, words)
+    return ToolCall(fn["name"], arguments)
+
+
+def random_value(rng: np.random.Generator, prop: dict[str, Any], words: list[str]) -> Any:
+    """A random value of the JSON schema ``prop``, its strings drawn from ``words``."""
+    if "enum" in prop:
+        return prop["enum"][int(rng.integers(len(prop["enum"])))]
+    if "anyOf" in prop:
+        options = [p for p in prop["anyOf"] if p.get("type") != "null"] or prop["anyOf"]
+        return random_value(rng, options[int(rng.integers(len(options)))], words)
+    kind = prop.get("type", "string")
+    if kind == "integer":
+        return int(rng.integers(0, 100))
+    if kind == "number":
+        return float(np.round(rng.uniform(0, 100), 2))
+    if kind == "boolean":
+        return bool(rng.random() < 0.5)
+    if kind == "array":
+        item = prop.get("items", {"type": "string"})
+        return [random_value(rng, item, words) for _ in range(int(rng.integers(0, 3)))]
+    if kind == "object":
+        return {}
+    return words[int(rng.integers(len(words)))]
