@@ -240,6 +240,10 @@ def _usual(data: dict[str, Any]) -> ToolCall | None:
 def _from_mapping(data: dict[str, Any]) -> ToolCall | InvalidAction:
     if "function" in data and isinstance(data["function"], dict):  # OpenAI's tool_calls item
         data = data["function"]
+    if "parameters" in data:  # Llama 3.1's JSON tool calls name the arguments "parameters"
+        if "arguments" in data:
+            return InvalidAction('expected "arguments" or "parameters", got both')
+        data = {("arguments" if k == "parameters" else k): v for k, v in data.items()}
     name = data.get("name")
     if not isinstance(name, str) or not name:
         keys = ", ".join(repr(k) for k in list(data)[:6])

@@ -239,3 +239,10 @@ def test_tool_call_bodies_match_the_regular_expression(text: str) -> None:
     stripped = text.strip()
     expected = re.findall(r"<tool_call>(.*?)(?:</tool_call>|$)", stripped, re.DOTALL)
     assert _tool_call_bodies(stripped) == expected
+
+
+def test_llama_style_parameters_are_the_arguments() -> None:
+    text = '{"name": "read_file", "parameters": {"path": "/a"}}'
+    assert parse_action(text) == ToolCall("read_file", {"path": "/a"})
+    both = parse_action('{"name": "read_file", "parameters": {}, "arguments": {}}')
+    assert isinstance(both, InvalidAction) and "got both" in both.reason

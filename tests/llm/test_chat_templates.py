@@ -31,7 +31,7 @@ TEMPLATES = {
 }
 TEMPLATES["nexgym"] = CHAT_TEMPLATE
 #: Templates whose call format the env parses back (Llama 3.1 writes "parameters").
-ENV_FORMAT = ("qwen2_5", "hermes", "smollm2", "nexgym")
+ENV_FORMAT = ("qwen2_5", "hermes", "smollm2", "nexgym", "llama3_1")
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_rendered_assistant_turns_parse_back_to_the_same_call(name, tokenizer, e
     before = render_chat(tokenizer, messages[:k], None, add_generation_prompt=True)
     after = render_chat(tokenizer, messages[: k + 1], None, add_generation_prompt=False)
     assert after.startswith(before), name
-    completion = after[len(before) :].replace("<|im_end|>", "")
+    completion = after[len(before) :].replace("<|im_end|>", "").replace("<|eot_id|>", "")
     assert parse_action(completion) == _calls(example)[0], (name, completion)
 
 
