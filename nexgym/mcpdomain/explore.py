@@ -15,7 +15,9 @@ After CuES (curiosity-driven, environment-grounded task synthesis), on a small s
    the server to a state; checked by re-running the read that showed the state).
 
 Reads whose answers change on their own (a clock) are probed at the start and at the
-end of the exploration and dropped when they differ. Writes are tried only on servers
+end of the exploration and dropped when they differ, or when they state the current
+time (:func:`shows_the_time`: a short exploration may begin and end within one tick of
+a clock that shows seconds). Writes are tried only on servers
 the env starts itself (stdio): a server reached by URL keeps its state across tasks.
 Limits: arguments are made up from what the server shows, so tools that need values
 it never shows (a path on the host) are not explored; instructions are templates, not
@@ -28,6 +30,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from nexgym.error import ToolError
@@ -35,7 +38,7 @@ from nexgym.mcpdomain.servers import ServerPool
 from nexgym.mcpdomain.tools import ServerTool
 from nexgym.tools import ToolCall
 
-__all__ = ["Proposal", "explore"]
+__all__ = ["Proposal", "explore", "shows_the_time"]
 
 _QUOTED = re.compile(r"'([^'\s]{1,60})'|\"([^\"\s]{1,60})\"")
 _CLOCK = re.compile(r"(?<!\d)\d{2}:\d{2}(?!\d)")
@@ -107,7 +110,7 @@ def explore(
     pool.fresh()
     stable: dict[str, tuple[ToolCall, str]] = {}
     for key, (call, text) in first.items():
-        if _try(pool, tools[call.name], call) == text:
+        if _try(pool, tools[call.name], call) == text and not shows_the_time(text):
             stable[key] = (call, text)
         else:
             notes.append(f"{call.describe()}: answers change on their own; not used to check")
@@ -262,3 +265,26 @@ class _Vocabulary:
         typed = int if kind == "integer" else str
         out = [v for v in dict.fromkeys(ranked) if isinstance(v, typed)]
         return out or ([1] if kind == "integer" else [])
+
+
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+#: How close to now a stated time must be for the answer to count as a clock's.
+CLOCK_SECONDS = 120
+
+
+def shows_the_time(text: str, now: datetime | None = None) -> bool:
+    """Whether ``text`` states a date and time within :data:`CLOCK_SECONDS` of ``now``."""
+    now = now or datetime.now(UTC)
+    for match in _TIMESTAMP.finditer(text):
+        try:
+            stated = datetime.fromisoformat(match.group())
+        except ValueError:
+            continue
+        candidates = (
+            [stated] if stated.tzinfo else [stated.replace(tzinfo=UTC), stated.astimezone()]
+        )
+        if any(abs((c - now).total_seconds()) <= CLOCK_SECONDS for c in candidates):
+            return True
+    return False

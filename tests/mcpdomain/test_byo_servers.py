@@ -265,3 +265,16 @@ def test_a_server_that_lies_about_its_schemas_is_refused_by_name() -> None:
     with pytest.raises(ArgumentError, match=r"invalid arguments for get: .*'key' is a required"):
         good.validate({})
     assert good.validate({"key": "x"}) == {"key": "x"}
+
+
+def test_an_answer_that_states_the_current_time_is_a_clock() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from nexgym.mcpdomain.explore import shows_the_time
+
+    now = datetime(2026, 6, 1, 12, 0, 5, tzinfo=UTC)
+    clock = '{"timezone": "UTC", "datetime": "2026-06-01T12:00:04+00:00", "is_dst": false}'
+    assert shows_the_time(clock, now)
+    later = now + timedelta(hours=3)  # a fixed time converted is not a clock
+    assert not shows_the_time(clock, later)
+    assert not shows_the_time('{"key": "alpha", "value": 3}', now)
