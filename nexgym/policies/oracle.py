@@ -29,7 +29,7 @@ from nexgym.policies.observed import role_seen, unseen_values
 from nexgym.runtime.menus import delegation, siblings
 from nexgym.teammates.instructed import InstructedTeammate
 from nexgym.teammates.instructions import phrase_request
-from nexgym.teammates.random_calls import random_call
+from nexgym.teammates.random_calls import erring_call
 from nexgym.tools import ToolCall, render_result
 
 __all__ = ["OraclePolicy", "plan_progress", "report"]
@@ -74,11 +74,9 @@ class OraclePolicy:
         base = self.env.unwrapped
         runtime = base.runtime
         role = info.get("role") or runtime.active_role
-        if self.error_rate > 0 and base.np_random.random() < self.error_rate:
-            if isinstance(observation, dict):  # the PettingZoo views' {"text": ...}
-                observation = observation.get("text", "")
-            text = observation if isinstance(observation, str) else ""
-            return random_call(base.np_random, runtime.tool_schemas(role), text)
+        erring = erring_call(base, role, observation, self.error_rate)
+        if erring is not None:
+            return erring
         if role != runtime.spec.root and runtime.spec.topology not in PEER_TOPOLOGIES:
             return self._instructed.call(observation, info)
         return self.plan_call(runtime, role)

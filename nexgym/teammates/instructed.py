@@ -30,7 +30,7 @@ import json
 from typing import Any
 
 from nexgym.teammates.instructions import Instruction, InstructionReader, phrase_request
-from nexgym.teammates.random_calls import random_call
+from nexgym.teammates.random_calls import erring_call
 from nexgym.tools import ToolCall
 
 __all__ = ["InstructedTeammate", "signature"]
@@ -71,11 +71,9 @@ class InstructedTeammate:
         base = self.env.unwrapped
         runtime = base.runtime
         role = info.get("role") or runtime.active_role
-        if self.error_rate > 0 and base.np_random.random() < self.error_rate:
-            if isinstance(observation, dict):  # the PettingZoo views' {"text": ...}
-                observation = observation.get("text", "")
-            text = observation if isinstance(observation, str) else ""
-            return random_call(base.np_random, runtime.tool_schemas(role), text)
+        erring = erring_call(base, role, observation, self.error_rate)
+        if erring is not None:
+            return erring
         messages = runtime.history(role)
         opening = next((m for m in messages if m.get("role") == "user"), None)
         request = str(opening.get("content") or "") if opening else ""

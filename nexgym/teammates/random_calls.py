@@ -9,7 +9,7 @@ import numpy as np
 
 from nexgym.tools import ToolCall
 
-__all__ = ["WORD", "random_call", "random_value"]
+__all__ = ["WORD", "erring_call", "random_call", "random_value"]
 
 #: A word of the context that random values are drawn from (paths, ids, names).
 WORD = re.compile(r"[/\w.-]{2,40}")
@@ -52,3 +52,16 @@ def random_value(rng: np.random.Generator, prop: dict[str, Any], words: list[str
     if kind == "object":
         return {}
     return words[int(rng.integers(len(words)))]
+
+
+def erring_call(env: Any, role: str, observation: Any, error_rate: float) -> ToolCall | None:
+    """An erring scripted role's slip: a random call of ``role``'s tools, or None.
+
+    The slip happens with probability ``error_rate``, drawn from the env's ``np_random``.
+    """
+    if error_rate <= 0 or env.np_random.random() >= error_rate:
+        return None
+    if isinstance(observation, dict):  # the PettingZoo views' {"text": ...}
+        observation = observation.get("text", "")
+    text = observation if isinstance(observation, str) else ""
+    return random_call(env.np_random, env.runtime.tool_schemas(role), text)
