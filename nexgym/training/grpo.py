@@ -268,6 +268,8 @@ def train_grpo(
     model_path: str | Path,
     out_dir: str | Path,
     settings: GRPOSettings | None = None,
+    *,
+    tasks: Sequence[tuple[str, int]] | None = None,
 ) -> Path:
     """Train a local causal LM online against envs with TRL's ``GRPOTrainer``.
 
@@ -276,6 +278,9 @@ def train_grpo(
         model_path: a local checkpoint folder (model and tokenizer).
         out_dir: where the trained model, its tokenizer and ``nexgym_grpo.json`` go.
         settings: rollout and optimisation settings.
+        tasks: the exact ``(env_id, task_seed)`` pairs to train on (a curriculum, say),
+            instead of ``settings.tasks_per_env`` random task seeds per env; their envs
+            must be among ``env_ids``.
 
     Returns:
         ``out_dir``, a checkpoint folder loadable with ``from_pretrained``.
@@ -302,9 +307,17 @@ def train_grpo(
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    dataset = datasets.Dataset.from_dict(
-        {"prompt": task_prompts(envs, settings.tasks_per_env, settings.seed)}
-    )
+    if tasks is not None:
+        unknown = sorted({env_id for env_id, _ in tasks} - set(envs))
+        if unknown or not tasks:
+            raise ConfigError(
+                f"expected tasks of the envs {envs[:3]}..., got {len(tasks)} tasks"
+                + (f" with other envs: {unknown[:3]}" if unknown else "")
+            )
+        prompts = [f"{env_id} task_seed={int(seed)}" for env_id, seed in tasks]
+    else:
+        prompts = task_prompts(envs, settings.tasks_per_env, settings.seed)
+    dataset = datasets.Dataset.from_dict({"prompt": prompts})
     device = resolve_device(settings.device)
     config = trl.GRPOConfig(
         output_dir=str(out / "trainer"),
