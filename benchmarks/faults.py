@@ -60,7 +60,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "serve_rounds": 3,
         "serve_answer_seconds": 10,
         "soak_steps": 7_000,
-        "soak_seconds": 600,
+        "soak_seconds": 900,
         "rollout_kills": 20,
         "rollout_episodes": 6_000,
         "rollout_max_delay": 4.0,

@@ -2,23 +2,26 @@
 
 Every env of the catalog (or those matching ``--envs``) runs ``--episodes`` episodes of
 each policy under the ``realistic`` noise (``Latency`` + ``ToolFaults`` from the shipped
-profile: transient errors, timeouts and, in a quarter of the episodes, a tool outage
-that blocks a route but leaves one oracle plan whole). Both policies play the same
-seeds, so the same tasks and the same outages.
+profile: its fitted latencies, transient errors and timeouts, and tool outages at its
+fitted per-episode rate, each blocking a route but leaving one oracle plan whole; a
+profile without a fitted outage rate gets one in a quarter of the episodes). Both
+policies play the same seeds, so the same tasks and the same outages.
 
 * ``oracle``: :class:`~nexgym.policies.OraclePolicy`, which retries failed calls (it
   reads progress from the calls that succeeded) but always follows one plan;
 * ``robust-oracle``: :class:`~nexgym.policies.robust.RobustOraclePolicy`, which also
   routes around tools found down.
 
-The shipped profile was fitted on real MCP calls of oracle plans, which never failed:
-its error and timeout rates are zero, so under ``realistic`` the faults are the
-outages. ``--stress`` adds a second setting with transient errors (10% of calls) and
-timeouts (5%) on top, where retrying matters too.
+The shipped profile is fitted on real MCP calls of erring policies over loopback
+servers under load (``benchmarks/record_failures.py``); its provenance says how many.
+``--stress`` adds a second setting, set by hand rather than fitted: transient errors
+(10% of calls), timeouts (5%) and an outage in a quarter of the episodes on top, where
+retrying and routing around a tool that is down matter.
 
     python benchmarks/noise_oracle.py                      # the whole catalog
     python benchmarks/noise_oracle.py --envs 'nex/File*' --episodes 50
-    python benchmarks/noise_oracle.py --envs 'nex/Clock*,nex/File*,nex/Git*,nex/Web*' --episodes 60 --stress --commit
+    python benchmarks/noise_oracle.py --envs 'nex/Clock*,nex/File*,nex/Git*,nex/Web*' \\
+        --episodes 60 --stress --commit
 
 Writes ``benchmarks/out/noise_oracle.json`` (per env) and, with ``--commit``,
 ``benchmarks/results/noise_oracle.json``.
@@ -38,12 +41,14 @@ from nexgym.wrappers import ToolFaults
 
 import nexgym
 from nexgym.grounding.trajectories import EpisodeRecord
-from nexgym.rollout import REALISTIC_OUTAGE_RATE, rollout
+from nexgym.rollout import REALISTIC_OUTAGE_RATE, noise_outage_rate, rollout
 
 HERE = Path(__file__).resolve().parent
 POLICIES = ("oracle", "robust-oracle")
 STRESS_ERROR_RATE = 0.10
 STRESS_TIMEOUT_RATE = 0.05
+#: Outages per episode under --stress (the constant a profile without a fitted rate gets).
+STRESS_OUTAGE_RATE = REALISTIC_OUTAGE_RATE
 
 
 def _had_outage(record: EpisodeRecord) -> bool:
@@ -51,7 +56,12 @@ def _had_outage(record: EpisodeRecord) -> bool:
 
 
 def _stress(env: Any) -> Any:
-    return ToolFaults(env, error_rate=STRESS_ERROR_RATE, timeout_rate=STRESS_TIMEOUT_RATE)
+    return ToolFaults(
+        env,
+        error_rate=STRESS_ERROR_RATE,
+        timeout_rate=STRESS_TIMEOUT_RATE,
+        outage_rate=STRESS_OUTAGE_RATE,
+    )
 
 
 def measure(
@@ -116,7 +126,8 @@ def run_setting(env_ids: list[str], args: argparse.Namespace, stress: bool) -> d
         "setting": label,
         "error_rate": STRESS_ERROR_RATE if stress else "from the profile",
         "timeout_rate": STRESS_TIMEOUT_RATE if stress else "from the profile",
-        "outage_rate": REALISTIC_OUTAGE_RATE,
+        "outage_rate": noise_outage_rate(args.noise),
+        "stress_outage_rate": STRESS_OUTAGE_RATE if stress else 0.0,
         "totals": totals,
         "every_task_solved_by_robust_oracle": totals["robust-oracle"]["solved"]
         == totals["robust-oracle"]["episodes"],

@@ -1,4 +1,4 @@
-"""Record real MCP tool calls and fit the shipped ``realistic`` noise profile from them.
+"""Record real MCP tool calls of the oracle and fit a noise profile from them.
 
 Episodes run with ``backend="mcp"`` and a call log (``NEXGYM_CALL_LOG``), so every
 tool call goes over stdio to a real server process and is logged with its wall-clock
@@ -12,8 +12,10 @@ latency, argument size, outcome and error text:
 The policy is the oracle (``--error-rate`` mixes in random calls): the calls are valid,
 so the fitted error and timeout rates are the real servers' own failure rates on valid
 calls (noise wrappers inject faults at those rates; an agent's own mistakes are not
-faults). The logs are fitted with :meth:`NoiseProfile.fit` and the
-profile is written to ``nexgym/grounding/profiles/realistic.yaml`` (``--out``).
+faults). The logs are fitted with :meth:`NoiseProfile.fit` and the profile is written
+to ``benchmarks/out/oracle_calls.yaml`` (``--out``). The shipped ``realistic`` profile
+was fitted this way once; it is now fitted by ``benchmarks/record_failures.py`` (erring
+policies, servers under load, episode-tagged calls, so the outage rate is fitted too).
 
     python benchmarks/record_calls.py                     # record, fit, write the profile
     python benchmarks/record_calls.py --episodes 4 --out benchmarks/out/try.yaml
@@ -34,8 +36,8 @@ from nexgym.envs.domains import domain_class, list_domains
 
 import nexgym
 from nexgym.env import NexEnv
-from nexgym.mcp.calllog import read_call_log
 from nexgym.grounding.profile import NoiseProfile
+from nexgym.mcp.calllog import read_call_log
 from nexgym.policies import OraclePolicy
 from nexgym.registry import load_catalog_spec
 from nexgym.spec import HierarchySpec
@@ -110,9 +112,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--difficulty", type=int, default=3, help="task difficulty (1-3)")
     parser.add_argument("--logs", type=Path, default=HERE / "out" / "calls", help="log folder")
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "nexgym" / "grounding" / "profiles" / "realistic.yaml"
-    )
+    parser.add_argument("--out", type=Path, default=HERE / "out" / "oracle_calls.yaml")
     parser.add_argument("--min-calls", type=int, default=5, help="calls a tool needs for its entry")
     args = parser.parse_args()
 
@@ -139,7 +139,7 @@ def main() -> None:
         f"{os.cpu_count()} CPUs)"
     )
     profile = NoiseProfile.fit(
-        paths, name="realistic", description=description, min_calls=args.min_calls
+        paths, name="oracle_calls", description=description, min_calls=args.min_calls
     )
     profile.save(args.out)
 

@@ -42,12 +42,14 @@ __all__ = [
     "episode_outcome",
     "format_summary",
     "make_rollout_env",
+    "noise_outage_rate",
     "rollout",
     "run_episode",
     "summarize",
 ]
 
-#: Probability per episode of a tool outage under the ``realistic`` noise.
+#: Probability per episode of a tool outage under a noise profile that has no fitted
+#: outage rate (one written by hand, or fitted on a log without episode ids).
 REALISTIC_OUTAGE_RATE = 0.25
 #: Controlled steps after which an episode is cut (gym.make's TimeLimit usually cuts first).
 MAX_EPISODE_STEPS = 10_000
@@ -65,14 +67,23 @@ def apply_noise(env: gym.Env[str, str], noise: str | os.PathLike[str] | None) ->
     if noise is None or str(noise) == "none":
         return env
     from nexgym.wrappers.faults import ToolFaults
-    from nexgym.wrappers.latency import Latency, load_profile
+    from nexgym.wrappers.latency import Latency
 
     recorded = os.fspath(noise)  # a name or path (not the profile) keeps env.spec serializable
     env = Latency(env, recorded)
-    # a profile fitted from episodes carries its own outage rate; others use the constant
-    fitted = load_profile(recorded).outage_rate
-    outage_rate = REALISTIC_OUTAGE_RATE if fitted is None else fitted
-    return ToolFaults(env, recorded, outage_rate=outage_rate)
+    return ToolFaults(env, recorded, outage_rate=noise_outage_rate(recorded))
+
+
+def noise_outage_rate(noise: str | os.PathLike[str]) -> float:
+    """The outage rate :func:`apply_noise` uses for a profile name or YAML path.
+
+    A profile fitted from episodes carries its own (the shipped ``realistic`` one
+    does); others get :data:`REALISTIC_OUTAGE_RATE`.
+    """
+    from nexgym.wrappers.latency import load_profile
+
+    fitted = load_profile(os.fspath(noise)).outage_rate
+    return REALISTIC_OUTAGE_RATE if fitted is None else fitted
 
 
 def make_rollout_env(

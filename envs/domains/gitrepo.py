@@ -303,6 +303,10 @@ class GitRepoDomain(Domain):
             self._trash = Trash(self._root)
             self._cleanup = weakref.finalize(self, delete_root, self._root, self._trash)
             init_repository(str(self._root))
+            # the tools run the server's code: import it with the first world (up to a
+            # second on a loaded machine), not in the first call, which is an agent's step
+            require("mcp_server_git.server", "mcp", "the gitrepo domain")
+            require("git", "mcp", "the gitrepo domain")
         return self._root
 
     def new_world_path(self) -> Path:

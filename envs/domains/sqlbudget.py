@@ -8,6 +8,15 @@ millions of rows. While agent SQL runs (:func:`agent_budget`), SQLite itself enf
   count, not a clock, so the same query fails the same way on every machine), or
   after ``MAX_SECONDS``: a backstop for steps that each move a large value (sorting
   rows of 64 KiB blobs), which no query on a task's tables comes near;
+* work inside one step, which no interrupt reaches (SQLite checks for one only where
+  its program jumps back, between rows): a function call runs to its end. So
+  ``printf``/``format`` are refused (``printf('%.*c', 1000000000, 'x')`` loops a
+  billion times in one call: 3 s here), the other functions whose one call costs
+  the product of its arguments' lengths (:data:`QUADRATIC_FUNCTIONS`, 20-40 ms on
+  64 KiB values) are allowed :data:`MAX_QUADRATIC_CALLS` times in a statement, LIKE and
+  GLOB patterns are short (``MAX_LIKE_PATTERN_BYTES``: a 20,000-byte one took 3 s),
+  and the SQL text is at most ``MAX_SQL_CHARS`` long, which bounds the calls between
+  two checks (:class:`FunctionBudget`, consulted by the connection's authorizer);
 * values: no text or blob longer than ``MAX_VALUE_BYTES`` and no result wider than
   ``MAX_COLUMNS`` columns (SQLite's run-time limits);
 * storage: a statement that writes (``CREATE TABLE ... AS``) grows the database to
@@ -31,10 +40,16 @@ from nexgym.error import ToolError
 __all__ = [
     "MAX_COLUMNS",
     "MAX_DATABASE_PAGES",
+    "MAX_LIKE_PATTERN_BYTES",
+    "MAX_QUADRATIC_CALLS",
     "MAX_RESULT_CHARS",
     "MAX_SECONDS",
+    "MAX_SQL_CHARS",
     "MAX_STEPS_K",
     "MAX_VALUE_BYTES",
+    "QUADRATIC_FUNCTIONS",
+    "REFUSED_FUNCTIONS",
+    "FunctionBudget",
     "agent_budget",
     "explain",
     "fetch_rows",
@@ -52,6 +67,18 @@ MAX_COLUMNS = 64
 MAX_DATABASE_PAGES = 8192
 #: Most characters of a result returned to the agent, counted as it is rendered.
 MAX_RESULT_CHARS = 65_536
+#: Longest agent SQL text: it bounds the function calls SQLite makes between two checks.
+MAX_SQL_CHARS = 10_000
+#: Longest LIKE or GLOB pattern, in bytes (a match costs its length times the text's).
+MAX_LIKE_PATTERN_BYTES = 100
+#: Functions refused in agent SQL: the time of one call has no bound (see above).
+REFUSED_FUNCTIONS = frozenset({"printf", "format"})
+#: Functions one call of which costs up to the product of its arguments' lengths.
+QUADRATIC_FUNCTIONS = frozenset({"instr", "replace", "like", "glob"})
+#: Most calls of :data:`QUADRATIC_FUNCTIONS` in one agent statement.
+MAX_QUADRATIC_CALLS = 8
+#: Virtual-machine steps between two calls of the budget's progress handler.
+_STEP_INTERVAL = 100
 
 # fixed texts: the connection's statement cache keeps one compiled copy of each
 _LIMIT_PAGES = f"PRAGMA max_page_count = {MAX_DATABASE_PAGES}"
@@ -73,22 +100,67 @@ def agent_budget(conn: sqlite3.Connection, *, writes: bool = False) -> Iterator[
 
     def count_steps() -> int:
         nonlocal steps
-        steps += 1
-        return 1 if steps > MAX_STEPS_K or time.monotonic() > deadline else 0
+        steps += _STEP_INTERVAL
+        return 1 if steps > 1000 * MAX_STEPS_K or time.monotonic() > deadline else 0
 
-    length = conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
-    columns = conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, MAX_COLUMNS)
+    limits = {
+        sqlite3.SQLITE_LIMIT_LENGTH: MAX_VALUE_BYTES,
+        sqlite3.SQLITE_LIMIT_COLUMN: MAX_COLUMNS,
+        sqlite3.SQLITE_LIMIT_SQL_LENGTH: MAX_SQL_CHARS + 100,  # and the agent marker
+        sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: MAX_LIKE_PATTERN_BYTES,
+    }
+    before = {limit: conn.setlimit(limit, value) for limit, value in limits.items()}
     if writes:
         conn.execute(_LIMIT_PAGES).fetchall()  # (it returns the new limit)
-    conn.set_progress_handler(count_steps, 1000)
+    conn.set_progress_handler(count_steps, _STEP_INTERVAL)
     try:
         yield
     finally:
         conn.set_progress_handler(None, 0)
         if writes:
             conn.execute(_UNLIMIT_PAGES).fetchall()
-        conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, columns)
-        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, length)
+        for limit, value in before.items():
+            conn.setlimit(limit, value)
+
+
+class FunctionBudget:
+    """The functions one agent statement may call, counted as SQLite compiles it.
+
+    The connection's authorizer asks :meth:`allows` for every function call in the
+    statement (an operator such as LIKE included); a refusal makes the statement fail
+    to compile, and :attr:`refusal` says why, for the agent.
+    """
+
+    __slots__ = ("quadratic_calls", "refusal")
+
+    def __init__(self) -> None:
+        self.quadratic_calls = 0
+        self.refusal: str | None = None
+
+    def start(self) -> None:
+        """Begin counting for a new statement."""
+        self.quadratic_calls = 0
+        self.refusal = None
+
+    def allows(self, name: str) -> bool:
+        """Whether the statement may call function ``name`` once more."""
+        name = name.lower()
+        if name in REFUSED_FUNCTIONS:
+            self.refusal = (
+                f"{name}() is not allowed in agent SQL (one call can do unbounded work); "
+                "build text with || and substr(), round numbers with round()"
+            )
+            return False
+        if name in QUADRATIC_FUNCTIONS:
+            self.quadratic_calls += 1
+            if self.quadratic_calls > MAX_QUADRATIC_CALLS:
+                self.refusal = (
+                    f"the query uses instr, replace, LIKE or GLOB more than "
+                    f"{MAX_QUADRATIC_CALLS} times, the most allowed; split it into "
+                    "several queries"
+                )
+                return False
+        return True
 
 
 def fetch_rows(cursor: sqlite3.Cursor, max_rows: int) -> tuple[list[list[Any]], bool]:
@@ -132,6 +204,16 @@ def explain(error: sqlite3.DatabaseError, sql: str) -> str:
         )
     if "interrupted" in message:
         return "the query did too much work and was stopped; add a WHERE clause or a LIMIT"
+    if "query string is too large" in message:
+        return (
+            f"the query is longer than {MAX_SQL_CHARS:,} characters, the most allowed; "
+            "write a shorter query"
+        )
+    if "pattern too complex" in message:
+        return (
+            f"a LIKE or GLOB pattern is longer than {MAX_LIKE_PATTERN_BYTES} bytes, the most "
+            "allowed; use a shorter pattern"
+        )
     if "too big" in message:
         return (
             f"the query makes a text or blob longer than {MAX_VALUE_BYTES:,} bytes, "

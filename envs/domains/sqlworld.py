@@ -19,7 +19,13 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from nexgym.envs.domains.sqlbudget import MAX_STEPS_K, agent_budget, explain, fetch_rows
+from nexgym.envs.domains.sqlbudget import (
+    MAX_STEPS_K,
+    FunctionBudget,
+    agent_budget,
+    explain,
+    fetch_rows,
+)
 
 from nexgym.error import ToolError
 
@@ -50,19 +56,23 @@ class _Guard:
     """A connection's authorizer, set once: setting one expires every cached statement.
 
     It denies all but reading while ``read_only`` is set (agent SQL is compiled then),
-    and notes statements that may change the schema: a cached one would be stale on
-    the next database deserialized into the connection (see :meth:`SqlWorld._connect`).
+    and then the function calls its :class:`FunctionBudget` refuses; it notes
+    statements that may change the schema: a cached one would be stale on the next
+    database deserialized into the connection (see :meth:`SqlWorld._connect`).
     """
 
-    __slots__ = ("read_only", "schema_changed")
+    __slots__ = ("functions", "read_only", "schema_changed")
 
     def __init__(self) -> None:
         self.read_only = False
         self.schema_changed = False
+        self.functions = FunctionBudget()
 
     def authorize(
         self, action: int, arg1: str | None, arg2: str | None, db: str | None, src: str | None
     ) -> int:
+        if action == sqlite3.SQLITE_FUNCTION and self.read_only:
+            return sqlite3.SQLITE_OK if self.functions.allows(arg2 or "") else sqlite3.SQLITE_DENY
         if action in _READ_ACTIONS:
             return sqlite3.SQLITE_OK
         if self.read_only:
@@ -326,6 +336,7 @@ class SqlWorld:
         cursor = None
         with agent_budget(self.conn):
             self.conn.guard.read_only = True
+            self.conn.guard.functions.start()
             try:
                 cursor = self.conn.execute(_AGENT_SQL + text)
                 rows, truncated = fetch_rows(cursor, max_rows)
@@ -335,7 +346,7 @@ class SqlWorld:
                     "run statements one at a time"
                 ) from e
             except sqlite3.DatabaseError as e:
-                raise ToolError(explain(e, sql)) from e
+                raise ToolError(self.conn.guard.functions.refusal or explain(e, sql)) from e
             finally:
                 self.conn.guard.read_only = False
                 if cursor is not None:

@@ -59,6 +59,10 @@ class Provenance(BaseModel):
         policies: calls per policy that made them (``""`` when the log does not say).
         episodes: distinct episodes among the calls (0 when the log has no episode ids).
         outage_episodes: episodes with an outage (see :attr:`NoiseProfile.outage_rate`).
+        outcomes: calls per outcome: ``ok``, ``refused`` (the tool answered that the call
+            was wrong), ``error`` (the server failed), ``timeout``.
+        date: when the calls were recorded (ISO date), if given to :meth:`NoiseProfile.fit`.
+        recording: how they were recorded (command, machine, load), if given.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -68,6 +72,9 @@ class Provenance(BaseModel):
     policies: dict[str, int] = Field(default_factory=dict)
     episodes: int = Field(default=0, ge=0)
     outage_episodes: int = Field(default=0, ge=0)
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    date: str | None = None
+    recording: str = ""
 
 
 class LatencyModel(BaseModel):
@@ -123,10 +130,14 @@ class ToolNoise(BaseModel):
 
     Attributes:
         latency: how long a call takes.
-        error_rate: probability that a call fails with one of ``error_messages``.
+        error_rate: probability that a call fails with one of ``error_messages`` (a
+            failure of the server, whatever the call).
         timeout_rate: probability that a call gets no answer in time.
         error_messages: error texts real calls returned (drawn uniformly on failure).
         calls: how many logged calls the numbers were fitted from (0 if written by hand).
+        refusal_rate: share of the logged calls the tool refused as wrong (bad
+            arguments, unknown ids: the caller's mistake, answered correctly). Observed
+            and kept for reference, never injected: a wrong call gets the env's own error.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -136,6 +147,7 @@ class ToolNoise(BaseModel):
     timeout_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     error_messages: list[str] = Field(default_factory=list)
     calls: int = Field(default=0, ge=0)
+    refusal_rate: float = Field(default=0.0, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _rates_sum(self) -> ToolNoise:
@@ -171,7 +183,9 @@ class NoiseProfile(BaseModel):
         tools: tool name -> its noise.
         outage_rate: fraction of logged episodes in which a server left
             ``OUTAGE_RUN`` or more calls in a row unanswered (timeouts, a dead server);
-            None when the log has no episode ids.
+            None when the log has no episode ids. A killed or hung server that the
+            client replaces after the one call that met it is no outage: that call is
+            counted in the tool's ``timeout_rate`` or ``error_rate``.
         provenance: how many calls from which servers and policies were fitted.
     """
 
@@ -223,12 +237,16 @@ class NoiseProfile(BaseModel):
         description: str = "",
         min_calls: int = 5,
         min_records: int = MIN_RECORDS,
+        date: str | None = None,
+        recording: str = "",
     ) -> NoiseProfile:
         """Fit a profile to logged calls.
 
         Latency is fitted on calls that got an answer; the error and timeout rates are
-        the observed fractions. Tools with fewer than ``min_calls`` calls get no entry of
-        their own and fall back to ``default``, which is fitted on every call.
+        the observed fractions. A call the tool refused as wrong (logged with ``failure
+        == "refused"``) is the caller's mistake, not the server's: it counts in
+        ``refusal_rate``, not in ``error_rate``. Tools with fewer than ``min_calls`` calls
+        get no entry of their own and fall back to ``default``, fitted on every call.
 
         Args:
             call_logs: JSONL log paths, :class:`CallLog` objects, records or dicts.
@@ -236,6 +254,8 @@ class NoiseProfile(BaseModel):
             description: where the logs come from.
             min_calls: calls a tool needs for its own entry.
             min_records: calls the whole log needs; a smaller log is refused.
+            date: when the calls were recorded, kept in the provenance.
+            recording: how they were recorded, kept in the provenance.
 
         Raises:
             ConfigError: for a malformed log (naming the file, line and field), or a log
@@ -266,6 +286,7 @@ class NoiseProfile(BaseModel):
                 f" to {', '.join(servers)}" if servers else ""
             )
         provenance, outage_rate = _provenance(records)
+        provenance.date, provenance.recording = date, recording
         return cls(
             name=name,
             description=description,
@@ -351,8 +372,14 @@ def _provenance(records: list[CallRecord]) -> tuple[Provenance, float | None]:
         policies=dict(sorted(Counter(r.policy for r in records).items())),
         episodes=len(episodes),
         outage_episodes=outages,
+        outcomes=dict(sorted(Counter(_outcome(r) for r in records).items())),
     )
     return provenance, (outages / len(episodes) if episodes else None)
+
+
+def _outcome(record: CallRecord) -> str:
+    """``ok``, ``refused`` (the caller's mistake), ``error`` (the server's) or ``timeout``."""
+    return "refused" if record.failure == "refused" else record.outcome
 
 
 def _has_outage(calls: list[CallRecord]) -> bool:
@@ -363,7 +390,8 @@ def _has_outage(calls: list[CallRecord]) -> bool:
     """
     runs: dict[str, int] = {}
     for call in sorted(calls, key=lambda r: r.timestamp):
-        runs[call.server] = runs.get(call.server, 0) + 1 if call.timed_out else 0
+        unanswered = call.timed_out or call.failure == "server_error"
+        runs[call.server] = runs.get(call.server, 0) + 1 if unanswered else 0
         if runs[call.server] >= OUTAGE_RUN:
             return True
     return False
@@ -373,8 +401,10 @@ def _fit_tool(records: list[CallRecord]) -> ToolNoise:
     answered = [r.latency for r in records if not r.timed_out]
     n = len(records)
     n_timeout = sum(r.timed_out for r in records)
-    n_error = sum(1 for r in records if not r.ok and not r.timed_out)
-    messages = Counter(r.error.strip() for r in records if not r.ok and not r.timed_out and r.error)
+    failed = [r for r in records if not r.ok and not r.timed_out and r.failure != "refused"]
+    n_error = len(failed)
+    n_refused = sum(r.failure == "refused" for r in records)
+    messages = Counter(r.error.strip() for r in failed if r.error)
     if answered:
         latency = LatencyModel.fit(answered)
     else:  # every call timed out: the answer never came, so only the timeout is known
@@ -385,6 +415,7 @@ def _fit_tool(records: list[CallRecord]) -> ToolNoise:
         timeout_rate=n_timeout / n,
         error_messages=[m for m, _ in messages.most_common(MAX_ERROR_MESSAGES)],
         calls=n,
+        refusal_rate=n_refused / n,
     )
 
 

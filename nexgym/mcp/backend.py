@@ -350,8 +350,12 @@ class MCPBackend(ToolBackend):
             return
         ok = result is not None and result.ok
         error = str(failure) if failure is not None else None
-        if result is not None and not result.ok:
+        kind = None
+        if failure is not None:
+            kind = "timeout" if failure.timed_out else "server_error"
+        elif result is not None and not result.ok:
             error = result.error
+            kind = result.meta.get("fault", "refused")  # no fault: the tool's own answer
         self.call_log.append(
             CallRecord(
                 tool=call.name,
@@ -363,6 +367,7 @@ class MCPBackend(ToolBackend):
                 error=error,
                 result_bytes=len(result.render().encode("utf-8", "replace")) if result else 0,
                 timestamp=started,
+                failure=kind,
             )
         )
 

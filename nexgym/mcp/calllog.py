@@ -50,6 +50,11 @@ class CallRecord(BaseModel):
         timestamp: Unix time the call started.
         policy: what made the call (``oracle``, ``oracle@0.3``, ``random``, ...), if known.
         episode: an id of the episode the call belongs to (for the outage rate), if known.
+        failure: why a failed call failed, when the log says: ``"refused"`` (the tool
+            answered that the call itself is wrong: bad arguments, an unknown id),
+            ``"timeout"``, ``"server_error"`` (no answer: the server died or broke the
+            session) or ``"bad_result"`` (an answer that is not a valid result); None
+            for a call that worked, and in logs written before this field.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -65,6 +70,7 @@ class CallRecord(BaseModel):
     timestamp: float = Field(default_factory=time.time)
     policy: str = ""
     episode: str | None = None
+    failure: str | None = None
 
     @property
     def outcome(self) -> str:

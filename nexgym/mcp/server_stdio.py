@@ -9,7 +9,9 @@ screened first (:func:`screen_line`) and a bad one is answered at once:
 * ``-32700`` (parse error): bytes that are not UTF-8, or text that is not JSON;
 * ``-32600`` (invalid request): JSON that is not one JSON-RPC message object (a batch,
   a missing or wrong ``jsonrpc``/``method``/``id``), or a line over
-  :data:`MAX_LINE_BYTES`;
+  :data:`MAX_LINE_BYTES` (its ``id`` read from its start or its end, where a client
+  puts it, so that the client waiting for that id gets the error: see
+  :func:`oversized_request_id`);
 * ``-32602`` (invalid params): a request whose ``params`` is not an object, or whose
   text holds a lone surrogate (which has no UTF-8 form: no answer could carry it).
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import IO, Any
 
@@ -33,11 +36,26 @@ from pydantic import ValidationError
 
 from nexgym.runtime.arguments import argument_problem
 
-__all__ = ["MAX_LINE_BYTES", "ScreenedStdin", "screen_line", "wire_stdin"]
+__all__ = ["MAX_LINE_BYTES", "ScreenedStdin", "oversized_request_id", "screen_line", "wire_stdin"]
 
 #: A longer line is refused (and read no further than this): it protects memory.
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
+
+#: A JSON-RPC id as it may be echoed: a number or a short string without escapes.
+_ID_VALUE = rb'(-?\d{1,18}|"[^"\\\x00-\x1f]{0,200}")'
+#: The top-level id when only members with short scalar values come before it (a
+#: client writes ``{"jsonrpc": "2.0", "id": ...`` first); no nested value is skipped,
+#: so an "id" inside ``params`` cannot match.
+_HEAD_ID = re.compile(
+    rb'\s*\{(?:\s*"[A-Za-z_]{1,40}"\s*:\s*(?:"[^"\\]{0,200}"|-?\d{1,18}|true|false|null)\s*,)*?'
+    rb'\s*"id"\s*:\s*' + _ID_VALUE
+)
+#: The top-level id when it is the message's last member: the object closes right
+#: after it (an "id" closing a nested object would be followed by a second brace).
+_TAIL_ID = re.compile(rb',\s*"id"\s*:\s*' + _ID_VALUE + rb"\s*\}\s*$")
+#: Bytes of the end of an oversized line kept to look for its id.
+_TAIL_BYTES = 1024
 
 _JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 _JSON_TYPES[type(None)] = "null"
@@ -114,12 +132,28 @@ def screen_line(line: bytes) -> str | types.JSONRPCError | None:
     return text
 
 
-def _oversized(size: int) -> types.JSONRPCError:
+def oversized_request_id(head: bytes, tail: bytes) -> Any:
+    """The id of a message too long to parse, from its first and last bytes, or None.
+
+    Found only where it is certain to be the message's own id: the first member (after
+    short scalar ones such as ``"jsonrpc"``) or the last one.
+
+    Args:
+        head: the start of the line (what was read up to the limit).
+        tail: its last bytes, newline included.
+    """
+    found = _HEAD_ID.match(head) or _TAIL_ID.search(tail)
+    if found is None:
+        return None
+    return _request_id({"id": json.loads(found.group(1))})
+
+
+def _oversized(size: int, request_id: Any) -> types.JSONRPCError:
     return _error(
-        None,
+        request_id,
         types.INVALID_REQUEST,
-        f"Invalid request: the message has more than {size} bytes, over the "
-        f"{MAX_LINE_BYTES}-byte limit",
+        f"Invalid request: the message has {size:,} bytes, over the {MAX_LINE_BYTES:,}-byte "
+        "limit; send shorter arguments (a long text in several calls)",
     )
 
 
@@ -156,11 +190,13 @@ class ScreenedStdin:
             if not line:
                 return
             if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-                size = len(line)
+                head, tail, size = line, line[-_TAIL_BYTES:], len(line)
                 while line and not line.endswith(b"\n"):  # drop the rest of it
                     line = await self._readline(MAX_LINE_BYTES)
                     size += len(line)
-                await self._write.send(SessionMessage(_oversized(size)))
+                    tail = (tail + line)[-_TAIL_BYTES:]
+                request_id = oversized_request_id(head, tail)
+                await self._write.send(SessionMessage(_oversized(size, request_id)))
                 continue
             screened = screen_line(line)
             if isinstance(screened, str):

@@ -18,7 +18,11 @@ from nexgym.envs.domains import get_domain
 from nexgym.envs.domains.sqlbudget import (
     MAX_COLUMNS,
     MAX_DATABASE_PAGES,
+    MAX_LIKE_PATTERN_BYTES,
+    MAX_QUADRATIC_CALLS,
     MAX_RESULT_CHARS,
+    MAX_SECONDS,
+    MAX_SQL_CHARS,
     MAX_VALUE_BYTES,
 )
 from nexgym.envs.domains.sqldata_tasks import SalesWorld
@@ -93,11 +97,11 @@ def test_save_query_as_table_refuses_a_table_past_the_size_limit() -> None:
 def test_a_result_is_bounded_before_it_is_rendered() -> None:
     fs = world()
     with pytest.raises(ToolError, match=f"pass {MAX_RESULT_CHARS:,} characters"):
-        call(fs, "run_query", sql="SELECT printf('%.*c', 5000, 'x') AS t FROM sales")
+        call(fs, "run_query", sql="SELECT hex(zeroblob(2500)) AS t FROM sales")
     wide = ", ".join(f"{i} AS c{i}" for i in range(MAX_COLUMNS + 1))
     with pytest.raises(ToolError, match=f"more than {MAX_COLUMNS} columns"):
         call(fs, "run_query", sql=f"SELECT {wide}")
-    small = call(fs, "run_query", sql=ENDLESS + "SELECT printf('%.*c', 1000, 'x') AS t FROM r")
+    small = call(fs, "run_query", sql=ENDLESS + "SELECT hex(zeroblob(500)) AS t FROM r")
     assert small["row_count"] == 50 and small["truncated"]
 
 
@@ -111,6 +115,82 @@ def test_a_huge_blob_is_an_error_observation_not_an_exception() -> None:
         env.close()
     assert f"Error: the query makes a text or blob longer than {MAX_VALUE_BYTES:,}" in observation
     assert not terminated and not truncated
+
+
+# -- work inside one step of SQLite's virtual machine ----------------------------------------
+
+#: 64,000 characters, and a 20,001-character text not in it: instr, replace, LIKE and
+#: GLOB compare them position by position, all within one step (tens of ms per call)
+LONG = "hex(zeroblob(32000))"
+MISSING = "substr(x, 1, 20000) || 'b'"
+ROWS = f"WITH RECURSIVE r(i, x) AS (SELECT 1, {LONG} UNION ALL SELECT i + 1, x FROM r) "
+#: (agent SQL, the error): each ran for seconds in one step before these bounds
+IN_ONE_STEP = {
+    # SQLite's %c repeats its character `precision` times in one loop: 3-4 s here
+    "printf": ("SELECT printf('%.*c', 1000000000, 'x')", r"printf\(\) is not allowed"),
+    "format": ("SELECT format('%.*c', 1000000000, 'x') AS t", r"format\(\) is not allowed"),
+    "long LIKE pattern": (  # 3 s per match
+        f"WITH t(x) AS (SELECT {LONG}) SELECT x LIKE '%' || substr(x, 1, 20000) || 'b' FROM t",
+        f"longer than {MAX_LIKE_PATTERN_BYTES} bytes",
+    ),
+    "many quadratic calls": (  # 0.03 s per call, with no check between the calls of a row
+        f"WITH t(x) AS (SELECT {LONG}) SELECT "
+        + " + ".join([f"instr(x, {MISSING})"] * (MAX_QUADRATIC_CALLS + 1))
+        + " FROM t",
+        f"more than {MAX_QUADRATIC_CALLS} times",
+    ),
+    "long text": (  # a longer text holds more calls of linear cost between two checks
+        f"WITH t(x) AS (SELECT {LONG}) SELECT " + "length(upper(x)) + " * 600 + "0 FROM t",
+        f"longer than {MAX_SQL_CHARS:,} characters",
+    ),
+    "quadratic calls on every row": (  # allowed calls: the budget's clock stops the rows
+        ROWS
+        + "SELECT COUNT(*) FROM r WHERE "
+        + " + ".join([f"instr(x, {MISSING})"] * MAX_QUADRATIC_CALLS)
+        + " < 0",
+        "too much work",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IN_ONE_STEP))
+def test_work_inside_one_step_is_bounded_in_time(case: str) -> None:
+    sql, message = IN_ONE_STEP[case]
+    fs = world()
+    start = time.perf_counter()
+    with pytest.raises(ToolError, match=message):
+        call(fs, "run_query", sql=sql)
+    # the budget's clock, one row of at most MAX_QUADRATIC_CALLS calls, and slack for
+    # a loaded machine; each case took 2-8 s before (printf: 3-4 s, refused now at once)
+    assert time.perf_counter() - start < MAX_SECONDS + 1.0
+
+
+def test_a_refused_printf_is_a_fast_error_observation_of_step() -> None:
+    env = gym.make("nex/ConsultingSqldataDesk-v0")
+    try:
+        env.reset(seed=0)
+        sql = "SELECT printf('%.*c', 1000000000, 'x')"
+        start = time.perf_counter()
+        observation, _, terminated, truncated, _ = env.step(
+            ToolCall("run_query", {"sql": sql}).to_text()
+        )
+        seconds = time.perf_counter() - start
+        # the session goes on: the same tool still answers a plain query
+        after, *_ = env.step(ToolCall("run_query", {"sql": "SELECT 41 + 1 AS n"}).to_text())
+    finally:
+        env.close()
+    assert "Error: printf() is not allowed in agent SQL" in observation
+    assert seconds < 0.5  # 1.5-4 s before: the call ran to its end
+    assert not terminated and not truncated
+    assert "42" in after
+
+
+def test_queries_within_the_bounds_still_run() -> None:
+    fs = world()
+    likes = " OR ".join(f"region LIKE '%{c}%'" for c in "aeiou")
+    assert call(fs, "run_query", sql=f"SELECT COUNT(*) FROM sales WHERE {likes}")["rows"]
+    found = call(fs, "run_query", sql="SELECT instr('nexgym', 'gym'), replace('a-b', '-', '+')")
+    assert found["rows"] == [[4, "a+b"]]
 
 
 # -- column names and amounts ----------------------------------------------------------

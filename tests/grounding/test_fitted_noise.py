@@ -109,6 +109,11 @@ def test_calls_of_an_erring_oracle_over_real_servers(tmp_path: Path) -> None:
     assert profile.provenance.servers == {"nexgym-files": len(tagged)}
     assert profile.provenance.policies == {"oracle@0.3": len(tagged)}
     assert profile.outage_rate == 0.0  # loopback servers answered every call
+    # the slips the tool refused are the caller's mistakes, not the server's failures
+    refused = sum(r.failure == "refused" for r in tagged)
+    assert refused > 0 and {r.failure for r in tagged} == {None, "refused"}
+    assert profile.default.refusal_rate == pytest.approx(refused / len(tagged))
+    assert profile.default.error_rate == 0.0 and profile.default.error_messages == []
 
 
 def test_rollout_noise_uses_a_fitted_outage_rate(tmp_path: Path) -> None:
@@ -118,5 +123,26 @@ def test_rollout_noise_uses_a_fitted_outage_rate(tmp_path: Path) -> None:
     path = NoiseProfile.fit(records).save(tmp_path / "fitted.yaml")  # 2 of 10 episodes
     fitted = apply_noise(gym.make("nex/FileOps-v0"), path)
     assert fitted.get_wrapper_attr("outage_rate") == pytest.approx(0.2)
-    shipped = apply_noise(gym.make("nex/FileOps-v0"), "realistic")  # no fitted rate
-    assert shipped.get_wrapper_attr("outage_rate") == REALISTIC_OUTAGE_RATE
+    shipped = apply_noise(gym.make("nex/FileOps-v0"), "realistic")  # fitted, like any
+    assert shipped.get_wrapper_attr("outage_rate") == NoiseProfile.named("realistic").outage_rate
+    unfitted = NoiseProfile.fit([r.model_copy(update={"episode": None}) for r in records])
+    plain = apply_noise(gym.make("nex/FileOps-v0"), unfitted.save(tmp_path / "plain.yaml"))
+    assert plain.get_wrapper_attr("outage_rate") == REALISTIC_OUTAGE_RATE
+
+
+def test_the_callers_mistakes_are_refusals_and_a_dead_server_an_outage() -> None:
+    records = []
+    for e in range(10):
+        for k in range(4):
+            # every episode: call 0 refused as wrong; episodes 0-2: calls 1 and 2 found
+            # the server dead (no answer, not a timeout): an outage
+            failure = "refused" if k == 0 else "server_error" if e < 3 and k in (1, 2) else None
+            record = call(f"ep{e}", "a", t=e * 10 + k, ok=failure is None)
+            records.append(record.model_copy(update={"failure": failure}))
+    profile = NoiseProfile.fit(records)
+    noise = profile.tools["a_tool"]
+    assert noise.refusal_rate == pytest.approx(10 / 40)
+    assert noise.error_rate == pytest.approx(6 / 40) and noise.timeout_rate == 0.0
+    assert profile.outage_rate == pytest.approx(0.3)
+    assert profile.provenance is not None
+    assert profile.provenance.outcomes == {"error": 6, "ok": 24, "refused": 10}

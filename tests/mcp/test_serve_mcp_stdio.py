@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("mcp")
 
-from nexgym.mcp.server_stdio import screen_line
+from nexgym.mcp.server_stdio import MAX_LINE_BYTES, oversized_request_id, screen_line
 
 pytestmark = pytest.mark.mcp
 
@@ -39,6 +39,16 @@ def _call(request_id: object, name: str, arguments: dict) -> bytes:
     return json.dumps(message).encode()
 
 
+def _id_last(request_id: object, path: str) -> bytes:
+    """A tools/call whose id is its last member (after a long ``params``)."""
+    params = {"name": "read_file", "arguments": {"path": path}}
+    return json.dumps(
+        {"jsonrpc": "2.0", "method": "tools/call", "params": params, "id": request_id}
+    ).encode()
+
+
+OVER = "a" * (MAX_LINE_BYTES + 1000)
+
 #: (line sent, id of the answer, error code or None for a result)
 CASES = [
     (b"not json", None, -32700),
@@ -51,6 +61,9 @@ CASES = [
     (_call(9, "_nexgym_fork", {"n": 10**9}), 9, None),  # refused as an isError result
     (_call(10, "_nexgym_reset", {"seed": -1}), 10, -32603),  # a crash: internal error
     (b'{"jsonrpc": "2.0", "method": "notifications/x", "params": 3}', "none", None),
+    # over the line limit: refused, with the id read from the line's start or end
+    (_call(12, "read_file", {"path": OVER}), 12, -32600),
+    (_id_last("over-13", OVER), "over-13", -32600),
     (_call(11, "list_dir", {"path": "/"}), 11, None),  # the server still works
 ]
 
@@ -115,3 +128,16 @@ def test_screen_line_hands_valid_messages_on_unchanged():
     assert screen_line(line.encode()) == line
     assert screen_line(b"   \n") is None
     assert screen_line(b'{"jsonrpc": "2.0", "method": "x", "params": 1}') is None
+
+
+def test_an_oversized_line_is_answered_with_its_own_id_only():
+    big = "x" * 5000
+    first = _call(3, "read_file", {"path": big})
+    last = _id_last("z", big) + b"\n"
+    assert oversized_request_id(first[:200], first[-50:]) == 3
+    assert oversized_request_id(last[:200], last[-50:]) == "z"
+    # an "id" inside params is not the message's: no id is guessed (the error carries null)
+    nested = json.dumps({"jsonrpc": "2.0", "params": {"id": 9, "path": big}}).encode()
+    assert oversized_request_id(nested[:200], nested[-50:]) is None
+    inner_last = json.dumps({"jsonrpc": "2.0", "params": {"path": big, "id": 9}}).encode()
+    assert oversized_request_id(inner_last[:200], inner_last[-50:]) is None
