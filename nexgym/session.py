@@ -17,7 +17,7 @@ import numpy as np
 
 from nexgym.catalog import load_catalog_spec
 from nexgym.envs.domains import get_domain
-from nexgym.envs.domains.base import Domain
+from nexgym.envs.domains.kit.base import Domain
 from nexgym.error import ConfigError
 from nexgym.runtime import Runtime
 from nexgym.runtime.backends import make_backend

@@ -26,7 +26,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from nexgym.env import NexEnv
-from nexgym.envs.domains.base import Domain, Task
+from nexgym.envs.domains.kit.base import Domain, Task
 from nexgym.error import ConfigError
 from nexgym.spec import HierarchySpec, load_spec
 

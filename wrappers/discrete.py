@@ -28,7 +28,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import RecordConstructorArgs
-from nexgym.envs.domains.base import Domain
+from nexgym.envs.domains.kit.base import Domain
 
 from nexgym.error import ConfigError
 from nexgym.policies.oracle import report

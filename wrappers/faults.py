@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
-from nexgym.envs.domains.base import Plan
+from nexgym.envs.domains.kit.base import Plan
 from nexgym.wrappers.latency import ProfileLike, load_profile
 from nexgym.wrappers.middleware import ToolCallWrapper, ToolHandler
 

@@ -1,6 +1,8 @@
-"""The domains: each module defines one :class:`~nexgym.envs.domains.base.Domain`.
+"""The domains: each folder defines one :class:`~nexgym.envs.domains.kit.base.Domain`.
 
-Domains are looked up by name and imported lazily, so ``import nexgym`` stays cheap.
+Every hand-written domain is a folder (``calendar/``, ``gitrepo/``...) over the shared
+:mod:`~nexgym.envs.domains.kit`. Domains are looked up by name and imported lazily, so
+``import nexgym`` stays cheap.
 Every domain, built-in, synthesized or third-party, enters through
 :func:`register_domain`; :data:`DOMAINS` is the table it fills.
 """
@@ -10,13 +12,13 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from nexgym.envs.domains.base import Domain
+from nexgym.envs.domains.kit.base import Domain
 
 from nexgym.error import ConfigError, UnknownNameError
 
 __all__ = ["DOMAINS", "Domain", "domain_class", "get_domain", "list_domains", "register_domain"]
 
-#: name -> a Domain class, or "module:Class" (a module of this package, or a dotted
+#: name -> a Domain class, or "module:Class" (a domain folder of this package, or a dotted
 #: module path) imported at first use. Fill it through :func:`register_domain`.
 DOMAINS: dict[str, str | type[Domain]] = {}
 

@@ -3,7 +3,7 @@
 A world spec (YAML, :class:`~nexgym.envs.worlds.spec.WorldSpec`) declares entities
 with typed fields, constraints, and tools as operations over them;
 :func:`~nexgym.envs.worlds.compiler.compile_world` turns it into a
-:class:`~nexgym.envs.domains.base.Domain` with an SQLite world, typed tools, a task
+:class:`~nexgym.envs.domains.kit.base.Domain` with an SQLite world, typed tools, a task
 generator, a verifier and oracle plans. Packaged specs are registered as domains by
 name when :mod:`nexgym.envs.domains` is imported (file names only, nothing parsed).
 

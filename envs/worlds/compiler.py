@@ -1,4 +1,4 @@
-"""Compile a world spec into a :class:`~nexgym.envs.domains.base.Domain`.
+"""Compile a world spec into a :class:`~nexgym.envs.domains.kit.base.Domain`.
 
 :func:`compile_world` makes a ``Domain`` subclass whose world is an in-memory SQLite
 database (:class:`~nexgym.envs.worlds.store.WorldState`), whose tools are the spec's
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-from nexgym.envs.domains.base import Domain, Goal, Task, compose_task
-from nexgym.envs.domains.taskgen import bounded_calls
+from nexgym.envs.domains.kit.base import Domain, Goal, Task, compose_task
+from nexgym.envs.domains.kit.taskgen import bounded_calls
 from nexgym.envs.worlds.checks import NUMERIC
 from nexgym.envs.worlds.goals import GoalMaker, NoGoal, goal_makers
 from nexgym.envs.worlds.operations import build_tool, id_parameter

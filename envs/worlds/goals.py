@@ -3,7 +3,7 @@
 A goal maker exists for each acting tool (transition, update, transfer, create, note)
 and for each kind of question the reading tools can answer (a field of a record, a
 count over a filter). A maker picks a record no earlier goal touched and returns a
-:class:`~nexgym.envs.domains.base.Goal` whose plans are concrete tool calls: the
+:class:`~nexgym.envs.domains.kit.base.Goal` whose plans are concrete tool calls: the
 first finds the record by lookup, the second by search or list where the world has
 them, and acts through another tool of the same effect where one exists, so the two
 plans are disjoint whenever the operations allow.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from nexgym.envs.domains.base import Goal, Plan, answer_has
+from nexgym.envs.domains.kit.base import Goal, Plan, answer_has
 from nexgym.envs.worlds.checks import NUMERIC
 from nexgym.envs.worlds.operations import id_parameter
 from nexgym.envs.worlds.spec import EntitySpec, ToolSpec, WorldSpec

@@ -16,7 +16,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, Literal
 
-from nexgym.envs.domains.sqlworld import quote_identifier
+from nexgym.envs.domains.kit.sqlworld import quote_identifier
 from nexgym.envs.worlds.checks import NUMERIC
 from nexgym.envs.worlds.spec import EntitySpec, FieldSpec, ToolSpec, WorldSpec
 from nexgym.envs.worlds.store import EPOCH, WorldState, record_id

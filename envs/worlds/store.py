@@ -13,8 +13,8 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from nexgym.envs.domains.names import CITIES, COMPANIES, FIRST_NAMES, LAST_NAMES
-from nexgym.envs.domains.sqlworld import SqlWorld, quote_identifier
+from nexgym.envs.domains.kit.names import CITIES, COMPANIES, FIRST_NAMES, LAST_NAMES
+from nexgym.envs.domains.kit.sqlworld import SqlWorld, quote_identifier
 from nexgym.envs.worlds.checks import NUMERIC
 from nexgym.envs.worlds.spec import EntitySpec, FieldSpec, WorldSpec
 

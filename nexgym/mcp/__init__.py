@@ -5,7 +5,7 @@
 * :mod:`nexgym.mcp.connection` and :mod:`nexgym.mcp.transport`: one server process and
   its client session, driven synchronously.
 * A domain names a third-party MCP server for its tools with
-  :class:`nexgym.envs.domains.tool_server.ToolServer` (the domain layer; the bridge reads it).
+  :class:`nexgym.envs.domains.kit.tool_server.ToolServer` (the domain layer; the bridge reads it).
 
 Importing this package imports nothing from the ``mcp`` SDK; its modules do.
 """

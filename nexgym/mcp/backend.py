@@ -11,7 +11,7 @@ Two kinds of server:
   checks that the instruction matches the client's), ``verify``, invariants and
   forks are control-tool calls.
 * **external tool servers**: a domain whose ``tool_server()`` returns a
-  :class:`~nexgym.envs.domains.tool_server.ToolServer` (``mcp-server-git``, ``mcp-server-time``,
+  :class:`~nexgym.envs.domains.kit.tool_server.ToolServer` (``mcp-server-git``, ``mcp-server-time``,
   ``mcp-server-fetch``) keeps its world on the host; reset, verify and forks run
   locally and only tool calls go to the server.
 
@@ -28,7 +28,7 @@ could not serialize (a lone surrogate, nesting past
 transport: an error observation, and the healthy server is kept.
 
 An external server that declares ``max_children`` (see
-:class:`~nexgym.envs.domains.tool_server.ToolServer`) is replaced at a reset when more processes
+:class:`~nexgym.envs.domains.kit.tool_server.ToolServer`) is replaced at a reset when more processes
 than that run under it: ``mcp-server-git`` keeps ``git cat-file`` processes for every
 repository object it has not yet garbage-collected.
 
@@ -47,8 +47,8 @@ import weakref
 from typing import Any
 
 from nexgym.envs.domains import DOMAINS, domain_class
-from nexgym.envs.domains.base import Domain, Task, Verdict
-from nexgym.envs.domains.tool_server import ToolServer, tool_server_of
+from nexgym.envs.domains.kit.base import Domain, Task, Verdict
+from nexgym.envs.domains.kit.tool_server import ToolServer, tool_server_of
 from nexgym.error import BackendError, ConfigError, ToolError
 from nexgym.mcp.calllog import CallLog, CallRecord
 from nexgym.mcp.connection import CallFailure, ServerConnection, ServerSpec

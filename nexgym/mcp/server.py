@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nexgym.envs.domains import DOMAINS, get_domain
-from nexgym.envs.domains.base import Domain, Task
+from nexgym.envs.domains.kit.base import Domain, Task
 from nexgym.error import ConfigError, NexgymError, ToolError, UnknownNameError
 from nexgym.runtime.backends import InProcessBackend
 from nexgym.tools import Tool, ToolCall, render_result

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any, ClassVar
 
-from nexgym.envs.domains.base import Domain, Goal, Task
+from nexgym.envs.domains.kit.base import Domain, Goal, Task
 from nexgym.error import ConfigError, NexgymError
 from nexgym.mcpdomain.explore import Proposal, explore
 from nexgym.mcpdomain.servers import ServerPool

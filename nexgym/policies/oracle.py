@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nexgym.envs.domains.base import Plan
+from nexgym.envs.domains.kit.base import Plan
 from nexgym.policies.aggregator import aggregator_call
 from nexgym.policies.lookup import LookupFinder, schema_defaults
 from nexgym.policies.observed import role_seen, unseen_values

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nexgym.envs.domains.base import Plan
+from nexgym.envs.domains.kit.base import Plan
 from nexgym.policies.oracle import OraclePolicy
 
 __all__ = ["RobustOraclePolicy", "unavailable_tools"]

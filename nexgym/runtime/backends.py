@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from nexgym.envs.domains.base import Domain, Task, Verdict
+from nexgym.envs.domains.kit.base import Domain, Task, Verdict
 from nexgym.error import ConfigError, ToolError, UnknownNameError
 from nexgym.tools import ToolCall, ToolResult
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nexgym.envs.domains.base import Task, Verdict
+from nexgym.envs.domains.kit.base import Task, Verdict
 from nexgym.runtime.backends import ToolBackend
 from nexgym.runtime.frames import Frame
 from nexgym.runtime.menus import RoleMenu

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from nexgym.envs.domains.base import Domain, Task, Verdict
+from nexgym.envs.domains.kit.base import Domain, Task, Verdict
 from nexgym.error import ArgumentError
 from nexgym.runtime.backends import InProcessBackend, ToolBackend
 from nexgym.runtime.callstack import CallStack

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from nexgym.envs.domains.base import Domain
+from nexgym.envs.domains.kit.base import Domain
 from nexgym.runtime.frames import AGENT, DELEGATE, FINISH, MESSAGE, MenuEntry
 from nexgym.runtime.prompts import example_call, system_prompt
 from nexgym.spec import AGENT_TOOL, HierarchySpec

@@ -43,7 +43,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from nexgym.envs.domains.base import Domain, Task
+from nexgym.envs.domains.kit.base import Domain, Task
 from nexgym.error import ArgumentError, ConfigError
 from nexgym.runtime import Runtime
 from nexgym.runtime.backends import ToolBackend

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from nexgym.error import ConfigError, UnknownNameError
 
 if TYPE_CHECKING:
-    from nexgym.envs.domains.base import Domain
+    from nexgym.envs.domains.kit.base import Domain
     from nexgym.runtime import Runtime
     from nexgym.runtime.backends import ToolBackend
     from nexgym.spec import AgentSpec, HierarchySpec, TopologyParams

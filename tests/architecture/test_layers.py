@@ -195,7 +195,11 @@ def test_no_import_cycles() -> None:
 
 @pytest.mark.parametrize(
     ("module", "layer"),
-    [("nexgym.envs.domains.files", "domains"), ("nexgym.runtime.parsing", "runtime")],
+    [
+        ("nexgym.envs.domains.files", "domains"),
+        ("nexgym.envs.domains.kit.base", "domains"),
+        ("nexgym.runtime.parsing", "runtime"),
+    ],
 )
 def test_layer_map_examples(module: str, layer: str) -> None:
     assert LAYERS[layer_of(module)][0] == layer

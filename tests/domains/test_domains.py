@@ -1,7 +1,7 @@
 """Registry-driven checks every in-process domain must pass: determinism, solvable plans, spaces.
 
 Domains served by a third-party tool server (those defining ``tool_server()``, see
-:mod:`nexgym.envs.domains.tool_server`) keep their worlds outside the process and are tested
+:mod:`nexgym.envs.domains.kit.tool_server`) keep their worlds outside the process and are tested
 with their servers in ``tests/mcp``.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from nexgym.envs.domains import DOMAINS, domain_class, get_domain
-from nexgym.envs.domains.base import Domain, Task
+from nexgym.envs.domains.kit.base import Domain, Task
 from nexgym.envs.worlds.library import hand_written
 
 from nexgym.error import ToolError

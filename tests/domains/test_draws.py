@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nexgym.envs.domains.draws import (
+from nexgym.envs.domains.kit.draws import (
     integer,
     integer_rows,
     numpy_rng,

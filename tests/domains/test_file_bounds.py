@@ -17,13 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nexgym.envs.domains import get_domain
-from nexgym.envs.domains.filerules import (
+from nexgym.envs.domains.files import MAX_LINE_CHARS, FileWorld
+from nexgym.envs.domains.files.rules import (
     MAX_FILE_CHARS,
     MAX_PATH_CHARS,
     MAX_PATTERN_CHARS,
     MAX_TOTAL_CHARS,
 )
-from nexgym.envs.domains.files import MAX_LINE_CHARS, FileWorld
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall

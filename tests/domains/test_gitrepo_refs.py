@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from nexgym.envs.domains.gitrepo_refs import branch_name_problem
+from nexgym.envs.domains.gitrepo.refs import branch_name_problem
 
 NAMES = [
     *("HEAD", "-x", "@", "", "a b", "a~b", "a^", "a:b", "a?", "a*", "a[b", "a\\b", "a\x01"),

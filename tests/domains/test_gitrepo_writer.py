@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from nexgym.envs.domains.gitrepo import ISOLATED_CONFIG, remove_tree, scratch_dir
-from nexgym.envs.domains.gitrepo_tasks import build_repository
-from nexgym.envs.domains.gitstore import History, init_repository, stored
+from nexgym.envs.domains.gitrepo.store import History, init_repository, stored
+from nexgym.envs.domains.gitrepo.tasks import build_repository
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git command")
 
@@ -145,8 +145,8 @@ def test_scratch_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.parametrize("with_rm", [True, False])
 def test_old_repositories_are_deleted(with_rm: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Beyond the kept ones, worlds leave at once: in batches by ``rm``, or inline."""
-    from nexgym.envs.domains import gitrepo_folders
     from nexgym.envs.domains.gitrepo import KEEP_WORLDS, GitRepoDomain
+    from nexgym.envs.domains.gitrepo import folders as gitrepo_folders
 
     if not with_rm:
         monkeypatch.setattr(gitrepo_folders, "RM", None)

@@ -15,7 +15,7 @@ from typing import Any
 import gymnasium as gym
 import pytest
 from nexgym.envs.domains import get_domain
-from nexgym.envs.domains.sqlbudget import (
+from nexgym.envs.domains.kit.sqlbudget import (
     MAX_COLUMNS,
     MAX_DATABASE_PAGES,
     MAX_LIKE_PATTERN_BYTES,
@@ -25,7 +25,7 @@ from nexgym.envs.domains.sqlbudget import (
     MAX_SQL_CHARS,
     MAX_VALUE_BYTES,
 )
-from nexgym.envs.domains.sqldata_tasks import SalesWorld
+from nexgym.envs.domains.sqldata.tasks import SalesWorld
 
 from nexgym.error import ToolError
 from nexgym.tools import ToolCall

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 from nexgym.envs.domains import get_domain
-from nexgym.envs.domains.sqlworld import SqlWorld
+from nexgym.envs.domains.kit.sqlworld import SqlWorld
 
 from nexgym.error import ToolError
 

@@ -11,8 +11,8 @@ import pytest
 
 pytest.importorskip("mcp")
 
-from nexgym.envs.domains.base import Domain, Task
-from nexgym.envs.domains.tool_server import ToolServer
+from nexgym.envs.domains.kit.base import Domain, Task
+from nexgym.envs.domains.kit.tool_server import ToolServer
 
 from nexgym.mcp.backend import MCPBackend
 from nexgym.tools import ToolCall, tool

@@ -11,7 +11,7 @@ pytest.importorskip("mcp")
 pytest.importorskip("mcp_server_git")
 
 from nexgym.envs.domains.gitrepo import MAX_SERVER_CHILDREN, GitRepoDomain
-from nexgym.envs.domains.tool_server import ToolServer
+from nexgym.envs.domains.kit.tool_server import ToolServer
 
 from nexgym.mcp.backend import MCPBackend
 from nexgym.tools import ToolCall
