@@ -64,8 +64,8 @@ def apply_noise(env: gym.Env[str, str], noise: str | os.PathLike[str] | None) ->
     """
     if noise is None or str(noise) == "none":
         return env
-    from nexgym.wrappers.faults import ToolFaults
-    from nexgym.wrappers.latency import Latency, load_profile
+    from nexgym.wrappers.noise.faults import ToolFaults
+    from nexgym.wrappers.noise.latency import Latency, load_profile
 
     recorded = os.fspath(noise)  # a name or path (not the profile) keeps env.spec serializable
     env = Latency(env, recorded)

@@ -69,7 +69,7 @@ class RobustOraclePolicy(OraclePolicy):
 
     def _per_goal_plan(self, task: Any, usable: Any) -> Plan | None:
         """Each sub-goal's first usable alternative, in goal order (None if not composed)."""
-        from nexgym.wrappers.faults import goal_alternatives
+        from nexgym.wrappers.noise.faults import goal_alternatives
 
         per_goal = goal_alternatives(task)
         if per_goal is None:

@@ -34,7 +34,7 @@ def __getattr__(name: str) -> Any:
     if name == "NumericRoles":
         import warnings
 
-        from nexgym.wrappers.numeric_roles import NumericRoles
+        from nexgym.wrappers.spaces.numeric_roles import NumericRoles
 
         warnings.warn(
             "nexgym.pz.NumericRoles moved to nexgym.wrappers.NumericRoles",

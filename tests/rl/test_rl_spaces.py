@@ -11,7 +11,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from nexgym.wrappers import DiscreteActions, HashedObservation, TokenObservation
-from nexgym.wrappers.discrete import answer_candidates
+from nexgym.wrappers.spaces.discrete import answer_candidates
 from rl_helpers import oracle_index, oracle_is_admissible
 
 import nexgym
