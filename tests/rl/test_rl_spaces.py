@@ -149,6 +149,16 @@ def test_answers_come_from_tool_results_not_prompts_or_the_task() -> None:
     assert answer_candidates("The answer is 42 but no tool said so") == []
 
 
+def test_answer_candidates_read_names_with_non_ascii_capitals() -> None:
+    text = (
+        "<tool_response>\nPayee: Überweisung Nord; clinic Ärzte Ohne Grenzen; "
+        "Big Apple Inc; café Élan Vital\n</tool_response>"
+    )
+    names = answer_candidates(text)
+    for name in ("Überweisung Nord", "Ärzte Ohne Grenzen", "Big Apple Inc", "Élan Vital"):
+        assert name in names
+
+
 def test_hashed_observation_is_finite_bounded_and_keeps_the_task() -> None:
     env = HashedObservation(DiscreteActions(gym.make("nex/FileSolo-v0")), dim=64, action_dim=8)
     obs, _ = env.reset(seed=3)

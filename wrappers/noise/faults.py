@@ -5,21 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
-from nexgym.envs.domains.base import Plan
+from nexgym.envs.domains.base import Plan, Task
 from nexgym.wrappers.noise.latency import ProfileLike, load_profile
-from nexgym.wrappers.noise.middleware import ToolCallWrapper, ToolHandler
+from nexgym.wrappers.noise.middleware import (
+    NoiseSource,
+    ToolCallWrapper,
+    ToolHandler,
+    source_attribute,
+)
 
 from nexgym.error import ConfigError
 from nexgym.grounding.profile import NoiseProfile
 from nexgym.tools import ToolCall, ToolResult
 
-__all__ = ["ToolFaults", "goal_alternatives", "task_routes"]
+__all__ = ["ToolFaults", "ToolFaultsSource", "goal_alternatives", "task_routes"]
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 TRANSIENT_ERROR = "the tool server is temporarily unavailable (503); try again"
 
 
-def goal_alternatives(task: Any) -> list[tuple[Plan, ...]] | None:
+def goal_alternatives(task: Task) -> list[tuple[Plan, ...]] | None:
     """Each sub-goal's alternative routes, for a task composed of sub-goals.
 
     None for a task that is not (its first plan is not its goals' first alternatives).
@@ -32,7 +37,7 @@ def goal_alternatives(task: Any) -> list[tuple[Plan, ...]] | None:
     return [tuple(g.plans) for g in goals]
 
 
-def task_routes(task: Any) -> list[Plan]:
+def task_routes(task: Task) -> list[Plan]:
     """The routes through a task: its sub-goals' alternatives, else its whole plans."""
     per_goal = goal_alternatives(task)
     if per_goal is None:
@@ -49,7 +54,7 @@ def _found_before_changes(tool: str, routes: list[Plan], mutates: dict[str, bool
     return True
 
 
-class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
+class ToolFaultsSource(NoiseSource):
     """Tool calls fail transiently, time out, or hit a tool that is down for the episode.
 
     Three kinds of fault, each marked in the result's ``meta["fault"]`` (and so in the
@@ -71,7 +76,6 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
       changed anything, so falling back is always possible.
 
     Args:
-        env: a nexgym env.
         profile: per-tool error and timeout rates and error texts (a
             :class:`NoiseProfile`, shipped name, YAML path or dict), or None.
         error_rate: transient-error probability per call for every tool (overrides
@@ -87,7 +91,6 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
 
     def __init__(
         self,
-        env: gym.Env[str, str],
         profile: ProfileLike | None = None,
         *,
         error_rate: float | None = None,
@@ -97,16 +100,7 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
         outage_tools: int = 1,
         retry_clears: bool = True,
     ) -> None:
-        gym.utils.RecordConstructorArgs.__init__(
-            self,
-            profile=profile,
-            error_rate=error_rate,
-            timeout_rate=timeout_rate,
-            timeout_seconds=timeout_seconds,
-            outage_rate=outage_rate,
-            outage_tools=outage_tools,
-            retry_clears=retry_clears,
-        )
+        super().__init__()
         for name, value in (
             ("error_rate", error_rate),
             ("timeout_rate", timeout_rate),
@@ -136,7 +130,6 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
         #: tools that are down for the current episode
         self.unavailable: frozenset[str] = frozenset()
         self._just_failed: set[tuple[str, str]] = set()
-        ToolCallWrapper.__init__(self, env)
 
     # -- per episode ------------------------------------------------------------------
 
@@ -144,7 +137,7 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
         """Draw this episode's outage, keeping one executable oracle plan whole."""
         self._just_failed = set()
         self.unavailable = frozenset()
-        runtime = self.runtime
+        runtime = self.control
         task = runtime.task
         if task is None or self.outage_rate <= 0 or self.rng.random() >= self.outage_rate:
             return
@@ -165,13 +158,9 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
         picks = self.rng.choice(len(candidates), size=count, replace=False)
         self.unavailable = frozenset(candidates[int(i)] for i in picks)
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[str, dict[str, Any]]:
-        """Reset and draw the episode's outage (``info["unavailable_tools"]``)."""
-        obs, info = super().reset(seed=seed, options=options)
+    def reset_info(self, info: dict[str, Any]) -> None:
+        """The episode's outage: ``info["unavailable_tools"]``."""
         info["unavailable_tools"] = sorted(self.unavailable)
-        return obs, info
 
     # -- per call -----------------------------------------------------------------------
 
@@ -195,7 +184,7 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
 
     def on_tool_call(self, call: ToolCall, role: str, call_next: ToolHandler) -> ToolResult:
         """Fail the call as drawn, or run it."""
-        shown = self.runtime.renames.get(call.name, call.name)
+        shown = self.control.renames.get(call.name, call.name)
         if call.name in self.unavailable:
             return ToolResult.failure(
                 f"{shown} is unavailable: its service is down (503 Service Unavailable); "
@@ -221,3 +210,68 @@ class ToolFaults(ToolCallWrapper, gym.utils.RecordConstructorArgs):
             return ToolResult.failure(self._error_text(call.name), fault="transient")
         result = call_next(call)
         return result
+
+
+class ToolFaults(ToolCallWrapper[ToolFaultsSource], gym.utils.RecordConstructorArgs):
+    """Tool calls fail transiently, time out, or hit a tool that is down for the episode.
+
+    The Gymnasium adapter of :class:`ToolFaultsSource` (see it for the three kinds of
+    fault); :mod:`nexgym.wrappers.noise.pz` applies the same source to the PettingZoo
+    views. ``info["unavailable_tools"]`` lists the episode's outage after each reset.
+
+    Args:
+        env: a nexgym env.
+        profile: per-tool error and timeout rates and error texts (a
+            :class:`NoiseProfile`, shipped name, YAML path or dict), or None.
+        error_rate: transient-error probability per call for every tool (overrides
+            the profile's rates when given).
+        timeout_rate: timeout probability per call for every tool (likewise).
+        timeout_seconds: virtual seconds a timeout costs (default: the profile's, or 10).
+        outage_rate: probability per episode of a tool outage.
+        outage_tools: how many tools an outage takes down.
+        retry_clears: whether the retry of a call that just failed transiently always
+            goes through.
+    """
+
+    def __init__(
+        self,
+        env: gym.Env[str, str],
+        profile: ProfileLike | None = None,
+        *,
+        error_rate: float | None = None,
+        timeout_rate: float | None = None,
+        timeout_seconds: float | None = None,
+        outage_rate: float = 0.0,
+        outage_tools: int = 1,
+        retry_clears: bool = True,
+    ) -> None:
+        gym.utils.RecordConstructorArgs.__init__(
+            self,
+            profile=profile,
+            error_rate=error_rate,
+            timeout_rate=timeout_rate,
+            timeout_seconds=timeout_seconds,
+            outage_rate=outage_rate,
+            outage_tools=outage_tools,
+            retry_clears=retry_clears,
+        )
+        source = ToolFaultsSource(
+            profile,
+            error_rate=error_rate,
+            timeout_rate=timeout_rate,
+            timeout_seconds=timeout_seconds,
+            outage_rate=outage_rate,
+            outage_tools=outage_tools,
+            retry_clears=retry_clears,
+        )
+        ToolCallWrapper.__init__(self, env, source)
+
+    profile = source_attribute("profile")
+    error_rate = source_attribute("error_rate")
+    timeout_rate = source_attribute("timeout_rate")
+    timeout_seconds = source_attribute("timeout_seconds")
+    outage_rate = source_attribute("outage_rate")
+    outage_tools = source_attribute("outage_tools")
+    retry_clears = source_attribute("retry_clears")
+    #: tools that are down for the current episode
+    unavailable = source_attribute("unavailable")

@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
-from nexgym.wrappers.noise.middleware import ToolCallWrapper, ToolHandler
+from nexgym.wrappers.noise.middleware import (
+    NoiseSource,
+    ToolCallWrapper,
+    ToolHandler,
+    source_attribute,
+)
 
 from nexgym.error import ConfigError
 from nexgym.tools import ToolCall, ToolResult, render_result
 
-__all__ = ["DISTRACTOR_LINES", "ObservationNoise"]
+__all__ = ["DISTRACTOR_LINES", "ObservationNoise", "ObservationNoiseSource"]
 
 #: Lines real tool servers add around their answers: logs, notices, cache hints.
 DISTRACTOR_LINES = (
@@ -28,7 +33,7 @@ TRUNCATION_MARK = "[... output truncated by the server]"
 MIN_TRUNCATE_CHARS = 40
 
 
-class ObservationNoise(ToolCallWrapper, gym.utils.RecordConstructorArgs):
+class ObservationNoiseSource(NoiseSource):
     """Successful tool results are altered on the way back, each with its own probability.
 
     Applied in this order to a result (errors pass unchanged); what happened is listed
@@ -47,7 +52,6 @@ class ObservationNoise(ToolCallWrapper, gym.utils.RecordConstructorArgs):
     transcripts too: it is what the agent saw.
 
     Args:
-        env: a nexgym env.
         truncate_rate: probability that a result is cut.
         reorder_rate: probability that a list's items or a text's lines are shuffled.
         distractor_rate: probability that a distractor line is added.
@@ -56,20 +60,13 @@ class ObservationNoise(ToolCallWrapper, gym.utils.RecordConstructorArgs):
 
     def __init__(
         self,
-        env: gym.Env[str, str],
         *,
         truncate_rate: float = 0.1,
         reorder_rate: float = 0.1,
         distractor_rate: float = 0.1,
         stale_rate: float = 0.1,
     ) -> None:
-        gym.utils.RecordConstructorArgs.__init__(
-            self,
-            truncate_rate=truncate_rate,
-            reorder_rate=reorder_rate,
-            distractor_rate=distractor_rate,
-            stale_rate=stale_rate,
-        )
+        super().__init__()
         rates = {
             "truncate_rate": truncate_rate,
             "reorder_rate": reorder_rate,
@@ -84,7 +81,6 @@ class ObservationNoise(ToolCallWrapper, gym.utils.RecordConstructorArgs):
         self.distractor_rate = distractor_rate
         self.stale_rate = stale_rate
         self._previous: dict[str, Any] = {}
-        ToolCallWrapper.__init__(self, env)
 
     def on_reset(self) -> None:
         """Forget the previous episode's results."""
@@ -92,7 +88,7 @@ class ObservationNoise(ToolCallWrapper, gym.utils.RecordConstructorArgs):
 
     def on_tool_call(self, call: ToolCall, role: str, call_next: ToolHandler) -> ToolResult:
         """Run the call, then alter its result as drawn."""
-        result: ToolResult = call_next(call)
+        result = call_next(call)
         if not result.ok:
             return result
         # one draw per kind and call, whatever happens, so streams stay aligned
@@ -137,3 +133,48 @@ class ObservationNoise(ToolCallWrapper, gym.utils.RecordConstructorArgs):
             order = self.rng.permutation(len(lines))
             return "\n".join(lines[int(i)] for i in order)
         return content
+
+
+class ObservationNoise(ToolCallWrapper[ObservationNoiseSource], gym.utils.RecordConstructorArgs):
+    """Successful tool results are altered on the way back, each with its own probability.
+
+    The Gymnasium adapter of :class:`ObservationNoiseSource` (see it for the kinds of
+    noise); :mod:`nexgym.wrappers.noise.pz` applies the same source to the PettingZoo
+    views.
+
+    Args:
+        env: a nexgym env.
+        truncate_rate: probability that a result is cut.
+        reorder_rate: probability that a list's items or a text's lines are shuffled.
+        distractor_rate: probability that a distractor line is added.
+        stale_rate: probability that a repeated call returns its previous result.
+    """
+
+    def __init__(
+        self,
+        env: gym.Env[str, str],
+        *,
+        truncate_rate: float = 0.1,
+        reorder_rate: float = 0.1,
+        distractor_rate: float = 0.1,
+        stale_rate: float = 0.1,
+    ) -> None:
+        gym.utils.RecordConstructorArgs.__init__(
+            self,
+            truncate_rate=truncate_rate,
+            reorder_rate=reorder_rate,
+            distractor_rate=distractor_rate,
+            stale_rate=stale_rate,
+        )
+        source = ObservationNoiseSource(
+            truncate_rate=truncate_rate,
+            reorder_rate=reorder_rate,
+            distractor_rate=distractor_rate,
+            stale_rate=stale_rate,
+        )
+        ToolCallWrapper.__init__(self, env, source)
+
+    truncate_rate = source_attribute("truncate_rate")
+    reorder_rate = source_attribute("reorder_rate")
+    distractor_rate = source_attribute("distractor_rate")
+    stale_rate = source_attribute("stale_rate")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from nexgym.wrappers.noise.middleware import ToolCallWrapper
+from nexgym.wrappers.noise.middleware import NoiseSource, ToolCallWrapper, source_attribute
 
 from nexgym.error import ConfigError
 
-__all__ = ["SchemaDrift", "drift_name", "paraphrase"]
+__all__ = ["SchemaDrift", "SchemaDriftSource", "drift_name", "paraphrase"]
 
 #: Verbs a tool name may start with, and what another API might call them.
 VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -111,41 +112,33 @@ def paraphrase(text: str, rng: np.random.Generator) -> str:
     return out
 
 
-class SchemaDrift(ToolCallWrapper, gym.utils.RecordConstructorArgs):
+class SchemaDriftSource(NoiseSource):
     """At each reset, some tools get new names and some get reworded descriptions.
 
     The drift is drawn per episode (from the reset's seed, or the env's ``np_random``
     when none is given: same seed, same drift) and applied with
-    :meth:`~nexgym.runtime.Runtime.present_tools`: agents see and must call the new
-    names (the old ones are no longer tools), as with Meta ARE's tool augmentation.
-    Arguments keep their names. ``info["renamed_tools"]`` maps each real name to the
-    one shown.
+    :meth:`~nexgym.runtime.view.RuntimeControl.present_tools`: agents see and must call
+    the new names (the old ones are no longer tools), as with Meta ARE's tool
+    augmentation. Arguments keep their names. ``info["renamed_tools"]`` maps each real
+    name to the one shown.
 
     Args:
-        env: a nexgym env.
         rename_rate: probability that each domain tool is renamed.
         paraphrase_rate: probability that each domain tool's description is reworded.
     """
 
-    def __init__(
-        self,
-        env: gym.Env[str, str],
-        *,
-        rename_rate: float = 0.5,
-        paraphrase_rate: float = 0.5,
-    ) -> None:
-        gym.utils.RecordConstructorArgs.__init__(
-            self, rename_rate=rename_rate, paraphrase_rate=paraphrase_rate
-        )
+    def __init__(self, *, rename_rate: float = 0.5, paraphrase_rate: float = 0.5) -> None:
+        super().__init__()
         for name, value in (("rename_rate", rename_rate), ("paraphrase_rate", paraphrase_rate)):
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"expected {name} in [0, 1], got {value!r}")
         self.rename_rate = rename_rate
         self.paraphrase_rate = paraphrase_rate
-        ToolCallWrapper.__init__(self, env)
+        #: the current episode's drift: real tool name -> shown name
+        self.renames: dict[str, str] = {}
 
     def _draw(self) -> tuple[dict[str, str], dict[str, str]]:
-        runtime = self.runtime
+        runtime = self.control
         spec = runtime.spec
         tools = sorted(spec.all_tools())
         taken = set(tools) | set(spec.agent_names) | {"finish"}
@@ -164,22 +157,53 @@ class SchemaDrift(ToolCallWrapper, gym.utils.RecordConstructorArgs):
                 descriptions[name] = paraphrase(runtime.domain.tool(name).description, self.rng)
         return renames, descriptions
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[str, dict[str, Any]]:
-        """Draw the episode's drift, show it, then reset (the first prompt shows the drift).
+    def before_reset(self, seed: int | None, np_random: Callable[[], np.random.Generator]) -> None:
+        """Draw the episode's drift and show it (the first prompt shows the drift).
 
         The drift must be in place before the root's first prompt is built, so it is
-        drawn before the inner reset: from ``seed`` when one is given, else from the
+        drawn before the env's reset: from ``seed`` when one is given, else from the
         env's ``np_random`` as it stands (both fixed by the last seeded reset).
         """
-        self._install()
         if seed is not None:
             self.rng = np.random.default_rng([seed, DRIFT_STREAM])
         else:
-            self.rng = np.random.default_rng(int(self.env.np_random.integers(2**63)))
-        renames, descriptions = self._draw()
-        self.runtime.present_tools(renames, descriptions)
-        obs, info = self.env.reset(seed=seed, options=options)
-        info["renamed_tools"] = dict(renames)
-        return obs, info
+            self.rng = np.random.default_rng(int(np_random().integers(2**63)))
+        self.renames, descriptions = self._draw()
+        self.control.present_tools(self.renames, descriptions)
+
+    def after_reset(self, np_random: np.random.Generator) -> None:
+        """Nothing: the drift was drawn before the reset (the env's generator is left as is)."""
+
+    def reset_info(self, info: dict[str, Any]) -> None:
+        """The episode's drift: ``info["renamed_tools"]``."""
+        info["renamed_tools"] = dict(self.renames)
+
+
+class SchemaDrift(ToolCallWrapper[SchemaDriftSource], gym.utils.RecordConstructorArgs):
+    """At each reset, some tools get new names and some get reworded descriptions.
+
+    The Gymnasium adapter of :class:`SchemaDriftSource` (see it for how the drift is
+    drawn and shown); :mod:`nexgym.wrappers.noise.pz` applies the same source to the
+    PettingZoo views.
+
+    Args:
+        env: a nexgym env.
+        rename_rate: probability that each domain tool is renamed.
+        paraphrase_rate: probability that each domain tool's description is reworded.
+    """
+
+    def __init__(
+        self,
+        env: gym.Env[str, str],
+        *,
+        rename_rate: float = 0.5,
+        paraphrase_rate: float = 0.5,
+    ) -> None:
+        gym.utils.RecordConstructorArgs.__init__(
+            self, rename_rate=rename_rate, paraphrase_rate=paraphrase_rate
+        )
+        source = SchemaDriftSource(rename_rate=rename_rate, paraphrase_rate=paraphrase_rate)
+        ToolCallWrapper.__init__(self, env, source)
+
+    rename_rate = source_attribute("rename_rate")
+    paraphrase_rate = source_attribute("paraphrase_rate")

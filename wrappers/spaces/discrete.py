@@ -18,6 +18,7 @@ exception out of ``step``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -33,6 +34,7 @@ from nexgym.envs.domains.base import Domain
 from nexgym.error import ConfigError
 from nexgym.policies.oracle import report
 from nexgym.runtime.menus import delegation
+from nexgym.runtime.view import RuntimeView, current_task, runtime_view
 from nexgym.tools import ToolCall
 
 __all__ = ["DiscreteActions", "admissible_actions", "answer_candidates", "as_index"]
@@ -53,7 +55,9 @@ _NUMBER = re.compile(
 _CLOCK_TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
 _URL = re.compile(r"https?://[^\s)\]>\"']+")
 _PATH = re.compile(r"(?<![\w/.:-])/?[\w.-]+(?:/[\w.-]+)+")
-_PHRASE = re.compile(r"\b[A-Z][\w&'-]*(?: [A-Z][\w&'-]*)+")
+#: Capitalised words joined by single spaces (names); the capital is any upper-case
+#: letter, "Überweisung Nord" as "Big Apple" (see :func:`_phrase_pattern`).
+_PHRASE = r"\b{upper}[\w&'-]*(?: {upper}[\w&'-]*)+"
 _RESPONSE = re.compile(r"<tool_response>\n?(.*?)\n?</tool_response>", re.DOTALL)
 
 
@@ -103,12 +107,7 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
             raise ConfigError(f"expected max_answers >= 0, got {max_answers!r}")
         RecordConstructorArgs.__init__(self, max_actions=max_actions, max_answers=max_answers)
         gym.Wrapper.__init__(self, env)
-        base = env.unwrapped
-        if not hasattr(base, "runtime"):
-            raise ConfigError(
-                f"expected a nexgym env (with a runtime), got {type(base).__name__}; "
-                "wrap an env made by gym.make('nex/...')"
-            )
+        runtime_view(env)  # a clear error now for an env that is not a nexgym env
         self.max_actions = max_actions
         self.max_answers = max_answers
         self.action_space = spaces.Discrete(max_actions)
@@ -179,7 +178,7 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
 
     def candidates(self, observation: str) -> list[ToolCall]:
         """The admissible calls of the acting role now, sorted by their text."""
-        runtime = self.env.unwrapped.runtime  # type: ignore[attr-defined]
+        runtime = runtime_view(self.env)
         role = runtime.active_role
         if role is None:
             return []
@@ -193,7 +192,7 @@ class DiscreteActions(gym.Wrapper[ObsType, np.int64, ObsType, str], RecordConstr
 
 
 def admissible_actions(
-    runtime: Any,
+    runtime: RuntimeView,
     role: str,
     observation: str,
     *,
@@ -206,7 +205,7 @@ def admissible_actions(
     action space.
 
     Args:
-        runtime: the env's :class:`~nexgym.runtime.Runtime`.
+        runtime: the view of the env's runtime (:func:`~nexgym.runtime.view.runtime_view`).
         role: the role that acts.
         observation: the text the role sees now (``finish`` answers are read from it).
         max_actions: most calls returned (if the domain offers more than fit, the plans'
@@ -220,8 +219,7 @@ def admissible_actions(
         delegation(runtime.spec, child, _assignment(runtime, role)) for child in agent.sub_agents
     ]
     # a peer team's root also merges or selects its peers' work (nexgym.topology.peers)
-    combine = getattr(runtime, "combination_calls", None)
-    delegations += combine(role) if combine is not None else []
+    delegations += runtime.combination_calls(role)
     finishes = _finish_calls(runtime, role, observation, max_answers)
     share = (max_actions - len(delegations) - len(finishes)) // (len(agent.sub_agents) + 1)
     delegations += _requests(runtime, role, agent.sub_agents, share)
@@ -237,7 +235,9 @@ def admissible_actions(
     return [unique[text] for text in sorted(unique)][:max_actions]
 
 
-def _requests(runtime: Any, role: str, children: tuple[str, ...], share: int) -> list[ToolCall]:
+def _requests(
+    runtime: RuntimeView, role: str, children: tuple[str, ...], share: int
+) -> list[ToolCall]:
     """Delegations that ask each sub-agent for one admissible call of its subtree's tools.
 
     Teammates do what they are asked (:class:`~nexgym.policies.InstructedTeammate`), so a
@@ -255,39 +255,38 @@ def _requests(runtime: Any, role: str, children: tuple[str, ...], share: int) ->
     return out
 
 
-def _domain_calls(runtime: Any, role: str, tool_names: list[str], room: int) -> list[ToolCall]:
+def _domain_calls(
+    runtime: RuntimeView, role: str, tool_names: list[str], room: int
+) -> list[ToolCall]:
     if not tool_names or room < 1:
         return []
-    domain: Domain = runtime.domain
-    worlds: list[Any] = getattr(runtime.backend, "worlds", None) or []
-    # Peers of parallel topologies may each act on their own copy of the world.
-    index = runtime.world_of(role) if hasattr(runtime, "world_of") else 0
-    # Where the world lives elsewhere (an MCP server), the task's initial world, its local
+    domain = runtime.domain
+    task = current_task(runtime)
+    # Peers of parallel topologies may each act on their own copy of the world. Where
+    # the world lives elsewhere (an MCP server), the task's initial world, its local
     # twin, stands in for it: the plan's calls still hide among others.
-    in_process = 0 <= index < len(worlds)
-    world = worlds[index] if in_process else runtime.task.world
+    world = runtime.live_world(runtime.world_of(role))
+    if world is None:
+        world = task.world
     try:
-        calls = domain.admissible_calls(runtime.task, world, tool_names)
+        calls = domain.admissible_calls(task, world, tool_names)
     except Exception:  # a domain bug must not escape step(): fall back to the plans
-        calls = Domain.admissible_calls(domain, runtime.task, None, tool_names)
+        calls = Domain.admissible_calls(domain, task, None, tool_names)
     if len(calls) > room:
         # Too many to offer: keep the plans' calls so the task stays solvable. With the
         # default max_actions every domain (at most 64 calls) fits and nothing is dropped,
         # so whether a call is offered says nothing about the plan.
-        planned = {c.key() for plan in runtime.task.plans for c in plan}
+        planned = {c.key() for plan in task.plans for c in plan}
         calls = sorted(calls, key=lambda c: c.key() not in planned)[:room]
-    renames: dict[str, str] = getattr(runtime, "renames", {})
+    renames = runtime.renames
     return [ToolCall(renames.get(c.name, c.name), dict(c.arguments)) for c in calls]
 
 
-def _finish_calls(runtime: Any, role: str, observation: str, max_answers: int) -> list[ToolCall]:
+def _finish_calls(
+    runtime: RuntimeView, role: str, observation: str, max_answers: int
+) -> list[ToolCall]:
     answers = ["Done."]
-    answers_task = (
-        runtime.answers_task(role)
-        if hasattr(runtime, "answers_task")
-        else role == runtime.spec.root
-    )
-    if answers_task:
+    if runtime.answers_task(role):
         # The newest result first, then earlier ones the role saw (comparisons need both).
         earlier = [
             f"<tool_response>\n{m.get('content', '')}\n</tool_response>"
@@ -347,7 +346,7 @@ def answer_candidates(observation: str, limit: int = 16) -> list[str]:
         (f"{int(m.group(1)):02d}:{m.group(2)}" for m in _CLOCK_TIME.finditer(body)),
         (m.group(0).rstrip(".,;:") for m in _URL.finditer(body)),
         _paths(_URL.sub(" ", body)),
-        (m.group(0) for m in _PHRASE.finditer(body)),
+        (m.group(0) for m in _phrase_pattern().finditer(body)),
     ]
     found: dict[str, None] = {}
     while kinds and len(found) < limit:
@@ -411,12 +410,19 @@ def _leaves(value: Any, depth: int = 0) -> Iterator[str]:
             yield from _leaves(item, depth + 1)
 
 
-def _assignment(runtime: Any, role: str) -> str:
+def _assignment(runtime: RuntimeView, role: str) -> str:
     """What ``role`` was asked to do: the task message that opened its invocation."""
-    for message in runtime.history(role):
-        if message.get("role") == "user":
-            return str(message.get("content", "")).removeprefix("# Task\n").strip()
-    return str(runtime.task.instruction)
+    return runtime.assignment(role) or current_task(runtime).instruction
+
+
+@functools.cache
+def _phrase_pattern() -> re.Pattern[str]:
+    """:data:`_PHRASE` with every upper-case letter of the Basic Multilingual Plane.
+
+    Python's ``re`` has no class for upper-case letters: it is listed once, on first use.
+    """
+    upper = "".join(re.escape(chr(c)) for c in range(0x10000) if chr(c).isupper())
+    return re.compile(_PHRASE.format(upper=f"[{upper}]"))
 
 
 def _is_nan(action: Any) -> bool:

@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from pettingzoo import ParallelEnv
 from pettingzoo.utils import BaseParallelWrapper
 
 from nexgym.error import ConfigError
 from nexgym.pz.episode import TEXT_KEY
+from nexgym.runtime.view import runtime_view
 from nexgym.tools import ToolCall
 
 __all__ = ["NumericRoles"]
@@ -52,8 +54,15 @@ class NumericRoles(BaseParallelWrapper):
         features: number of hash buckets for the observation text.
     """
 
-    def __init__(self, env: Any, *, max_actions: int = 32, features: int = 256) -> None:
+    def __init__(
+        self,
+        env: ParallelEnv[str, Any, Any],
+        *,
+        max_actions: int = 32,
+        features: int = 256,
+    ) -> None:
         super().__init__(env)
+        runtime_view(env)  # a clear error now for an env that is not a nexgym env
         if max_actions < 2 or features < 1:
             raise ConfigError(
                 f"expected max_actions >= 2 and features >= 1, got {max_actions} and {features}"
@@ -102,7 +111,7 @@ class NumericRoles(BaseParallelWrapper):
         from nexgym.wrappers.spaces.discrete import admissible_actions
         from nexgym.wrappers.spaces.observations import hash_features
 
-        runtime = self.env.unwrapped.runtime
+        runtime = runtime_view(self.env)
         out = {}
         for agent, observation in observations.items():
             text = observation[TEXT_KEY] if isinstance(observation, dict) else str(observation)

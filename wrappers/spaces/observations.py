@@ -21,6 +21,7 @@ from gymnasium import spaces
 from gymnasium.utils import RecordConstructorArgs
 
 from nexgym.error import ConfigError
+from nexgym.runtime.view import runtime_view
 
 __all__ = ["HashedObservation", "TokenObservation", "Tokenizer", "hash_features"]
 
@@ -122,12 +123,7 @@ class HashedObservation(gym.Wrapper[np.ndarray, ActType, Any, ActType], RecordCo
             slots = int(env.action_space.n)
         RecordConstructorArgs.__init__(self, dim=dim, action_dim=action_dim)
         gym.Wrapper.__init__(self, env)
-        base = env.unwrapped
-        hierarchy = getattr(base, "hierarchy", None)
-        if hierarchy is None:
-            raise ConfigError(
-                f"expected a nexgym env (with a hierarchy), got {type(base).__name__}"
-            )
+        hierarchy = runtime_view(env).spec  # a ConfigError for an env that is not nexgym's
         self.dim = dim
         self.action_dim = action_dim
         self.slots = slots
