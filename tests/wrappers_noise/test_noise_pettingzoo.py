@@ -13,7 +13,6 @@ from typing import Any
 
 import gymnasium as gym
 import pytest
-from conftest import ENV_ID, profile_dict
 from nexgym.wrappers import ObservationNoise, ToolFaults
 from nexgym.wrappers.noise import (
     LatencySource,
@@ -30,9 +29,10 @@ from pettingzoo.test import api_test, parallel_api_test
 import nexgym
 from nexgym.policies.robust import RobustOraclePolicy
 
+ENV_ID = "nex/FileOps-v0"
 SOURCES: dict[str, Callable[[], NoiseSource]] = {
     "faults": lambda: ToolFaultsSource(error_rate=0.3, timeout_rate=0.1, outage_rate=1.0),
-    "latency": lambda: LatencySource(profile_dict(seconds=5.0), time_budget=60.0),
+    "latency": lambda: LatencySource("realistic", time_budget=60.0),
     "observation_noise": lambda: ObservationNoiseSource(
         truncate_rate=0.5, reorder_rate=0.5, distractor_rate=0.5, stale_rate=0.5
     ),
@@ -133,7 +133,7 @@ def test_faults_show_in_the_parallel_view_as_in_the_gymnasium_view() -> None:
 
 def test_budget_tracker_and_latency_keys_reach_every_agent() -> None:
     env = NoiseParallel(
-        NoiseParallel(nexgym.pz.parallel_env(ENV_ID), LatencySource(profile_dict())),
+        NoiseParallel(nexgym.pz.parallel_env(ENV_ID), LatencySource("realistic")),
         ToolBudgetSource(default=3),
     )
     try:
