@@ -21,9 +21,10 @@ from nexgym.registry import list_envs, register_catalog
 if TYPE_CHECKING:
     import gymnasium as gym
 
+    from nexgym.runtime.view import RuntimeView
     from nexgym.spec import HierarchySpec
 
-__all__ = ["list_envs", "make_env", "synthesize"]
+__all__ = ["list_envs", "make_env", "runtime_view", "synthesize"]
 __version__ = "0.1.0"
 
 _SUBMODULES = {
@@ -47,6 +48,16 @@ def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f"nexgym.{name}")
     raise AttributeError(f"module 'nexgym' has no attribute {name!r}")
+
+
+def runtime_view(env: object) -> RuntimeView:
+    """The read-only view of the runtime under a nexgym env of any view, wrapped or not.
+
+    See :class:`nexgym.runtime.view.RuntimeView`: what policies and wrappers may read.
+    """
+    from nexgym.runtime.view import runtime_view as _runtime_view
+
+    return _runtime_view(env)
 
 
 def synthesize(text: str, *, seed: int = 0) -> HierarchySpec:

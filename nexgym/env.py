@@ -11,6 +11,7 @@ import numpy as np
 
 from nexgym.error import ConfigError, UnknownNameError
 from nexgym.runtime.backends import make_backend
+from nexgym.runtime.view import RuntimeView
 from nexgym.session import build_session, choose_task_seed
 from nexgym.spaces import (
     MAX_ACTION_CHARS,
@@ -194,6 +195,11 @@ class NexEnv(gym.Env[str, str]):
                 f"starts and ends with it), got {roles}; use control='root' or add it"
             )
         return frozenset(roles)
+
+    @property
+    def view(self) -> RuntimeView:
+        """The read-only view of the runtime: what policies and wrappers read of the episode."""
+        return self.runtime
 
     # -- Gymnasium API --------------------------------------------------------------
 

@@ -66,8 +66,8 @@ def apply_noise(env: gym.Env[str, str], noise: str | os.PathLike[str] | None) ->
     """
     if noise is None or str(noise) == "none":
         return env
-    from nexgym.wrappers.faults import ToolFaults
-    from nexgym.wrappers.latency import Latency
+    from nexgym.wrappers.noise.faults import ToolFaults
+    from nexgym.wrappers.noise.latency import Latency
 
     recorded = os.fspath(noise)  # a name or path (not the profile) keeps env.spec serializable
     env = Latency(env, recorded)
@@ -80,7 +80,7 @@ def noise_outage_rate(noise: str | os.PathLike[str]) -> float:
     A profile fitted from episodes carries its own (the shipped ``realistic`` one
     does); others get :data:`REALISTIC_OUTAGE_RATE`.
     """
-    from nexgym.wrappers.latency import load_profile
+    from nexgym.wrappers.noise.latency import load_profile
 
     fitted = load_profile(os.fspath(noise)).outage_rate
     return REALISTIC_OUTAGE_RATE if fitted is None else fitted

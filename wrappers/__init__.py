@@ -1,14 +1,19 @@
-"""nexgym.wrappers: noise, faults, budgets, space conversion and recording."""
+"""nexgym.wrappers: noise sources, space conversion and recording.
 
-from nexgym.wrappers.budget import ToolBudget
-from nexgym.wrappers.discrete import DiscreteActions
-from nexgym.wrappers.faults import ToolFaults
-from nexgym.wrappers.latency import Latency
-from nexgym.wrappers.numeric_roles import NumericRoles
-from nexgym.wrappers.observation_noise import ObservationNoise
-from nexgym.wrappers.observations import HashedObservation, Tokenizer, TokenObservation
+:mod:`~nexgym.wrappers.noise` holds the noise sources (each one runtime middleware, for
+the Gymnasium and PettingZoo views), :mod:`~nexgym.wrappers.spaces` the space
+conversions, :mod:`~nexgym.wrappers.recording` the trajectory recorder.
+"""
+
+from nexgym.wrappers.noise import Latency, ObservationNoise, SchemaDrift, ToolBudget, ToolFaults
 from nexgym.wrappers.recording import RecordTrajectories
-from nexgym.wrappers.schema_drift import SchemaDrift
+from nexgym.wrappers.spaces import (
+    DiscreteActions,
+    HashedObservation,
+    NumericRoles,
+    Tokenizer,
+    TokenObservation,
+)
 
 __all__ = [
     "DiscreteActions",

@@ -415,7 +415,7 @@ def run(args: argparse.Namespace) -> int:
         )
     noise = args.noise
     if noise != "none":
-        from nexgym.wrappers.latency import load_profile
+        from nexgym.wrappers.noise.latency import load_profile
 
         load_profile(noise)  # fail before any episode if the profile is unknown or malformed
         if os.path.exists(noise):

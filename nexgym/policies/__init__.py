@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nexgym.policies.oracle import OraclePolicy
 from nexgym.policies.random import RandomPolicy
 from nexgym.teammates.instructed import InstructedTeammate
+
+if TYPE_CHECKING:
+    from nexgym.runtime.view import HierarchyEnv
 
 __all__ = [
     "HFPolicy",
@@ -34,7 +37,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def make_policy(name: str, env: Any, **kwargs: Any) -> Any:
+def make_policy(name: str, env: HierarchyEnv, **kwargs: Any) -> Any:
     """Build a policy by name for ``env``.
 
     Names: ``"oracle"``, ``"random"``, ``"robust-oracle"``, the root ablations of

@@ -21,10 +21,15 @@ policy (``FinishAtOnce(env)``) and act only as the root (``control="root"``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nexgym.policies.oracle import OraclePolicy
+from nexgym.runtime.view import RuntimeView, current_task, runtime_view
+from nexgym.teammates.random_calls import env_rng
 from nexgym.tools import ToolCall
+
+if TYPE_CHECKING:
+    from nexgym.runtime.view import HierarchyEnv
 
 __all__ = [
     "ABLATIONS",
@@ -43,9 +48,11 @@ MAX_DELEGATIONS = 8
 NONSENSE = "Please handle the usual thing as discussed and report back."
 
 
-def _root_state(env: Any, info: dict[str, Any]) -> tuple[Any, str, list[dict[str, Any]]]:
-    runtime = env.unwrapped.runtime
-    role = info.get("role") or runtime.active_role
+def _root_state(
+    env: HierarchyEnv, info: dict[str, Any]
+) -> tuple[RuntimeView, str, list[dict[str, Any]]]:
+    runtime = runtime_view(env)
+    role = info.get("role") or runtime.active_role or runtime.lead_role
     return runtime, role, runtime.history(role)
 
 
@@ -62,7 +69,7 @@ def _relay(history: list[dict[str, Any]]) -> ToolCall:
 class _Ablation:
     """Shared shape: ``policy(observation, info) -> action text``."""
 
-    def __init__(self, env: Any) -> None:
+    def __init__(self, env: HierarchyEnv) -> None:
         self.env = env
 
     def __call__(self, observation: Any, info: dict[str, Any]) -> str:
@@ -91,7 +98,7 @@ class RelayTask(_Ablation):
         children = runtime.spec.agent(role).sub_agents
         made = _delegations(history)
         if made < len(children):
-            return ToolCall(children[made], {"task": runtime.task.instruction})
+            return ToolCall(children[made], {"task": current_task(runtime).instruction})
         return _relay(history)
 
 
@@ -113,7 +120,7 @@ class EmptyRouting(_Ablation):
 
     message = ""
 
-    def __init__(self, env: Any) -> None:
+    def __init__(self, env: HierarchyEnv) -> None:
         super().__init__(env)
         self.oracle = OraclePolicy(env)
 
@@ -141,7 +148,7 @@ class RandomRouting(_Ablation):
         runtime, role, history = _root_state(self.env, info)
         children = runtime.spec.agent(role).sub_agents
         if children and _delegations(history) < MAX_DELEGATIONS:
-            pick = int(self.env.unwrapped.np_random.integers(len(children)))
+            pick = int(env_rng(self.env).integers(len(children)))
             return ToolCall(children[pick], {"task": ""})
         return _relay(history)
 
@@ -163,8 +170,8 @@ def has_sub_agents(env_id: str) -> bool:
 
     env = gym.make(env_id)
     try:
-        base: Any = env.unwrapped
-        return bool(base.hierarchy.agent(base.runtime.lead_role).sub_agents)
+        view = runtime_view(env)
+        return bool(view.spec.agent(view.lead_role).sub_agents)
     finally:
         env.close()
 

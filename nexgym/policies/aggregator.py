@@ -18,15 +18,19 @@ team's answer is one a peer gave.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING
 
+from nexgym.runtime.view import current_task
 from nexgym.tools import ToolCall
-from nexgym.topology.peers import BRIEFINGS, normalize_answer
+from nexgym.topology.peers import BRIEFINGS, Peer, PeerRuntime, normalize_answer
+
+if TYPE_CHECKING:
+    from nexgym.policies.oracle import OraclePolicy
 
 __all__ = ["aggregator_call", "debate_message", "team_answer"]
 
 
-def aggregator_call(runtime: Any, oracle: Any) -> ToolCall:
+def aggregator_call(runtime: PeerRuntime, oracle: OraclePolicy) -> ToolCall:
     """The next call of the root of a peer team (a :class:`~nexgym.topology.peers.PeerRuntime`).
 
     Args:
@@ -57,34 +61,34 @@ def aggregator_call(runtime: Any, oracle: Any) -> ToolCall:
         first = None if winner is None else peers[winner]
         if first is not None and not runtime.combination_made:
             return ToolCall(tool, {"peer": first.role})
-    if first is not None and first in done and runtime.task.answer is not None:
+    if first is not None and first in done and current_task(runtime).answer is not None:
         # as the oracle root of a tree answers: from the results the peers reported
-        return ToolCall("finish", {"answer": runtime.task.answer})
+        return ToolCall("finish", {"answer": current_task(runtime).answer})
     return ToolCall("finish", {"answer": team_answer(runtime, first)})
 
 
-def _answering(runtime: Any, peers: list[Any]) -> Any:
+def _answering(runtime: PeerRuntime, peers: list[Peer]) -> Peer | None:
     """The first of ``peers`` whose answer states the expected one (else the first)."""
     for peer in peers:
-        if team_answer(runtime, peer) == runtime.task.answer:
+        if team_answer(runtime, peer) == current_task(runtime).answer:
             return peer
     return peers[0] if peers else None
 
 
-def team_answer(runtime: Any, peer: Any) -> str:
+def team_answer(runtime: PeerRuntime, peer: Peer | None) -> str:
     """The answer ``peer`` gave, in the task's own words when it contains the expected one.
 
     A peer may answer with a report around the answer; the expected answer is used only
     when the report states it, so the root still says nothing it has not seen.
     """
     said = peer.answer if peer is not None and peer.answer else ""
-    expected = runtime.task.answer
+    expected = current_task(runtime).answer
     if expected and normalize_answer(expected) in normalize_answer(said):
         return str(expected)
     return said or "Done."
 
 
-def debate_message(runtime: Any, peer: Any) -> str:
+def debate_message(runtime: PeerRuntime, peer: Peer) -> str:
     """A debate round's message to ``peer``: the task and every peer's latest answer."""
     lines = [
         f"- {other.role}: {other.answer if other.answered else '(no answer)'}"
@@ -93,7 +97,7 @@ def debate_message(runtime: Any, peer: Any) -> str:
     ]
     mine = peer.answer if peer.answered else "(none yet)"
     return (
-        f"{runtime.task.instruction}\n\nDebate round {peer.calls} of "
+        f"{current_task(runtime).instruction}\n\nDebate round {peer.calls} of "
         f"{runtime.calls_per_peer - 1}. Your peers' latest answers:\n" + "\n".join(lines) + "\n"
         f"Your latest answer: {mine}\nCompare them with your own work, fix your work if "
         "needed, then answer."

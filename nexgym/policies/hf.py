@@ -17,12 +17,14 @@ from typing import Any
 
 from nexgym.error import ConfigError, require
 from nexgym.runtime.parsing import InvalidAction, parse_action
+from nexgym.runtime.prompts import TASK_HEADER
 
 __all__ = ["HFPolicy", "RunningChat", "load_checkpoint", "sampling_seed"]
 
 _TOOL_OPEN, _TOOL_CLOSE = "<tool_response>\n", "\n</tool_response>"
 _INVALID = "Invalid action:"
-_TASK = "\n\n# Task\n"
+#: Where an invocation's first observation turns from the system prompt to the task.
+_TASK = "\n\n" + TASK_HEADER
 #: The action returned when the tokenizer gives no tokens for the prompt (the env reports it).
 EMPTY_PROMPT_ACTION = "(no action: the tokenizer returned no tokens for the prompt)"
 
@@ -77,7 +79,10 @@ class RunningChat:
         head, sep, task = observation.rpartition(_TASK)
         if not sep:
             return [{"role": "user", "content": observation}]
-        return [{"role": "system", "content": head}, {"role": "user", "content": "# Task\n" + task}]
+        return [
+            {"role": "system", "content": head},
+            {"role": "user", "content": TASK_HEADER + task},
+        ]
 
 
 def _assistant_call(action: str, index: int) -> dict[str, Any]:

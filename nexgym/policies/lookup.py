@@ -15,7 +15,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from nexgym.envs.domains.kit.base import Domain, Task
 from nexgym.policies.observed import SeenText, unseen_values
+from nexgym.runtime.view import RuntimeView, current_task
 from nexgym.tools import ToolCall, render_result
 
 __all__ = ["LookupFinder", "schema_defaults"]
@@ -37,28 +39,28 @@ class LookupFinder:
     """Finds read-only calls that reveal values, on a replica of the episode's world."""
 
     def __init__(self) -> None:
-        self._task: Any = None
+        self._task: Task | None = None
         self._world: Any = None
         self._applied = 0
 
-    def world(self, runtime: Any) -> Any:
+    def world(self, runtime: RuntimeView) -> Any:
         """A world to try read calls on: the live one in process, else a replica.
 
         Read-only tools leave a world as it was, so in process they run on the episode's
         own world (no copy); behind a server (``backend="mcp"``) the world is not here,
         and a replica stands in (None when it cannot be built).
         """
-        live = getattr(runtime.backend, "world", None)
-        if callable(live):
-            return live(0)
+        live = runtime.live_world(0)
+        if live is not None:
+            return live
         try:
             return self.replica(runtime)
         except Exception:  # no replica, no look-ups: the oracle then states the value
             return None
 
-    def replica(self, runtime: Any) -> Any:
+    def replica(self, runtime: RuntimeView) -> Any:
         """World 0 as it is now: the task's initial world with the succeeded changes replayed."""
-        task = runtime.task
+        task = current_task(runtime)
         log = runtime.tool_log
         if task is not self._task or self._applied > len(log):
             domain = runtime.domain
@@ -78,7 +80,7 @@ class LookupFinder:
 
     def find(
         self,
-        runtime: Any,
+        runtime: RuntimeView,
         step: ToolCall,
         seen: SeenText,
         tools: Iterable[str],
@@ -128,7 +130,9 @@ class LookupFinder:
         return None if best is None else best[1]
 
     @staticmethod
-    def _candidates(runtime: Any, world: Any, readers: list[str], seen: SeenText) -> list[ToolCall]:
+    def _candidates(
+        runtime: RuntimeView, world: Any, readers: list[str], seen: SeenText
+    ) -> list[ToolCall]:
         """Read calls worth trying.
 
         The plans' reads, argument-free reads, the domain's own enumeration, and
@@ -136,7 +140,8 @@ class LookupFinder:
         """
         allowed = set(readers)
         out: dict[str, ToolCall] = {}
-        for plan in runtime.task.plans:
+        task = current_task(runtime)
+        for plan in task.plans:
             for call in plan:
                 if call.name in allowed:
                     out.setdefault(call.key(), call)
@@ -145,7 +150,7 @@ class LookupFinder:
                 call = ToolCall(name, {})
                 out.setdefault(call.key(), call)
         try:
-            extra = runtime.domain.admissible_calls(runtime.task, world, readers)
+            extra = runtime.domain.admissible_calls(task, world, readers)
         except Exception:  # an enumeration that fails offers nothing
             extra = []
         for call in extra[:MAX_CANDIDATES]:
@@ -189,5 +194,5 @@ def _typed(values: list[str], prop: dict[str, Any]) -> list[Any]:
     return []
 
 
-def _params(domain: Any, name: str) -> dict[str, Any]:
+def _params(domain: Domain, name: str) -> dict[str, Any]:
     return domain.tool(name).parameters

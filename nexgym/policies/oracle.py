@@ -20,17 +20,22 @@ teammate of coordination experiments.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nexgym.envs.domains.kit.base import Plan
+from nexgym.envs.domains.kit.base import Domain, Plan
 from nexgym.policies.aggregator import aggregator_call
 from nexgym.policies.lookup import LookupFinder, schema_defaults
 from nexgym.policies.observed import role_seen, unseen_values
 from nexgym.runtime.menus import delegation, siblings
+from nexgym.runtime.view import RuntimeView, current_task, runtime_view
 from nexgym.teammates.instructed import InstructedTeammate
 from nexgym.teammates.instructions import phrase_request
 from nexgym.teammates.random_calls import erring_call
 from nexgym.tools import ToolCall, render_result
+from nexgym.topology.peers import PeerRuntime
+
+if TYPE_CHECKING:
+    from nexgym.runtime.view import HierarchyEnv
 
 __all__ = ["OraclePolicy", "plan_progress", "report"]
 
@@ -58,7 +63,9 @@ class OraclePolicy:
             hierarchy can execute).
     """
 
-    def __init__(self, env: Any, *, error_rate: float = 0.0, plan: int | None = None) -> None:
+    def __init__(
+        self, env: HierarchyEnv, *, error_rate: float = 0.0, plan: int | None = None
+    ) -> None:
         self.env = env
         self.error_rate = error_rate
         self.plan_index = plan
@@ -71,19 +78,18 @@ class OraclePolicy:
 
     def call(self, observation: Any, info: dict[str, Any]) -> ToolCall:
         """The next action as a :class:`ToolCall`."""
-        base = self.env.unwrapped
-        runtime = base.runtime
-        role = info.get("role") or runtime.active_role
-        erring = erring_call(base, role, observation, self.error_rate)
+        runtime = runtime_view(self.env)
+        role = info.get("role") or runtime.active_role or runtime.lead_role
+        erring = erring_call(self.env, role, observation, self.error_rate)
         if erring is not None:
             return erring
         if role != runtime.spec.root and runtime.spec.topology not in PEER_TOPOLOGIES:
             return self._instructed.call(observation, info)
         return self.plan_call(runtime, role)
 
-    def choose_plan(self, runtime: Any) -> Plan:
+    def choose_plan(self, runtime: RuntimeView) -> Plan:
         """The plan to follow: the chosen index, or the first the hierarchy can execute."""
-        plans = runtime.task.plans
+        plans = current_task(runtime).plans
         if self.plan_index is not None:
             return plans[self.plan_index % len(plans)]
         held = runtime.spec.all_tools()
@@ -92,9 +98,9 @@ class OraclePolicy:
                 return plan
         return plans[0]
 
-    def plan_call(self, runtime: Any, role: str) -> ToolCall:
+    def plan_call(self, runtime: RuntimeView, role: str) -> ToolCall:
         """The plan's next call for ``role`` (peers each follow it on their own world)."""
-        if role == runtime.spec.root and hasattr(runtime, "combine_tool"):
+        if role == runtime.spec.root and isinstance(runtime, PeerRuntime):
             return aggregator_call(runtime, self)  # the root of a peer team
         plan = self.choose_plan(runtime)
         done = len(plan) - len(self.remaining(runtime, plan, runtime.world_of(role)))
@@ -112,19 +118,19 @@ class OraclePolicy:
             if note is not None:
                 return note
         if runtime.answers_task(role) and done >= len(plan):
-            answer = runtime.task.answer
+            answer = current_task(runtime).answer
             return ToolCall("finish", {"answer": answer if answer is not None else "Done."})
         return ToolCall("finish", {"answer": report(runtime.history(role))})
 
     @staticmethod
-    def remaining(runtime: Any, plan: Plan, world: int) -> Plan:
+    def remaining(runtime: RuntimeView, plan: Plan, world: int) -> Plan:
         """The steps of ``plan`` not yet done on ``world`` (by the calls that succeeded)."""
         # executed calls carry validated arguments (defaults filled in): compare like with like
         canonical = [_canonical(runtime.domain, step) for step in plan]
         succeeded = [r.call for r in runtime.tool_log if r.ok and r.world == world]
         return plan[plan_progress(canonical, succeeded) :]
 
-    def delegation(self, runtime: Any, role: str, child: str, steps: Plan) -> ToolCall:
+    def delegation(self, runtime: RuntimeView, role: str, child: str, steps: Plan) -> ToolCall:
         """Ask ``child`` for the next steps, stating only values ``role`` has seen.
 
         The leading steps whose values are all seen go in one message; when the first
@@ -177,7 +183,7 @@ class OraclePolicy:
         return delegation(spec, child, phrase_request(self._shown(runtime, [lookup])))
 
     @staticmethod
-    def _shown(runtime: Any, steps: list[ToolCall]) -> list[ToolCall]:
+    def _shown(runtime: RuntimeView, steps: list[ToolCall]) -> list[ToolCall]:
         """Steps under their shown names, arguments left at their defaults omitted."""
         out = []
         for step in steps:
@@ -211,7 +217,7 @@ def _asked(history: list[dict[str, Any]]) -> set[str]:
     return asked
 
 
-def _canonical(domain: Any, call: ToolCall) -> ToolCall:
+def _canonical(domain: Domain, call: ToolCall) -> ToolCall:
     """``call`` with its arguments as the runtime records them (validated, defaults filled)."""
     try:
         return ToolCall(call.name, domain.tool(call.name).validate(call.arguments))
@@ -219,7 +225,9 @@ def _canonical(domain: Any, call: ToolCall) -> ToolCall:
         return call
 
 
-def _handoff(runtime: Any, role: str, step: ToolCall, done: int, total: int) -> ToolCall | None:
+def _handoff(
+    runtime: RuntimeView, role: str, step: ToolCall, done: int, total: int
+) -> ToolCall | None:
     """A hybrid worker's note to the fellow worker who holds the next step (once per turn)."""
     if "message" not in runtime.tool_names(role):
         return None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nexgym.teammates.random_calls import WORD, random_call, random_value
+from nexgym.runtime.view import runtime_view
+from nexgym.teammates.random_calls import WORD, env_rng, random_call, random_value
 from nexgym.tools import ToolCall
+
+if TYPE_CHECKING:
+    from nexgym.runtime.view import HierarchyEnv
 
 __all__ = ["RandomPolicy", "random_call"]
 
@@ -18,7 +22,7 @@ class RandomPolicy:
         finish_rate: probability of calling ``finish`` instead of a uniform pick.
     """
 
-    def __init__(self, env: Any, *, finish_rate: float = 0.05) -> None:
+    def __init__(self, env: HierarchyEnv, *, finish_rate: float = 0.05) -> None:
         self.env = env
         self.finish_rate = finish_rate
 
@@ -28,9 +32,8 @@ class RandomPolicy:
 
     def call(self, observation: Any, info: dict[str, Any]) -> ToolCall:
         """The random call as a :class:`ToolCall`."""
-        base = self.env.unwrapped
-        rng = base.np_random
-        schemas = info.get("tools") or base.runtime.tool_schemas(info["role"])
+        rng = env_rng(self.env)
+        schemas = info.get("tools") or runtime_view(self.env).tool_schemas(info["role"])
         text = observation if isinstance(observation, str) else str(observation)
         if rng.random() < self.finish_rate:
             return ToolCall(

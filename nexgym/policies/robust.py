@@ -12,15 +12,21 @@ sub-goals are kept and only the blocked one switches route.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from nexgym.envs.domains.kit.base import Plan
+from nexgym.envs.domains.kit.base import Plan, Task
 from nexgym.policies.oracle import OraclePolicy
+from nexgym.runtime.view import RuntimeView, current_task
+from nexgym.tools import ToolCall
+
+if TYPE_CHECKING:
+    from nexgym.runtime.view import HierarchyEnv
 
 __all__ = ["RobustOraclePolicy", "unavailable_tools"]
 
 
-def unavailable_tools(runtime: Any) -> set[str]:
+def unavailable_tools(runtime: RuntimeView) -> set[str]:
     """Tools the episode's calls found down (``meta["fault"] == "unavailable"``)."""
     return {r.call.name for r in runtime.tool_log if r.meta.get("fault") == "unavailable"}
 
@@ -38,17 +44,20 @@ class RobustOraclePolicy(OraclePolicy):
             rate, and other teammates given by the user, are left alone.
     """
 
-    def __init__(self, env: Any, *, plan: int | None = None, teammates: bool = True) -> None:
+    def __init__(
+        self, env: HierarchyEnv, *, plan: int | None = None, teammates: bool = True
+    ) -> None:
         super().__init__(env, error_rate=0.0, plan=plan)
         if teammates:
-            team = env.unwrapped.teammates
+            # the Gymnasium view's teammates (the PettingZoo views have none: every role plays)
+            team = getattr(env.unwrapped, "teammates", {})
             for role, mate in team.items():
                 if type(mate) is OraclePolicy and mate.error_rate == 0.0:
                     team[role] = self
 
-    def choose_plan(self, runtime: Any) -> Plan:
+    def choose_plan(self, runtime: RuntimeView) -> Plan:
         """The plan to follow, avoiding every tool found down so far."""
-        task = runtime.task
+        task = current_task(runtime)
         held = runtime.spec.all_tools()
         down = unavailable_tools(runtime)
 
@@ -67,14 +76,14 @@ class RobustOraclePolicy(OraclePolicy):
                 return plan
         return super().choose_plan(runtime)
 
-    def _per_goal_plan(self, task: Any, usable: Any) -> Plan | None:
+    def _per_goal_plan(self, task: Task, usable: Callable[[Plan], bool]) -> Plan | None:
         """Each sub-goal's first usable alternative, in goal order (None if not composed)."""
-        from nexgym.wrappers.faults import goal_alternatives
+        from nexgym.wrappers.noise.faults import goal_alternatives
 
         per_goal = goal_alternatives(task)
         if per_goal is None:
             return None
-        steps: list[Any] = []
+        steps: list[ToolCall] = []
         for alternatives in per_goal:
             options = list(alternatives)
             if self.plan_index is not None:

@@ -15,6 +15,10 @@ Both take a catalog id (``"nex/FileOps-v0"``) or a spec, plus ``max_cycles``,
 :class:`nexgym.wrappers.NumericRoles` gives every role ``Discrete`` actions and ``Box``
 observations for RL libraries (SuperSuit and SB3, RLlib); ``examples/train_pettingzoo.py``
 trains with it.
+The noise sources (faults, latency, result noise, schema drift, budgets) apply to both
+views through :mod:`nexgym.wrappers.noise.pz`
+(``NoiseParallel(env, ToolFaultsSource(outage_rate=0.5))``), as their wrappers apply
+them to the Gymnasium view.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ def __getattr__(name: str) -> Any:
     if name == "NumericRoles":
         import warnings
 
-        from nexgym.wrappers.numeric_roles import NumericRoles
+        from nexgym.wrappers.spaces.numeric_roles import NumericRoles
 
         warnings.warn(
             "nexgym.pz.NumericRoles moved to nexgym.wrappers.NumericRoles",

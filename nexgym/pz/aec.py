@@ -13,6 +13,7 @@ from pettingzoo import AECEnv
 from nexgym.error import ConfigError
 from nexgym.pz.episode import TeamEpisode, action_text
 from nexgym.runtime.frames import EpisodeOver
+from nexgym.runtime.view import RuntimeView
 from nexgym.spec import HierarchySpec
 
 __all__ = ["NexAECEnv"]
@@ -135,6 +136,11 @@ class NexAECEnv(AECEnv[str, dict[str, str], Any]):
         self.agent_selection = self.possible_agents[0]
         self.np_random: np.random.Generator | None = None
         self.np_random_seed: int | None = None
+
+    @property
+    def view(self) -> RuntimeView:
+        """The read-only view of the runtime: what policies and wrappers read of the episode."""
+        return self.runtime
 
     def observation_space(self, agent: str) -> spaces.Space[Any]:
         """``Dict({"text": Text})``; the same object on every call."""

@@ -14,6 +14,7 @@ from nexgym.error import ConfigError, UnknownNameError
 from nexgym.pz.aec import RENDER_MODES
 from nexgym.pz.episode import TeamEpisode, action_text
 from nexgym.runtime.frames import EpisodeOver
+from nexgym.runtime.view import RuntimeView
 from nexgym.spec import HierarchySpec
 
 __all__ = ["NexParallelEnv"]
@@ -103,6 +104,11 @@ class NexParallelEnv(ParallelEnv[str, dict[str, str], Any]):
         self.cycles = 0
         self.np_random: np.random.Generator | None = None
         self.np_random_seed: int | None = None
+
+    @property
+    def view(self) -> RuntimeView:
+        """The read-only view of the runtime: what policies and wrappers read of the episode."""
+        return self.runtime
 
     def observation_space(self, agent: str) -> spaces.Space[Any]:
         """``Dict({"text": Text})``; the same object on every call."""

@@ -12,6 +12,9 @@ It knows nothing of Gymnasium or PettingZoo. Its modules, bottom up:
   :mod:`~nexgym.runtime.messaging`, :mod:`~nexgym.runtime.callstack`: agent frames,
   what each role may call, messages between workers, the call stack.
 * :mod:`~nexgym.runtime.executor`: :class:`Runtime`, which ties them together.
+* :mod:`~nexgym.runtime.view`: :class:`RuntimeView`, the typed read-only face of a
+  runtime that policies and wrappers read (:func:`runtime_view`), and
+  :class:`RuntimeControl`, the noise sources' hooks (:func:`runtime_control`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from nexgym.runtime.executor import (
     Runtime,
     ToolRecord,
 )
+from nexgym.runtime.view import RuntimeControl, RuntimeView, runtime_control, runtime_view
 
 __all__ = [
     "MAX_RESULT_CHARS",
@@ -37,5 +41,9 @@ __all__ = [
     "MessageRecord",
     "Middleware",
     "Runtime",
+    "RuntimeControl",
+    "RuntimeView",
     "ToolRecord",
+    "runtime_control",
+    "runtime_view",
 ]

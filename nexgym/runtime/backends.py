@@ -53,6 +53,10 @@ class ToolBackend:
         """The domain's invariants on a world."""
         raise NotImplementedError
 
+    def live_world(self, index: int) -> Any | None:
+        """World ``index`` if it lives in this process, else None (a server holds it)."""
+        return None
+
     def fork(self, n: int) -> None:
         """Replace the worlds by ``n`` copies of world 0."""
         raise NotImplementedError
@@ -120,6 +124,10 @@ class InProcessBackend(ToolBackend):
             found, self._base = self._base, None
         self.worlds[index] = found
         return found
+
+    def live_world(self, index: int) -> Any | None:
+        """World ``index`` (None if there is no such world)."""
+        return self.world(index) if 0 <= index < len(self.worlds) else None
 
     def call(self, call: ToolCall, world: int = 0) -> ToolResult:
         """Run the tool; a :class:`ToolError` becomes an error result."""

@@ -50,6 +50,23 @@ class CallStack:
         """Whether the episode has ended."""
         return self.stop_reason is not None
 
+    @property
+    def depth(self) -> int:
+        """Open invocations: the depth of the call stack."""
+        return len(self.stack)
+
+    def assignment(self, role: str) -> str:
+        """The message that opened ``role``'s current (or latest) invocation (its task).
+
+        The task's instruction for the lead role; what its caller asked for a sub-agent;
+        "" for a role that has not been called yet.
+        """
+        for frames in (self.stack, self.invocations):
+            for frame in reversed(frames):
+                if frame.agent.name == role:
+                    return str(frame.span.attributes.get("task", "")).strip()
+        return ""
+
     def _push(
         self, agent: AgentSpec, message: str, call_id: str | None, parent: int | None
     ) -> None:

@@ -266,6 +266,27 @@ class Runtime(CallStack):
         if not self.done:
             self._end(reason)
 
+    def add_middleware(self, middleware: Middleware) -> None:
+        """Wrap every domain tool call in ``middleware``, outermost; no-op if it is installed.
+
+        The hook of the noise sources (:mod:`nexgym.wrappers.noise`): one installed later
+        wraps those installed before, as wrappers nest.
+        """
+        if middleware not in self.middlewares:
+            self.middlewares.insert(0, middleware)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the virtual clock forward (a noise source charging a call's time at once)."""
+        self.clock += max(0.0, float(seconds))
+
+    def live_world(self, index: int) -> Any | None:
+        """World ``index`` if it lives in this process (None behind a server); read only."""
+        return self.backend.live_world(index)
+
+    def combination_calls(self, role: str) -> list[ToolCall]:
+        """The calls that combine a peer team's work ``role`` may make now: none in a tree."""
+        return []
+
     def check_invariants(self) -> list[str]:
         """The domain's invariants on the current world."""
         return self.backend.check_invariants(self.world)

@@ -7,7 +7,18 @@ from typing import Any
 
 from nexgym.tools import ToolCall
 
-__all__ = ["example_call", "invalid_action_text", "system_prompt", "tool_result_text"]
+__all__ = [
+    "TASK_HEADER",
+    "example_call",
+    "invalid_action_text",
+    "system_prompt",
+    "task_text",
+    "tool_result_text",
+]
+
+#: The header of the user message that opens an invocation (:func:`task_text`); the
+#: first observation of an invocation is the system prompt, a blank line, then that message.
+TASK_HEADER = "# Task\n"
 
 _FORMAT = """Call exactly one tool per turn, in this form:
 <tool_call>{{"name": "<tool name>", "arguments": {{<arguments as JSON>}}}}</tool_call>
@@ -53,7 +64,7 @@ def system_prompt(
 
 def task_text(instruction: str) -> str:
     """The user message that opens an agent's invocation."""
-    return f"# Task\n{instruction.strip()}"
+    return f"{TASK_HEADER}{instruction.strip()}"
 
 
 def tool_result_text(name: str, text: str) -> str:

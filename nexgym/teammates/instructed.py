@@ -27,11 +27,15 @@ teammate of coordination experiments.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from nexgym.runtime.view import RuntimeView, runtime_view
 from nexgym.teammates.instructions import Instruction, InstructionReader, phrase_request
 from nexgym.teammates.random_calls import erring_call
 from nexgym.tools import ToolCall
+
+if TYPE_CHECKING:
+    from nexgym.runtime.view import HierarchyEnv
 
 __all__ = ["InstructedTeammate", "signature"]
 
@@ -57,7 +61,7 @@ class InstructedTeammate:
         error_rate: probability of a random well-formed call instead of the next one.
     """
 
-    def __init__(self, env: Any, *, error_rate: float = 0.0) -> None:
+    def __init__(self, env: HierarchyEnv, *, error_rate: float = 0.0) -> None:
         self.env = env
         self.error_rate = error_rate
         self._readers: dict[tuple[Any, ...], tuple[InstructionReader, dict]] = {}
@@ -68,10 +72,9 @@ class InstructedTeammate:
 
     def call(self, observation: Any, info: dict[str, Any]) -> ToolCall:
         """The next action as a :class:`ToolCall`."""
-        base = self.env.unwrapped
-        runtime = base.runtime
-        role = info.get("role") or runtime.active_role
-        erring = erring_call(base, role, observation, self.error_rate)
+        runtime = runtime_view(self.env)
+        role = info.get("role") or runtime.active_role or runtime.lead_role
+        erring = erring_call(self.env, role, observation, self.error_rate)
         if erring is not None:
             return erring
         messages = runtime.history(role)
@@ -85,7 +88,9 @@ class InstructedTeammate:
             return agenda[position]
         return ToolCall("finish", {"answer": self.report(runtime, role, instruction, messages)})
 
-    def reader(self, runtime: Any, role: str) -> tuple[InstructionReader, dict[str, str | None]]:
+    def reader(
+        self, runtime: RuntimeView, role: str
+    ) -> tuple[InstructionReader, dict[str, str | None]]:
         """The role's reader and its routes (shown tool name -> sub-agent, None for its own)."""
         schemas = runtime.tool_schemas(role)
         # shown names change at a reset under schema drift (a sub-agent's too)
@@ -116,7 +121,11 @@ class InstructedTeammate:
         return made
 
     def report(
-        self, runtime: Any, role: str, instruction: Instruction, messages: list[dict[str, Any]]
+        self,
+        runtime: RuntimeView,
+        role: str,
+        instruction: Instruction,
+        messages: list[dict[str, Any]],
     ) -> str:
         """The finish answer: what was done, what came back, and what was not done."""
         lines: list[str] = []

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nexgym.runtime.prompts import TASK_HEADER
 from nexgym.tools import ToolCall
 
 __all__ = ["Instruction", "InstructionReader", "Problem", "phrase_request", "request_text"]
@@ -38,7 +39,6 @@ __all__ = ["Instruction", "InstructionReader", "Problem", "phrase_request", "req
 MAX_READ_CHARS = 20_000
 #: Closing parentheses tried per function-call form before giving up on it.
 _MAX_CLOSERS = 64
-_TASK_HEADER = re.compile(r"^\s*#\s*Task\s*\n")
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 _BARE = re.compile(r"[^\s,;]+")
 
@@ -78,8 +78,12 @@ class Instruction:
 
 
 def request_text(message: str) -> str:
-    """The request inside an invocation's opening message (without its ``# Task`` header)."""
-    return _TASK_HEADER.sub("", message, count=1).strip()
+    """The request inside an invocation's opening message (without its task header).
+
+    The header is :data:`~nexgym.runtime.prompts.TASK_HEADER`, which
+    :func:`~nexgym.runtime.prompts.task_text` puts before every assignment.
+    """
+    return message.lstrip().removeprefix(TASK_HEADER).strip()
 
 
 def phrase_request(calls: Iterable[ToolCall]) -> str:

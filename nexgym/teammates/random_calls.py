@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nexgym.error import ConfigError
+from nexgym.runtime.view import runtime_view
 from nexgym.tools import ToolCall
 
-__all__ = ["WORD", "erring_call", "random_call", "random_value"]
+if TYPE_CHECKING:
+    from nexgym.runtime.view import HierarchyEnv
+
+__all__ = ["WORD", "env_rng", "erring_call", "random_call", "random_value"]
 
 #: A word of the context that random values are drawn from (paths, ids, names).
 WORD = re.compile(r"[/\w.-]{2,40}")
@@ -54,14 +59,34 @@ def random_value(rng: np.random.Generator, prop: dict[str, Any], words: list[str
     return words[int(rng.integers(len(words)))]
 
 
-def erring_call(env: Any, role: str, observation: Any, error_rate: float) -> ToolCall | None:
+def env_rng(env: HierarchyEnv) -> np.random.Generator:
+    """The generator of a nexgym env of any view (wrapped or not), seeded by its reset.
+
+    Raises:
+        ConfigError: the env has no generator yet (a PettingZoo env before its reset).
+    """
+    rng = getattr(env.unwrapped, "np_random", None)
+    if not isinstance(rng, np.random.Generator):
+        raise ConfigError(
+            f"expected an env with a seeded np_random, got {type(env).__name__} without one; "
+            "call env.reset() first"
+        )
+    return rng
+
+
+def erring_call(
+    env: HierarchyEnv, role: str, observation: Any, error_rate: float
+) -> ToolCall | None:
     """An erring scripted role's slip: a random call of ``role``'s tools, or None.
 
     The slip happens with probability ``error_rate``, drawn from the env's ``np_random``.
     """
-    if error_rate <= 0 or env.np_random.random() >= error_rate:
+    if error_rate <= 0:
+        return None
+    rng = env_rng(env)
+    if rng.random() >= error_rate:
         return None
     if isinstance(observation, dict):  # the PettingZoo views' {"text": ...}
         observation = observation.get("text", "")
     text = observation if isinstance(observation, str) else ""
-    return random_call(env.np_random, env.runtime.tool_schemas(role), text)
+    return random_call(rng, runtime_view(env).tool_schemas(role), text)

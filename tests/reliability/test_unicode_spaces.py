@@ -13,7 +13,7 @@ import numpy as np
 from gymnasium.spaces.utils import flatten, flatten_space, unflatten
 from gymnasium.utils.env_checker import check_env
 from nexgym.wrappers import HashedObservation, TokenObservation
-from nexgym.wrappers.observations import hash_features
+from nexgym.wrappers.spaces.observations import hash_features
 from pettingzoo.test import api_test, parallel_api_test
 
 import nexgym

@@ -11,7 +11,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from nexgym.wrappers import DiscreteActions, HashedObservation, TokenObservation
-from nexgym.wrappers.discrete import answer_candidates
+from nexgym.wrappers.spaces.discrete import answer_candidates
 from rl_helpers import oracle_index, oracle_is_admissible
 
 import nexgym
@@ -147,6 +147,16 @@ def test_answers_come_from_tool_results_not_prompts_or_the_task() -> None:
     text = '<tool_response>\n{"path": "/a.py", "lines": 6, "tags": ["x", "y"]}\n</tool_response>'
     assert answer_candidates(text) == ["/a.py", "6", "2", "x", "y"]
     assert answer_candidates("The answer is 42 but no tool said so") == []
+
+
+def test_answer_candidates_read_names_with_non_ascii_capitals() -> None:
+    text = (
+        "<tool_response>\nPayee: Überweisung Nord; clinic Ärzte Ohne Grenzen; "
+        "Big Apple Inc; café Élan Vital\n</tool_response>"
+    )
+    names = answer_candidates(text)
+    for name in ("Überweisung Nord", "Ärzte Ohne Grenzen", "Big Apple Inc", "Élan Vital"):
+        assert name in names
 
 
 def test_hashed_observation_is_finite_bounded_and_keeps_the_task() -> None:

@@ -5,7 +5,7 @@ import json
 import gymnasium as gym
 import pytest
 from nexgym.wrappers import ObservationNoise
-from nexgym.wrappers.observation_noise import DISTRACTOR_LINES, TRUNCATION_MARK
+from nexgym.wrappers.noise.observation_noise import DISTRACTOR_LINES, TRUNCATION_MARK
 
 from nexgym.error import ConfigError
 from nexgym.policies import OraclePolicy

@@ -4,7 +4,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from nexgym.wrappers import SchemaDrift
-from nexgym.wrappers.schema_drift import drift_name, paraphrase
+from nexgym.wrappers.noise.schema_drift import drift_name, paraphrase
 
 from nexgym.error import ConfigError
 from nexgym.policies import OraclePolicy

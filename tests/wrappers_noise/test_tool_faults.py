@@ -146,7 +146,7 @@ def _solo_spec(domain: str) -> dict:
 
 @pytest.mark.parametrize("domain", _in_memory_domains())
 def test_every_domain_outage_is_met_before_the_blocked_route_changes_anything(domain, play_episode):
-    from nexgym.wrappers.faults import task_routes
+    from nexgym.wrappers.noise.faults import task_routes
 
     import nexgym
 
