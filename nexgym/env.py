@@ -75,7 +75,8 @@ class NexEnv(gym.Env[str, str]):
     * ``teammates``: ``{role: policy}`` to replace the default teammate for some roles
       (e.g. an :class:`~nexgym.policies.HFPolicy`).
     * ``task_seeds``: draw tasks only from these seeds (e.g. a training split);
-      ``reset(seed=k)`` plays the split's ``k % len(task_seeds)``-th.
+      ``reset(seed=k)`` plays the split's ``k % len(task_seeds)``-th (without a split,
+      the ``k``-th task of the hierarchy's own stream: two envs over one domain differ).
     * ``invalid_penalty``: reward subtracted per invalid action.
     * ``return_history``: put the acting role's chat messages in ``info["history"]``.
     * ``topology``: re-shape the hierarchy into a coordination topology (``single``,
@@ -160,6 +161,7 @@ class NexEnv(gym.Env[str, str]):
         self.domain, self.runtime = session.domain, session.runtime
         self.controlled = self._resolve_control(control)
         self.task_seeds: list[int] | None = session.task_seeds
+        self.task_salt = session.task_salt
         self.return_history = return_history
         self.observation_space = text_space(MAX_OBSERVATION_CHARS)
         self.action_space = text_space(MAX_ACTION_CHARS)
@@ -208,9 +210,10 @@ class NexEnv(gym.Env[str, str]):
     ) -> tuple[str, dict[str, Any]]:
         """Start an episode on a new task (``options={"task_seed": k}`` picks one).
 
-        ``reset(seed=k)`` plays task ``k`` (with ``task_seeds``, the split's ``k``-th
-        modulo its length) and seeds :attr:`np_random` with ``k``; a reset without a seed
-        draws the task from :attr:`np_random`.
+        ``reset(seed=k)`` plays the env's task ``k`` (with ``task_seeds``, the split's
+        ``k``-th modulo its length; else the ``k``-th of the hierarchy's own task stream,
+        :func:`nexgym.session.stream_task_seed`) and seeds :attr:`np_random` with ``k``;
+        a reset without a seed draws the task from :attr:`np_random`.
         """
         super().reset(seed=seed)  # Gymnasium seeds np_random (and checks the seed)
         if seed is not None:
@@ -224,7 +227,9 @@ class NexEnv(gym.Env[str, str]):
     def _start(
         self, options: dict[str, Any] | None, seed: int | None
     ) -> tuple[str, dict[str, Any]]:
-        self.task_seed = choose_task_seed(options, seed, self.task_seeds, lambda: self.np_random)
+        self.task_seed = choose_task_seed(
+            options, seed, self.task_seeds, lambda: self.np_random, self.task_salt
+        )
         self.runtime.reset(self.task_seed)
         role = self._advance()
         self.runtime.collect_penalties()

@@ -28,6 +28,7 @@ import gymnasium as gym
 from nexgym.error import ConfigError
 from nexgym.grounding.records import build_record
 from nexgym.grounding.trajectories import EpisodeRecord, record_key
+from nexgym.session import stream_task_seed
 
 if TYPE_CHECKING:
     pass
@@ -158,8 +159,9 @@ def rollout(
         skip: record keys to leave out (episodes a resumed run already has).
         env_kwargs: passed to ``gym.make`` (``difficulty``, ``control``, ``backend``...).
         wrap: more wrappers to put around each env, outside the noise.
-        trials: episodes per task: episode ``i`` then plays task ``seed + i // trials``
-            (its reset seed is still ``seed + i``), so pass^k can be measured.
+        trials: episodes per task: episode ``i`` then plays the env's task
+            ``seed + i // trials`` (its reset seed is still ``seed + i``), so pass^k can
+            be measured.
     """
     from nexgym.policies import make_policy
 
@@ -179,6 +181,7 @@ def rollout(
                 env = wrap(env)
             try:
                 policy = make_policy(policy_name, env)
+                salt = env.get_wrapper_attr("task_salt") if trials > 1 else None
                 for i in todo:
                     yield run_episode(
                         env,
@@ -187,7 +190,9 @@ def rollout(
                         policy_name=policy_name,
                         episode=i,
                         noise=noise_name,
-                        task_seed=None if trials == 1 else seed + i // trials,
+                        task_seed=None
+                        if trials == 1
+                        else stream_task_seed(salt, seed + i // trials),
                     )
             finally:
                 env.close()

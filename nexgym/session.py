@@ -4,10 +4,18 @@ A view is an adapter: it asks :func:`build_session` for the hierarchy (re-shaped
 its topology), the domain and the runtime that executes it on a tool backend, and
 :func:`choose_task_seed` for the task of each reset. Whatever a view is given as its
 source goes through one reader, :func:`resolve_spec`.
+
+Each hierarchy has its own stream of tasks: ``reset(seed=k)`` plays the domain task
+:func:`stream_task_seed` derives from ``k`` and the hierarchy's :func:`task_salt` (its
+name, description and persona), so two envs over one domain play different tasks for
+one seed, and one env plays the same task for a seed in every view, backend and process.
+A task seed (``options={"task_seed": s}``, ``info["task_seed"]``, a ``task_seeds``
+split) is always the domain's own seed, as the domain (or its MCP server) generates it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +38,9 @@ __all__ = [
     "build_session",
     "choose_task_seed",
     "resolve_spec",
+    "salt_of",
+    "stream_task_seed",
+    "task_salt",
 ]
 
 #: Task seeds a reset without a seed draws from.
@@ -49,28 +60,60 @@ def resolve_spec(source: SpecSource) -> HierarchySpec:
     return load_spec(source)
 
 
+def task_salt(spec: HierarchySpec) -> int:
+    """The entropy of a hierarchy's own task stream: a stable hash of what describes it.
+
+    The spec's name, description and persona (``metadata["persona"]``, as the catalog
+    sampler records it) go in (:func:`salt_of`); its topology does not, so re-shaping a
+    hierarchy (``topology=...``) keeps its tasks and topologies compare on the same ones.
+    """
+    return salt_of(spec.name, spec.description, str(spec.metadata.get("persona", "")))
+
+
+def salt_of(name: str, description: str = "", persona: str = "") -> int:
+    """:func:`task_salt` of a hierarchy with this name, description and persona."""
+    text = "\n".join((name, description, persona))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big")
+
+
+def stream_task_seed(salt: int | None, index: int) -> int:
+    """The domain task seed of a hierarchy's ``index``-th task.
+
+    ``numpy.random.SeedSequence(salt, spawn_key=(index,))`` mixes the two, so streams
+    of different salts are independent and no index of one is an index of another
+    shifted. ``salt=None`` is the domain's own order (``index`` itself).
+    """
+    if salt is None:
+        return index % TASK_SEEDS
+    words = np.random.SeedSequence(salt, spawn_key=(index,)).generate_state(2, np.uint32)
+    return (int(words[0]) << 32 | int(words[1])) % TASK_SEEDS
+
+
 def choose_task_seed(
     options: dict[str, Any] | None,
     seed: int | None,
     task_seeds: Sequence[int] | None,
     rng: Callable[[], np.random.Generator],
+    salt: int | None = None,
 ) -> int:
-    """The task seed of an episode.
+    """The domain task seed of an episode.
 
-    ``options["task_seed"]`` if given; else, on a seeded reset, the seed itself
-    (``task_seeds[seed % len(task_seeds)]`` with a split); else one drawn from ``rng()``.
-    ``reset(seed=k)`` thus plays task ``k`` in every view (Gymnasium and PettingZoo); a
-    vector env's ``reset(seed=k)`` plays tasks ``k``, ``k + 1``, ...
+    ``options["task_seed"]`` if given (a domain task seed, as it is); else, on a seeded
+    reset, ``task_seeds[seed % len(task_seeds)]`` with a split, else the hierarchy's
+    ``seed``-th task (:func:`stream_task_seed` with its ``salt``); else one drawn from
+    ``rng()`` the same way. ``reset(seed=k)`` thus plays the same task in every view
+    (Gymnasium and PettingZoo); a vector env's ``reset(seed=k)`` plays the hierarchy's
+    tasks ``k``, ``k + 1``, ...
     """
     if options and "task_seed" in options:
         return int(options["task_seed"])
     if seed is not None:
         if task_seeds:
             return int(task_seeds[seed % len(task_seeds)])
-        return seed % TASK_SEEDS
+        return stream_task_seed(salt, seed)
     if task_seeds is not None:
         return int(task_seeds[int(rng().integers(len(task_seeds)))])
-    return int(rng().integers(TASK_SEEDS))
+    return stream_task_seed(salt, int(rng().integers(TASK_SEEDS)))
 
 
 @dataclass
@@ -83,6 +126,7 @@ class Session:
         domain: the domain instance.
         runtime: the runtime, on its tool backend.
         task_seeds: the seeds tasks are drawn from (None: any).
+        task_salt: the entropy of the hierarchy's task stream (:func:`task_salt`).
     """
 
     written: HierarchySpec
@@ -90,6 +134,7 @@ class Session:
     domain: Domain
     runtime: Runtime
     task_seeds: list[int] | None
+    task_salt: int
 
 
 def build_session(
@@ -138,4 +183,4 @@ def build_session(
         invalid_penalty=invalid_penalty,
         max_turns=max_turns,
     )
-    return Session(written, hierarchy, domain, runtime, seeds)
+    return Session(written, hierarchy, domain, runtime, seeds, task_salt(written))

@@ -96,6 +96,7 @@ class TeamEpisode:
         self.spec, self.domain, self.runtime = session.hierarchy, session.domain, session.runtime
         self.subtask_credit = subtask_credit
         self.task_seeds = session.task_seeds
+        self.task_salt = session.task_salt
         self.possible_agents: list[str] = list(self.runtime.roles)
         self.task_seed: int | None = None
         self._credited = 0
@@ -128,7 +129,7 @@ class TeamEpisode:
         ``options["task_seed"]``, else the reset's ``seed`` (as the Gymnasium view does),
         else a task seed drawn from ``rng``.
         """
-        task_seed = choose_task_seed(options, seed, self.task_seeds, lambda: rng)
+        task_seed = choose_task_seed(options, seed, self.task_seeds, lambda: rng, self.task_salt)
         self.task_seed = task_seed
         self.runtime.reset(task_seed)
         self.runtime.collect_penalties()

@@ -29,11 +29,12 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from nexgym.synth.lexicon import word_set
 from nexgym.topology import list_topologies
 
-__all__ = ["DSLGrammar", "GrammarState"]
+__all__ = ["CharGrammar", "DSLGrammar", "GrammarState"]
 
 _UPPER = frozenset(string.ascii_uppercase)
 _CAMEL = frozenset(string.ascii_letters + string.digits)
@@ -59,6 +60,25 @@ _AGENT_NAME, _ROLE_TEXT, _AFTER, _TOOL, _SUB, _DONE = (
     "done",
 )
 _TOOLS_LINE, _SUBS_LINE, _NEXT_AGENT = "    tools: [", "    sub_agents: [", "  - name: "
+
+
+class CharGrammar(Protocol):
+    """What constrained decoding asks of a grammar over characters (immutable states)."""
+
+    def start(self) -> Any:
+        """The state before any text."""
+
+    def feed(self, state: Any, text: str) -> Any | None:
+        """The state after ``text``, or None if the text leaves the grammar."""
+
+    def next_chars(self, state: Any) -> frozenset[str]:
+        """Characters that may come next."""
+
+    def is_complete(self, state: Any) -> bool:
+        """Whether the text may end here."""
+
+    def max_chars(self) -> int:
+        """An upper bound on the length of any accepted text."""
 
 
 @dataclass(frozen=True, slots=True)

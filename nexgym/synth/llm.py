@@ -29,7 +29,8 @@ from typing import Any
 from nexgym.error import ConfigError, SpecError, require
 from nexgym.spec import HierarchySpec
 from nexgym.synth.errors import SynthesisError
-from nexgym.synth.grammar import DSLGrammar, GrammarState
+from nexgym.synth.grammar import CharGrammar, DSLGrammar
+from nexgym.synth.llm_worlds import WorldAttempt, write_world
 from nexgym.synth.matching import catalog_index, domain_index
 from nexgym.synth.repair import extract_yaml, repair
 
@@ -103,7 +104,11 @@ def _token_texts(tokenizer: Any) -> list[str | None]:
 
 
 class GrammarLogitsProcessor:
-    """A transformers logits processor that keeps generation inside a :class:`DSLGrammar`.
+    """A transformers logits processor that keeps generation inside a grammar.
+
+    The grammar is a :class:`~nexgym.synth.grammar.CharGrammar`: the hierarchy DSL's
+    (:class:`DSLGrammar`) or the world DSL's
+    (:class:`~nexgym.synth.world_grammar.WorldGrammar`).
 
     At each step it feeds the last token to the grammar, then keeps (in the model's
     order of preference) the first ``top_k`` tokens whose text the grammar accepts,
@@ -119,7 +124,7 @@ class GrammarLogitsProcessor:
 
     def __init__(
         self,
-        grammar: DSLGrammar,
+        grammar: CharGrammar,
         token_texts: Sequence[str | None],
         eos_token_id: int,
         prompt_length: int,
@@ -131,7 +136,7 @@ class GrammarLogitsProcessor:
         self.eos = eos_token_id
         self.consumed = prompt_length
         self.top_k = top_k
-        self.state: GrammarState = grammar.start()
+        self.state: Any = grammar.start()
         self.buckets: dict[str, list[int]] = {}
         for i, text in enumerate(token_texts):
             if text:
@@ -212,6 +217,8 @@ class LLMSynthesizer:
         max_new_tokens: token budget (default: enough for any grammatical text, or 1024).
         temperature: 0 decodes greedily; above 0 samples (seeded by ``synthesize``'s seed).
         candidate_domains: domains offered to the model per description.
+        world_options: limits of the world grammar when the model writes a world
+            (:class:`~nexgym.synth.world_grammar.WorldGrammar`'s ``max_entities``, ...).
     """
 
     def __init__(
@@ -228,6 +235,7 @@ class LLMSynthesizer:
         max_new_tokens: int | None = None,
         temperature: float = 0.0,
         candidate_domains: int = 3,
+        world_options: dict[str, int] | None = None,
     ) -> None:
         transformers = require("transformers", "llm", "LLMSynthesizer")
         if max_retries < 0:
@@ -255,7 +263,9 @@ class LLMSynthesizer:
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
         self.candidate_domains = candidate_domains
+        self.world_options = dict(world_options or {})
         self.attempts: list[Attempt] = []
+        self.world_attempts: list[WorldAttempt] = []
         self._texts: list[str | None] | None = None
 
     def domains_for(self, text: str) -> dict[str, list[str]]:
@@ -268,8 +278,27 @@ class LLMSynthesizer:
         chosen = ranked[: max(1, self.candidate_domains)]
         return {d: [t.name for t in domain_index(d).tools] for d in chosen}
 
-    def synthesize(self, text: str, *, seed: int = 0) -> HierarchySpec:
+    def wants_world(self, text: str) -> bool:
+        """Whether no registered domain fits ``text`` (the offline synthesizer's judgement)."""
+        from nexgym.envs.domains import DOMAINS
+        from nexgym.envs.worlds.library import hand_written
+        from nexgym.synth.offline import synthesize as synthesize_offline
+
+        try:
+            domain = synthesize_offline(text).domain
+        except SynthesisError:
+            return False
+        return not hand_written(domain, DOMAINS[domain])
+
+    def synthesize(self, text: str, *, seed: int = 0, world: bool | None = None) -> HierarchySpec:
         """A validated spec for ``text``; :attr:`attempts` records every round.
+
+        Args:
+            text: the description.
+            seed: the first attempt's sampling seed.
+            world: write a new world first (:func:`~nexgym.synth.llm_worlds.write_world`,
+                recorded in :attr:`world_attempts`) and build the hierarchy over it;
+                None: when :meth:`wants_world` says no registered domain fits.
 
         Raises:
             SynthesisError: no attempt validated within ``max_retries`` retries.
@@ -279,7 +308,14 @@ class LLMSynthesizer:
                 "(text): expected a description of agents and their work, got an empty text",
                 text=str(text),
             )
-        domains = self.domains_for(text)
+        self.world_attempts = []
+        if world or (world is None and self.wants_world(text)):
+            written, self.world_attempts = write_world(
+                self, text, seed=seed, grammar_options=self.world_options
+            )
+            domains = {written.name: [t.name for t in written.tools]}
+        else:
+            domains = self.domains_for(text)
         self.attempts = []
         previous: str | None = None
         problems: list[str] = []
@@ -316,6 +352,13 @@ class LLMSynthesizer:
 
     def generate(self, prompt: str, domains: dict[str, list[str]], *, seed: int = 0) -> str:
         """The model's continuation of ``prompt`` (grammar-constrained if configured)."""
+        grammar = DSLGrammar(
+            domains, max_agents=self.max_agents, max_role_chars=self.max_role_chars
+        )
+        return self.decode(prompt, grammar if self.constrained else None, seed=seed)
+
+    def decode(self, prompt: str, grammar: CharGrammar | None, *, seed: int = 0) -> str:
+        """The model's continuation of ``prompt``, kept inside ``grammar`` if one is given."""
         import torch
         from transformers import LogitsProcessorList
 
@@ -325,10 +368,7 @@ class LLMSynthesizer:
                 [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
             )
         ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
-        grammar = DSLGrammar(
-            domains, max_agents=self.max_agents, max_role_chars=self.max_role_chars
-        )
-        budget = self.max_new_tokens or (grammar.max_chars() if self.constrained else 1024)
+        budget = self.max_new_tokens or (grammar.max_chars() if grammar is not None else 1024)
         limit = _context_length(self.model)
         if limit is not None and ids.shape[1] + budget > limit:
             keep = max(1, limit - budget)
@@ -337,7 +377,7 @@ class LLMSynthesizer:
         if eos is None:
             raise ConfigError("expected a tokenizer with an end-of-sequence token, got none")
         processors: list[Any] = []
-        if self.constrained:
+        if grammar is not None:
             if self._texts is None:
                 self._texts = _token_texts(tokenizer)
             processors.append(GrammarLogitsProcessor(grammar, self._texts, eos, ids.shape[1]))

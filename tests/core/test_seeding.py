@@ -11,19 +11,21 @@ from gymnasium.utils import seeding
 
 import nexgym
 from nexgym.policies import RandomPolicy
+from nexgym.session import TASK_SEEDS, stream_task_seed, task_salt
 
 ENV_ID = "nex/FileOps-v0"
 
 
 def test_a_seeded_reset_plays_the_task_of_its_seed() -> None:
     env = gym.make(ENV_ID)
-    for seed in (0, 5, 2**31 + 4):
+    salt = task_salt(env.unwrapped.hierarchy)
+    for seed in (0, 5, 2**31 + 4):  # the hierarchy's seed-th task
         _, info = env.reset(seed=seed)
-        assert info["task_seed"] == seed % (2**31 - 1)
-    _, by_option = env.reset(options={"task_seed": 5})
-    first, _ = env.reset(seed=5)
+        assert info["task_seed"] == stream_task_seed(salt, seed)
+    _, by_option = env.reset(options={"task_seed": 5})  # a domain task seed, as it is
     assert by_option["task_seed"] == 5 and env.unwrapped.task_seed == 5
-    assert gym.make(ENV_ID).reset(options={"task_seed": 5})[0] == first
+    first, info = env.reset(seed=5)
+    assert gym.make(ENV_ID).reset(options={"task_seed": info["task_seed"]})[0] == first
 
 
 def test_with_a_split_the_seed_picks_the_split_in_order() -> None:
@@ -55,7 +57,8 @@ def test_unseeded_resets_follow_the_seeded_generator() -> None:
     first = tasks()
     assert first == tasks()
     rng, _ = seeding.np_random(9)
-    assert first == [int(rng.integers(2**31 - 1)) for _ in range(5)]
+    salt = task_salt(gym.make(ENV_ID).unwrapped.hierarchy)
+    assert first == [stream_task_seed(salt, int(rng.integers(TASK_SEEDS))) for _ in range(5)]
 
 
 def test_a_bad_seed_gets_gymnasiums_error() -> None:
@@ -79,10 +82,11 @@ def test_a_pickle_keeps_the_generator_built_or_not(draw: bool) -> None:
     env = gym.make(ENV_ID, control="all", max_episode_steps=40)
     policy = RandomPolicy(env)
     obs, info = env.reset(seed=3)
+    task_seed = info["task_seed"]
     if draw:  # the random policy draws from np_random: the generator gets built
         obs, *_, info = env.step(policy(obs, info))
     clone = pickle.loads(pickle.dumps(env))
-    assert clone.unwrapped.task_seed == env.unwrapped.task_seed == 3
+    assert clone.unwrapped.task_seed == env.unwrapped.task_seed == task_seed
     assert (
         clone.unwrapped.np_random.bit_generator.state == env.unwrapped.np_random.bit_generator.state
     )
@@ -96,7 +100,7 @@ def test_gymnasium_and_pettingzoo_views_play_the_same_task_for_a_seed() -> None:
         aec.reset(seed=seed)
         parallel = nexgym.pz.parallel_env(ENV_ID)
         parallel.reset(seed=seed)
-        assert aec.episode.task_seed == parallel.episode.task_seed == info["task_seed"] == seed
+        assert aec.episode.task_seed == parallel.episode.task_seed == info["task_seed"]
     aec, parallel = nexgym.pz.env(ENV_ID), nexgym.pz.parallel_env(ENV_ID)
     aec.reset(seed=4)
     parallel.reset(seed=4)

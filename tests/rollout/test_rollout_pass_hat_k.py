@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from nexgym.catalog import load_catalog_spec
 from nexgym.cli.main import main
 from nexgym.grounding.trajectories import read_records
 from nexgym.metrics import pass_hat_k
 from nexgym.rollout import rollout, summarize
+from nexgym.session import stream_task_seed, task_salt
 
 
 def _row(out: str, policy: str) -> list[str]:
@@ -18,10 +20,12 @@ def _row(out: str, policy: str) -> list[str]:
 
 def test_trials_repeat_each_task_with_fresh_episode_seeds() -> None:
     records = list(rollout(["nex/FileOps-v0"], ["random"], 6, seed=10, trials=3))
-    assert [r.task_seed for r in records] == [10, 10, 10, 11, 11, 11]
+    # the env's tasks 10 and 11 (its own stream), three trials each
+    first, second = (stream_task_seed(task_salt(load_catalog_spec("FileOps")), k) for k in (10, 11))
+    assert [r.task_seed for r in records] == [first] * 3 + [second] * 3
     assert [r.seed for r in records] == list(range(10, 16))
     (row,) = summarize(records)
-    trials = {10: [r.success for r in records[:3]], 11: [r.success for r in records[3:]]}
+    trials = {first: [r.success for r in records[:3]], second: [r.success for r in records[3:]]}
     assert row.k == 3 and row.pass_k == pytest.approx(pass_hat_k(trials, 3))
 
 

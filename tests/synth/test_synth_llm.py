@@ -7,7 +7,7 @@ the prompt, and with neither safeguard a clear error comes after the retry bound
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,41 +23,17 @@ torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def tiny_model_dir(
+    tmp_path_factory: pytest.TempPathFactory, tiny_model_saver: Callable[..., Path]
+) -> Iterator[Path]:
     """A one-layer GPT-2 and a byte-level BPE tokenizer trained here on DSL text, saved
     to a folder so the synthesizer loads them through ``from_pretrained``."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
     from nexgym.synth import synthesize
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one tiny model: threads only add contention
     corpus = [synthesize(s.text, name=s.name).to_yaml() for s in sample_specs(24, seed=5)]
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400,
-        special_tokens=["<|endoftext|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tok.train_from_iterator(corpus, trainer)
-    fast = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>"
-    )
-    folder = tmp_path_factory.mktemp("tiny-lm")
-    fast.save_pretrained(folder)
-    torch.manual_seed(0)  # the weights only; the synthesizer itself draws no randomness
-    config = transformers.GPT2Config(
-        vocab_size=len(fast),
-        n_layer=1,
-        n_head=2,
-        n_embd=32,
-        n_positions=4096,
-        bos_token_id=fast.eos_token_id,
-        eos_token_id=fast.eos_token_id,
-    )
-    transformers.GPT2LMHeadModel(config).save_pretrained(folder)
+    folder = tiny_model_saver(tmp_path_factory.mktemp("tiny-lm"), corpus)
     yield folder
     torch.set_num_threads(threads)
 

@@ -51,7 +51,7 @@ def test_default_teammates_are_instructed() -> None:
 
 def test_told_99_it_sets_99() -> None:
     env = gym.make("nex/FileOps-v0")
-    env.reset(seed=0)
+    env.reset(seed=0, options={"task_seed": 0})  # the domain's task 0: one replacement
     task = env.unwrapped.runtime.task
     (step,) = task.plans[0]  # replace_in_file(path, old='pool_size = 21', new='pool_size = 43')
     wrong = dict(step.arguments, new="pool_size = 99")
@@ -122,7 +122,7 @@ def _corrupt(call: ToolCall) -> ToolCall:
 
 def _play(env_id: str, seed: int, target: str, corrupt: bool) -> tuple[Any, _OneRequestRoot, Any]:
     env = gym.make(env_id)
-    obs, info = env.reset(seed=seed)
+    obs, info = env.reset(seed=seed, options={"task_seed": seed})
     root = _OneRequestRoot(env, target, corrupt)
     for _ in range(200):
         obs, _, terminated, truncated, info = env.step(root(obs, info))
@@ -132,9 +132,9 @@ def _play(env_id: str, seed: int, target: str, corrupt: bool) -> tuple[Any, _One
 
 
 def _last_delegated_step(env_id: str, seed: int, *, change: bool) -> str | None:
-    """The last plan step a sub-agent makes (a change, or any step)."""
+    """The last plan step a sub-agent makes (a change, or any step) in domain task ``seed``."""
     env = gym.make(env_id)
-    env.reset(seed=seed)
+    env.reset(seed=seed, options={"task_seed": seed})
     runtime = env.unwrapped.runtime
     plan = OraclePolicy(env).choose_plan(runtime)
     root_tools = runtime.spec.agent(runtime.spec.root).tools
@@ -209,7 +209,7 @@ def test_bad_messages_get_a_clear_report(kind: str) -> None:
 
 def test_a_lead_routes_each_call_to_the_sub_agent_that_holds_it() -> None:
     env = gym.make("nex/FileDeepTree-v0")
-    env.reset(seed=0)
+    env.reset(seed=0, options={"task_seed": 0})  # a world with /etc/app/cache.conf
     path = "/etc/app/cache.conf"
     message = phrase_request(
         [ToolCall("list_dir", {"path": "/etc/app"}), ToolCall("file_info", {"path": path})]
@@ -251,7 +251,7 @@ def test_sub_agent_descriptions_say_what_the_subtree_can_do() -> None:
 
 def test_the_oracle_looks_a_value_up_before_stating_it() -> None:
     env = gym.make("nex/FileOps-v0")
-    obs, info = env.reset(seed=0)
+    obs, info = env.reset(seed=0, options={"task_seed": 0})  # a task that reads cache.conf first
     first = parse_action(OraclePolicy(env)(obs, info))
     assert isinstance(first, ToolCall) and first.name == "reader"
     assert "read_file(path='/etc/app/cache.conf')" in first.arguments["task"]
