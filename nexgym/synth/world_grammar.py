@@ -205,7 +205,11 @@ class WorldGrammar:
     def _ident_chars(self, state: WorldGrammarState) -> frozenset[str]:
         if not state.buf:
             return _IDENT_FIRST
-        out = set(_IDENT) if len(state.buf) < self.max_name_chars else set()
+        out: set[str] = set()
+        if len(state.buf) < self.max_name_chars - 1:
+            out = set(_IDENT)
+        elif len(state.buf) == self.max_name_chars - 1:  # the last character: end fresh
+            out = {c for c in _IDENT if self._fresh(state, state.buf + c)}
         if self._fresh(state, state.buf):
             if state.phase == _VALUE:
                 values = self._values(state)
