@@ -278,7 +278,8 @@ def goal_forward(rng: np.random.Generator, world: MailWorld, facts: dict) -> Goa
     number = mail.subject.split()[1]
     note = "Please process this invoice."
     return Goal(
-        text=f"Forward the email '{mail.subject}' from {mail.sender_name} to {name} <{address}>.",
+        text=f"Forward the email '{mail.subject}' from {mail.sender_name} to {name} <{address}> "
+        f"with the note '{note}'",
         check=lambda w, answer: sent_to(w, address, mail.subject, [number]),
         plans=(
             (

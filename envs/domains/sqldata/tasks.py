@@ -149,7 +149,11 @@ def goal_dedupe(rng: np.random.Generator, world: SalesWorld, facts: dict) -> Goa
     keys = ", ".join(DUPLICATE_KEY)
     keep = {r["id"] for r in world.rows(f"SELECT MIN(id) AS id FROM sales GROUP BY {keys}")}
     extra = sorted({r["id"] for r in world.rows("SELECT id FROM sales")} - keep)
-    find = f"SELECT {keys}, COUNT(*) AS n FROM sales GROUP BY {keys} HAVING n > 1"
+    # The ids to delete come from a query the agent runs: nothing unseen is stated.
+    find = (
+        f"SELECT id FROM sales WHERE id NOT IN (SELECT MIN(id) FROM sales GROUP BY {keys}) "
+        "ORDER BY id"
+    )
 
     def check(w: SalesWorld, answer: str | None) -> bool:
         return {r["id"] for r in w.rows("SELECT id FROM sales")} == keep
@@ -161,11 +165,11 @@ def goal_dedupe(rng: np.random.Generator, world: SalesWorld, facts: dict) -> Goa
         plans=(
             (
                 call("describe_table", table="sales"),
-                call("delete_rows", table="sales", where={"id": {"in": extra}}),
+                call("delete_duplicates", table="sales", columns=DUPLICATE_KEY),
             ),
             (
                 call("run_query", sql=find),
-                call("delete_duplicates", table="sales", columns=DUPLICATE_KEY),
+                call("delete_rows", table="sales", where={"id": {"in": extra}}),
             ),
         ),
     )
