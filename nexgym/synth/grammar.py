@@ -34,7 +34,7 @@ from typing import Any, Protocol
 from nexgym.synth.lexicon import word_set
 from nexgym.topology import list_topologies
 
-__all__ = ["CharGrammar", "DSLGrammar", "GrammarState"]
+__all__ = ["CharAutomaton", "CharGrammar", "DSLGrammar", "GrammarState"]
 
 _UPPER = frozenset(string.ascii_uppercase)
 _CAMEL = frozenset(string.ascii_letters + string.digits)
@@ -81,6 +81,23 @@ class CharGrammar(Protocol):
         """An upper bound on the length of any accepted text."""
 
 
+class CharAutomaton:
+    """A grammar that advances one character at a time (``step``); ``feed`` takes text."""
+
+    def step(self, state: Any, char: str) -> Any | None:
+        """The state after one character, or None if it is not allowed here."""
+        raise NotImplementedError
+
+    def feed(self, state: Any, text: str) -> Any | None:
+        """The state after ``text``, or None if the text leaves the grammar."""
+        for char in text:
+            next_state = self.step(state, char)
+            if next_state is None:
+                return None
+            state = next_state
+        return state
+
+
 @dataclass(frozen=True, slots=True)
 class GrammarState:
     """Where a partial text stands in the grammar (immutable).
@@ -112,7 +129,7 @@ class GrammarState:
     lines: tuple[str, ...] = ()
 
 
-class DSLGrammar:
+class DSLGrammar(CharAutomaton):
     """The DSL as a character automaton over given domains.
 
     Args:
@@ -177,15 +194,6 @@ class DSLGrammar:
         return frozenset()
 
     # -- transitions ------------------------------------------------------------------
-
-    def feed(self, state: GrammarState, text: str) -> GrammarState | None:
-        """The state after ``text``, or None if the text leaves the grammar."""
-        for char in text:
-            next_state = self.step(state, char)
-            if next_state is None:
-                return None
-            state = next_state
-        return state
 
     def step(self, state: GrammarState, char: str) -> GrammarState | None:
         """The state after one character, or None if it is not allowed here."""

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 
 from nexgym.envs.worlds.checks import POOLS, RESERVED_ENTITIES, RESERVED_FIELDS
 from nexgym.envs.worlds.store import id_prefix
+from nexgym.synth.grammar import CharAutomaton
 
 __all__ = ["WorldGrammar", "WorldGrammarState"]
 
@@ -98,7 +99,7 @@ class WorldGrammarState:
     acted: bool = False
 
 
-class WorldGrammar:
+class WorldGrammar(CharAutomaton):
     """The world DSL as a character automaton.
 
     Args:
@@ -171,15 +172,6 @@ class WorldGrammar:
         )
 
     # -- transitions ------------------------------------------------------------------
-
-    def feed(self, state: WorldGrammarState, text: str) -> WorldGrammarState | None:
-        """The state after ``text``, or None if the text leaves the grammar."""
-        for char in text:
-            next_state = self.step(state, char)
-            if next_state is None:
-                return None
-            state = next_state
-        return state
 
     def step(self, state: WorldGrammarState, char: str) -> WorldGrammarState | None:
         """The state after one character, or None if it is not allowed here."""
